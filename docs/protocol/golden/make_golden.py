@@ -1,0 +1,236 @@
+"""Writes the golden frames of docs/protocol.md, section 6.
+
+Each frame is assembled here with nothing but ``struct`` from a hand-written JSON body, so the frames
+do not depend on either codec. Beside each ``<name>.bin`` goes ``<name>.json``, describing what a
+decoder must make of it. Values in the description use a typed notation that both test suites read,
+so that types survive the trip through JSON:
+
+    {"null": null} {"bool": true} {"int": "<decimal>"} {"float": "<repr>|NaN|Infinity|-Infinity"}
+    {"str": "..."} {"bytes": "<hex>"} {"list": [<node>, ...]} {"map": [["key", <node>], ...]}
+
+Frames under invalid/ must be rejected; their description names the reason in "error".
+Run from anywhere: python3 docs/protocol/golden/make_golden.py
+"""
+import json
+import os
+import struct
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+KINDS = {"HELLO": 1, "WELCOME": 2, "CALL": 3, "RESULT": 4, "ERROR": 5, "SHUTDOWN": 6,
+         "LOG": 16, "FATAL": 17, "CANCEL": 18, "HEARTBEAT": 19, "HEARTBEAT_ACK": 20}
+TAGGED = 0x01
+
+
+def frame(kind, request_id, body, attachments=(), flags=0, reserved=0, length_delta=0):
+    body_bytes = body.encode("utf-8")
+    table = b"".join(struct.pack(">I", len(a)) for a in attachments)
+    rest = (struct.pack(">BBHQII", kind, flags, reserved, request_id, len(body_bytes), len(attachments))
+            + table + body_bytes + b"".join(attachments))
+    return struct.pack(">I", len(rest) + length_delta) + rest
+
+
+def N():
+    return {"null": None}
+
+
+def B(v):
+    return {"bool": v}
+
+
+def I(v):
+    return {"int": str(v)}
+
+
+def F(text):
+    return {"float": text}
+
+
+def S(v):
+    return {"str": v}
+
+
+def Y(data):
+    return {"bytes": data.hex()}
+
+
+def L(*items):
+    return {"list": list(items)}
+
+
+def M(*pairs):
+    return {"map": [[k, v] for k, v in pairs]}
+
+
+def write(name, data, description, subdir=""):
+    folder = os.path.join(HERE, subdir)
+    with open(os.path.join(folder, name + ".bin"), "wb") as f:
+        f.write(data)
+    with open(os.path.join(folder, name + ".json"), "w", encoding="utf-8") as f:
+        json.dump(description, f, indent=2, ensure_ascii=False)
+        f.write("\n")
+
+
+def valid(name, text, kind, request_id, body_text, body, attachments=(), flags=0):
+    data = frame(KINDS[kind], request_id, body_text, attachments, flags)
+    write(name, data, {
+        "description": text,
+        "kind": kind,
+        "kind_code": KINDS[kind],
+        "flags": flags,
+        "request_id": request_id,
+        "attachments": [a.hex() for a in attachments],
+        "body": body,
+    })
+
+
+def invalid(name, text, data, error, max_frame_bytes=1 << 20):
+    write(name, data, {"description": text, "error": error, "max_frame_bytes": max_frame_bytes},
+          subdir="invalid")
+
+
+def main():
+    valid("hello", "Handshake from a worker with one tool.", "HELLO", 0,
+          '{"protocol":[1],"token":"00ff","worker_id":"w1","pid":4242,"runtime_version":"0.1.0",'
+          '"python":{"version":"3.11.7","implementation":"CPython","executable":"/usr/bin/python3"},'
+          '"adapter":"demo:Demo","dispatch":"tools","concurrency":1,'
+          '"tools":[{"name":"add","doc":"Add two numbers.","parameters":['
+          '{"name":"a","kind":"positional_or_keyword","required":true,"annotation":"int"},'
+          '{"name":"b","kind":"positional_or_keyword","required":false,"default":2,"default_repr":"2",'
+          '"annotation":"int"}]}]}',
+          M(("protocol", L(I(1))), ("token", S("00ff")), ("worker_id", S("w1")), ("pid", I(4242)),
+            ("runtime_version", S("0.1.0")),
+            ("python", M(("version", S("3.11.7")), ("implementation", S("CPython")),
+                         ("executable", S("/usr/bin/python3")))),
+            ("adapter", S("demo:Demo")), ("dispatch", S("tools")), ("concurrency", I(1)),
+            ("tools", L(M(("name", S("add")), ("doc", S("Add two numbers.")), ("parameters", L(
+                M(("name", S("a")), ("kind", S("positional_or_keyword")), ("required", B(True)),
+                  ("annotation", S("int"))),
+                M(("name", S("b")), ("kind", S("positional_or_keyword")), ("required", B(False)),
+                  ("default", I(2)), ("default_repr", S("2")), ("annotation", S("int"))))))))))
+
+    valid("welcome", "The JVM accepts protocol 1.", "WELCOME", 0,
+          '{"protocol":1,"pool":"default","worker_id":"w1"}',
+          M(("protocol", I(1)), ("pool", S("default")), ("worker_id", S("w1"))))
+
+    valid("call_scalars", "A call whose keyword arguments cover every scalar type and its edges.", "CALL", 7,
+          '{"tool":"echo","args":[],"kwargs":{'
+          '"none":null,"yes":true,"no":false,'
+          '"zero":0,"neg":-17,"above_2_53":9007199254740993,"long_max":9223372036854775807,'
+          '"above_long":18446744073709551616,"big_neg":-1180591620717411303424,'
+          '"tenth":0.1,"neg_zero":-0.0,"huge":1e300,"tiny":5e-324,"one":1.0,'
+          '"nan":NaN,"inf":Infinity,"ninf":-Infinity,'
+          '"ascii":"plain \\"quoted\\" \\\\ text","nul":"a\\u0000b","cjk":"\u6f22\u5b57",'
+          '"emoji":"\\ud83d\\udc0d snake","combining":"e\u0301","empty":""},'
+          '"timeout_ms":5000}',
+          M(("tool", S("echo")), ("args", L()),
+            ("kwargs", M(("none", N()), ("yes", B(True)), ("no", B(False)),
+                         ("zero", I(0)), ("neg", I(-17)), ("above_2_53", I(9007199254740993)),
+                         ("long_max", I(9223372036854775807)), ("above_long", I(18446744073709551616)),
+                         ("big_neg", I(-1180591620717411303424)),
+                         ("tenth", F("0.1")), ("neg_zero", F("-0.0")), ("huge", F("1e300")),
+                         ("tiny", F("5e-324")), ("one", F("1.0")),
+                         ("nan", F("NaN")), ("inf", F("Infinity")), ("ninf", F("-Infinity")),
+                         ("ascii", S('plain "quoted" \\ text')), ("nul", S("a\u0000b")),
+                         ("cjk", S("\u6f22\u5b57")), ("emoji", S("\U0001f40d snake")),
+                         ("combining", S("e\u0301")), ("empty", S("")))),
+            ("timeout_ms", I(5000))))
+
+    png = bytes([0x89, 0x50, 0x4E, 0x47])
+    every_byte = bytes(range(256))
+    valid("call_bytes", "Bytes as attachments, an empty one, and user maps that look like tags (escaped).",
+          "CALL", 8,
+          '{"tool":"store","args":[{"$b":0},{"$b":2}],"kwargs":{"image":{"$b":1},'
+          '"meta":{"$$b":1},"deeper":{"$$$b":"x"},"two_keys":{"$b":0,"other":1}}}',
+          M(("tool", S("store")), ("args", L(Y(every_byte), Y(b""))),
+            ("kwargs", M(("image", Y(png)), ("meta", M(("$b", I(1)))), ("deeper", M(("$$b", S("x")))),
+                         ("two_keys", M(("$b", I(0)), ("other", I(1))))))),
+          attachments=(every_byte, png, b""), flags=TAGGED)
+
+    valid("call_untagged_lookalike", "Without TAGGED, an object named $b is a plain map.", "CALL", 9,
+          '{"tool":"echo","kwargs":{"x":{"$b":0},"y":{"$$b":1}}}',
+          M(("tool", S("echo")), ("kwargs", M(("x", M(("$b", I(0)))), ("y", M(("$$b", I(1))))))))
+
+    valid("result_nested", "A result with nested lists and maps, key order kept.", "RESULT", 7,
+          '{"value":{"z":[1,[2,[3,[]]],{}],"a":{"inner":[true,null,"s",2.5]},"m":{}}}',
+          M(("value", M(("z", L(I(1), L(I(2), L(I(3), L())), M())),
+                        ("a", M(("inner", L(B(True), N(), S("s"), F("2.5"))))),
+                        ("m", M())))))
+
+    valid("result_bytes", "A result that is a single bytes value.", "RESULT", 10,
+          '{"value":{"$b":0}}', M(("value", Y(b"\x00\x01\xfe\xff"))),
+          attachments=(b"\x00\x01\xfe\xff",), flags=TAGGED)
+
+    valid("error_python_exception", "A tool raised KeyError while handling ValueError, chained with from.",
+          "ERROR", 11,
+          '{"kind":"PYTHON_EXCEPTION","message":"KeyError: \'missing\'","exception":{'
+          '"type":"KeyError","module":"builtins","message":"\'missing\'",'
+          '"frames":[{"file":"/app/tools.py","line":10,"function":"lookup","source":"return table[key]"}],'
+          '"traceback":"Traceback (most recent call last):\\n  File \\"/app/tools.py\\", line 10, in lookup\\n'
+          '    return table[key]\\nKeyError: \'missing\'\\n",'
+          '"cause":{"type":"ValueError","module":"builtins","message":"bad key","frames":[],'
+          '"traceback":"ValueError: bad key\\n","cause":null,"context":null,"suppress_context":false},'
+          '"context":null,"suppress_context":true},"details":{}}',
+          M(("kind", S("PYTHON_EXCEPTION")), ("message", S("KeyError: 'missing'")),
+            ("exception", M(
+                ("type", S("KeyError")), ("module", S("builtins")), ("message", S("'missing'")),
+                ("frames", L(M(("file", S("/app/tools.py")), ("line", I(10)), ("function", S("lookup")),
+                               ("source", S("return table[key]"))))),
+                ("traceback", S("Traceback (most recent call last):\n  File \"/app/tools.py\", line 10, "
+                                "in lookup\n    return table[key]\nKeyError: 'missing'\n")),
+                ("cause", M(("type", S("ValueError")), ("module", S("builtins")), ("message", S("bad key")),
+                            ("frames", L()), ("traceback", S("ValueError: bad key\n")), ("cause", N()),
+                            ("context", N()), ("suppress_context", B(False)))),
+                ("context", N()), ("suppress_context", B(True)))),
+            ("details", M())))
+
+    valid("error_invalid_request", "Unknown tool, with the available ones listed.", "ERROR", 12,
+          '{"kind":"INVALID_REQUEST","message":"unknown tool \'ad\'; available: add, echo",'
+          '"details":{"tool":"ad","available":["add","echo"]}}',
+          M(("kind", S("INVALID_REQUEST")), ("message", S("unknown tool 'ad'; available: add, echo")),
+            ("details", M(("tool", S("ad")), ("available", L(S("add"), S("echo")))))))
+
+    valid("shutdown", "The JVM asks the worker to finish.", "SHUTDOWN", 0,
+          '{"reason":"pool closed"}', M(("reason", S("pool closed"))))
+
+    valid("log", "A warning logged by user code.", "LOG", 0,
+          '{"level":30,"logger":"my.module","message":"disk almost full","thread":"MainThread",'
+          '"time":1764331200.125,"exc":null}',
+          M(("level", I(30)), ("logger", S("my.module")), ("message", S("disk almost full")),
+            ("thread", S("MainThread")), ("time", F("1764331200.125")), ("exc", N())))
+
+    valid("fatal", "The adapter module could not be imported.", "FATAL", 0,
+          '{"stage":"import","message":"ModuleNotFoundError: No module named \'nope\'","exception":{'
+          '"type":"ModuleNotFoundError","module":"builtins","message":"No module named \'nope\'","frames":[],'
+          '"traceback":"ModuleNotFoundError: No module named \'nope\'\\n","cause":null,"context":null,'
+          '"suppress_context":false}}',
+          M(("stage", S("import")), ("message", S("ModuleNotFoundError: No module named 'nope'")),
+            ("exception", M(("type", S("ModuleNotFoundError")), ("module", S("builtins")),
+                            ("message", S("No module named 'nope'")), ("frames", L()),
+                            ("traceback", S("ModuleNotFoundError: No module named 'nope'\n")),
+                            ("cause", N()), ("context", N()), ("suppress_context", B(False))))))
+
+    valid("cancel", "The JVM cancels call 7 after its deadline.", "CANCEL", 7,
+          '{"reason":"timeout"}', M(("reason", S("timeout"))))
+
+    valid("empty_body", "A frame may have an empty body; it decodes to no value (null).", "SHUTDOWN", 0,
+          "", N())
+
+    ok = '{"tool":"x"}'
+    invalid("oversize", "Declares 2 MiB, above the 1 MiB limit; rejected after reading 4 bytes.",
+            struct.pack(">I", 2 << 20) + b"\x03", "oversize")
+    invalid("length_mismatch", "The length field is 3 bytes larger than header, body and attachments.",
+            frame(3, 1, ok, length_delta=3) + b"\x00\x00\x00", "length_mismatch")
+    invalid("unknown_kind", "Kind 99 is not defined.", frame(99, 1, ok), "unknown_kind")
+    invalid("reserved_nonzero", "The reserved field must be 0.", frame(3, 1, ok, reserved=1),
+            "reserved_nonzero")
+    invalid("truncated", "The stream ends in the middle of the body.", frame(3, 1, ok)[:-4], "truncated")
+    invalid("short_length", "A length below the 20-byte fixed header.", struct.pack(">I", 8) + bytes(8),
+            "length_mismatch")
+    invalid("bad_tag", "A TAGGED frame whose tag points past the attachments.",
+            frame(3, 1, '{"tool":"x","args":[{"$b":1}]}', (b"ab",), flags=TAGGED), "bad_tag")
+    invalid("bad_tag_value", "A TAGGED frame whose tag is not an integer.",
+            frame(3, 1, '{"tool":"x","args":[{"$b":"0"}]}', (b"ab",), flags=TAGGED), "bad_tag")
+
+
+if __name__ == "__main__":
+    main()
