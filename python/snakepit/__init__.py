@@ -1,0 +1,29 @@
+"""Snakepit worker runtime: serves an adapter's tools to a JVM over the Snakepit protocol.
+
+Users write an adapter::
+
+    from snakepit import Adapter, tool
+
+    class Model(Adapter):
+        def setup(self):                  # optional: once, before the worker reports ready
+            self.weights = load()
+
+        @tool
+        def predict(self, rows: list) -> list:
+            '''Scores rows.'''            # the docstring is the tool's description
+            return [self.weights.score(r) for r in rows]
+
+        def teardown(self):               # optional: at an orderly SHUTDOWN
+            self.weights.close()
+
+and the JVM runs ``python -m snakepit --adapter package.module:Model``. ``@tool(name=..., description=...)``
+renames or describes a tool; ``async def`` tools run on one event loop kept for the worker's life. A
+cancelled call raises ``CallCancelled`` (a BaseException) inside the tool; ``current_call()`` tells a
+tool its request id, name and deadline. Standard library only; Python 3.9 or later.
+"""
+__version__ = "0.1.0"
+
+from .adapter import Adapter, tool  # noqa: E402
+from .cancel import CallCancelled, CallInfo, current_call  # noqa: E402
+
+__all__ = ["Adapter", "CallCancelled", "CallInfo", "current_call", "tool", "__version__"]

@@ -1,0 +1,267 @@
+"""Adapters: loading the user's class, discovering its tools, describing and calling them.
+
+An adapter is any class constructible without arguments. Its methods marked with ``@tool`` are its
+tools; optional ``setup()`` and ``teardown()`` run at start and at SHUTDOWN. A class that defines
+``execute_tool(self, name, args, kwargs)`` receives every call itself (dispatch mode
+``execute_tool``); its ``@tool`` methods are still listed in the handshake.
+
+Arguments are bound to the tool's signature before the call, so "wrong arguments" (the caller's
+fault, INVALID_REQUEST) is told apart from a TypeError raised inside the tool (PYTHON_EXCEPTION).
+"""
+import asyncio
+import importlib
+import inspect
+import types
+from typing import Any, Callable, Dict, List, Optional, Tuple
+
+from . import errors, values
+
+_MARK = "__snakepit_tool__"
+_PARAMETER_KINDS = {
+    inspect.Parameter.POSITIONAL_ONLY: "positional_only",
+    inspect.Parameter.POSITIONAL_OR_KEYWORD: "positional_or_keyword",
+    inspect.Parameter.KEYWORD_ONLY: "keyword_only",
+    inspect.Parameter.VAR_POSITIONAL: "var_positional",
+    inspect.Parameter.VAR_KEYWORD: "var_keyword",
+}
+
+
+class _ToolMark:
+    __slots__ = ("name", "description")
+
+    def __init__(self, name: Optional[str], description: Optional[str]) -> None:
+        self.name = name
+        self.description = description
+
+
+def tool(function: Optional[Callable] = None, *, name: Optional[str] = None,
+         description: Optional[str] = None) -> Any:
+    """Marks an adapter method as a tool.
+
+    Use as ``@tool`` or ``@tool(name="other", description="...")``. The tool's name defaults to the
+    method's name and its description to the method's docstring.
+    """
+    def mark(fn: Any) -> Any:
+        # staticmethod/classmethod objects: mark the function they wrap, which discovery inspects.
+        target = getattr(fn, "__func__", fn)
+        if not callable(target):
+            raise TypeError("@tool applies to functions and methods, not %r" % (fn,))
+        setattr(target, _MARK, _ToolMark(name, description))
+        return fn
+
+    if function is not None:
+        return mark(function)
+    return mark
+
+
+class Adapter:
+    """Optional base class of adapters; any class constructible without arguments works as well."""
+
+    def setup(self) -> None:
+        """Runs once after construction, before the worker reports ready. Failure stops the start."""
+
+    def teardown(self) -> None:
+        """Runs once at an orderly SHUTDOWN (not when the JVM dies). Errors are logged."""
+
+
+class Tool:
+    """One callable tool with its cached signature."""
+
+    __slots__ = ("name", "function", "signature", "bind", "is_async", "doc")
+
+    def __init__(self, name: str, function: Callable, doc: Optional[str]) -> None:
+        self.name = name
+        self.function = function
+        self.signature = inspect.signature(function)
+        self.bind = self.signature.bind
+        self.is_async = inspect.iscoroutinefunction(function)
+        self.doc = doc
+
+    def describe(self) -> Dict[str, Any]:
+        return {"name": self.name, "doc": self.doc,
+                "parameters": [_describe_parameter(p) for p in self.signature.parameters.values()]}
+
+
+class InvalidCall(Exception):
+    """A call the adapter cannot run as asked (unknown tool, arguments not fitting)."""
+
+    def __init__(self, body: Dict[str, Any]) -> None:
+        super().__init__(body["message"])
+        self.body = body
+
+
+def load_class(spec: str) -> type:
+    """Imports ``package.module:Class`` (``Class`` may be dotted for nested classes)."""
+    module_name, sep, attribute = spec.partition(":")
+    if not sep or not module_name or not attribute:
+        raise ValueError("adapter must be given as package.module:Class, got %r" % spec)
+    target = importlib.import_module(module_name)
+    for part in attribute.split("."):
+        target = getattr(target, part)
+    if not isinstance(target, type):
+        raise TypeError("%s is not a class" % spec)
+    return target
+
+
+def discover_tools(instance: Any) -> Dict[str, Tool]:
+    """The instance's @tool methods by tool name, in definition order (base classes first)."""
+    found = {}  # attribute name -> mark; a subclass's definition replaces its base's
+    for klass in reversed(type(instance).__mro__):
+        for attribute, raw in vars(klass).items():
+            mark = getattr(getattr(raw, "__func__", raw), _MARK, None)
+            if isinstance(mark, _ToolMark):
+                found.pop(attribute, None)
+                found[attribute] = mark
+            elif attribute in found:
+                found.pop(attribute)  # overridden without @tool: no longer a tool
+    tools = {}
+    for attribute, mark in found.items():
+        name = mark.name or attribute
+        if name in tools:
+            raise ValueError("two tools are named %r in %s" % (name, type(instance).__qualname__))
+        function = getattr(instance, attribute)
+        doc = mark.description if mark.description is not None else inspect.getdoc(function)
+        tools[name] = Tool(name, function, doc)
+    return tools
+
+
+def _describe_parameter(parameter: inspect.Parameter) -> Dict[str, Any]:
+    kind = parameter.kind
+    out = {"name": parameter.name, "kind": _PARAMETER_KINDS[kind],
+           "required": parameter.default is parameter.empty and kind not in (
+               parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD)}
+    if parameter.default is not parameter.empty:
+        if _is_protocol_value(parameter.default):
+            out["default"] = parameter.default
+        out["default_repr"] = _safe_repr(parameter.default)
+    if parameter.annotation is not parameter.empty:
+        out["annotation"] = annotation_text(parameter.annotation)
+    return out
+
+
+def annotation_text(annotation: Any) -> str:
+    """An annotation as text: strings as written, classes by name, anything else by its repr."""
+    if isinstance(annotation, str):
+        return annotation
+    generic_alias = getattr(types, "GenericAlias", ())
+    if isinstance(annotation, type) and not isinstance(annotation, generic_alias):
+        return annotation.__name__
+    return _safe_repr(annotation).replace("typing.", "")
+
+
+def _is_protocol_value(value: Any) -> bool:
+    try:
+        values.encode(value)
+    except values.SerializationError:
+        return False
+    return True
+
+
+def _safe_repr(value: Any) -> str:
+    try:
+        return repr(value)
+    except Exception:
+        return "<unrepresentable %s>" % type(value).__qualname__
+
+
+class Dispatcher:
+    """Runs calls on an adapter instance, on the calling (main) thread."""
+
+    def __init__(self, instance: Any) -> None:
+        self.instance = instance
+        self.tools = discover_tools(instance)
+        execute = getattr(type(instance), "execute_tool", None)
+        self._execute = getattr(instance, "execute_tool") if callable(execute) else None
+        self._execute_is_async = inspect.iscoroutinefunction(self._execute)
+        self.mode = "execute_tool" if self._execute is not None else "tools"
+        self._loop = None  # the event loop of async tools, made on first use
+
+    def describe_tools(self) -> List[Dict[str, Any]]:
+        return [t.describe() for t in self.tools.values()]
+
+    def call(self, name: str, args: list, kwargs: dict) -> Any:
+        """Runs one call and returns its result.
+
+        Raises InvalidCall for a call that cannot run; whatever the tool raises propagates (see
+        strip_runtime_frames).
+        """
+        if self._execute is not None:
+            function = self._execute
+            args, kwargs = (name, args, kwargs), {}
+            is_async = self._execute_is_async
+        else:
+            found = self.tools.get(name)
+            if found is None:
+                raise InvalidCall(errors.unknown_tool(name, list(self.tools)))
+            try:
+                found.bind(*args, **kwargs)
+            except TypeError as err:
+                raise InvalidCall(errors.bad_arguments(name, str(found.signature), str(err))) from None
+            function = found.function
+            is_async = found.is_async
+        if is_async:
+            return self._run_async(function(*args, **kwargs))
+        return function(*args, **kwargs)
+
+    def _run_async(self, coroutine: Any) -> Any:
+        # One loop for the worker's life, so objects bound to the loop by an earlier call (client
+        # sessions, connection pools) stay usable.
+        loop = self._loop
+        if loop is None:
+            loop = self._loop = asyncio.new_event_loop()
+            asyncio.set_event_loop(loop)
+        task = loop.create_task(coroutine)
+        try:
+            return loop.run_until_complete(task)
+        except BaseException:
+            if not task.done():
+                # Interrupted outside the task (a cancel landing in the loop's own code): stop it.
+                task.cancel()
+                try:
+                    loop.run_until_complete(task)
+                except BaseException:
+                    pass
+            raise
+
+    def close(self) -> None:
+        if self._loop is not None:
+            asyncio.set_event_loop(None)
+            self._loop.close()
+            self._loop = None
+
+
+_RUNTIME_MODULES = frozenset(("snakepit.worker", "snakepit.adapter"))
+
+
+def strip_runtime_frames(exc: BaseException) -> None:
+    """Drops the runtime's own frames (and an async tool's event loop) from the head of a traceback.
+
+    Users read these tracebacks in Java logs; they should start at their tool.
+    """
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        module = tb.tb_frame.f_globals.get("__name__", "")
+        if module not in _RUNTIME_MODULES and not module.startswith("asyncio"):
+            break
+        tb = tb.tb_next
+    exc.__traceback__ = tb
+
+
+def split_args(message: Any) -> Tuple[str, list, dict]:
+    """Checks the shape of a CALL body; raises InvalidCall when it is not a call."""
+    if type(message) is not dict:
+        raise InvalidCall(errors.invalid_request("CALL body must be a JSON object"))
+    name = message.get("tool")
+    args = message.get("args", None)
+    kwargs = message.get("kwargs", None)
+    if type(name) is not str:
+        raise InvalidCall(errors.invalid_request("CALL body has no \"tool\" string"))
+    if args is None:
+        args = []
+    elif type(args) is not list:
+        raise InvalidCall(errors.invalid_request("\"args\" must be a list", {"tool": name}))
+    if kwargs is None:
+        kwargs = {}
+    elif type(kwargs) is not dict:
+        raise InvalidCall(errors.invalid_request("\"kwargs\" must be an object", {"tool": name}))
+    return name, args, kwargs

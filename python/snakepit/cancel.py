@@ -1,0 +1,153 @@
+"""Cancelling the running call (docs/protocol.md, section 4.6).
+
+The main thread runs tools; the control thread receives CANCEL. The control thread raises
+``CallCancelled`` in the main thread with ``PyThreadState_SetAsyncExc``, which Python delivers at the
+next bytecode boundary. It then sends the main thread a signal (a no-op handler), so that a blocking
+system call that Python retries on EINTR (time.sleep, socket and pipe waits) returns to the
+interpreter at once and the exception is raised there. C code that ignores EINTR sees the exception
+only when it returns.
+
+Invariants, all under ``CallSwitch._lock``:
+- an exception is injected only while the call it cancels is current, and at most once per call;
+- ``finish()`` makes no call current and withdraws an injected exception not yet delivered.
+So once ``finish()`` has returned, no CallCancelled can reach the main thread; before that, at most
+one can. The worker's serve loop relies on exactly that.
+"""
+import ctypes
+import signal
+import threading
+import time
+from typing import Callable, Optional
+
+
+class CallCancelled(BaseException):
+    """Raised inside a running tool when the JVM cancels its call.
+
+    A BaseException, so ``except Exception`` in user code does not swallow it. A tool may catch it to
+    clean up, but should re-raise it.
+    """
+
+
+class CallInfo:
+    """What the runtime knows about the call being run."""
+
+    __slots__ = ("request_id", "tool", "deadline")
+
+    def __init__(self, request_id: int, tool: str, deadline: Optional[float]) -> None:
+        self.request_id = request_id
+        self.tool = tool
+        # time.monotonic() value after which the JVM gives up on the call, or None. Informative: the
+        # JVM enforces it.
+        self.deadline = deadline
+
+    def remaining(self) -> Optional[float]:
+        """Seconds left before the deadline (may be negative), or None without a deadline."""
+        return None if self.deadline is None else self.deadline - time.monotonic()
+
+    def __repr__(self) -> str:
+        return "CallInfo(request_id=%d, tool=%r, deadline=%r)" % (self.request_id, self.tool, self.deadline)
+
+
+def _async_exc_setter() -> Optional[Callable]:
+    try:
+        # A private prototype: setting argtypes on ctypes.pythonapi's shared function object would
+        # change it for every other user in the process. PYFUNCTYPE keeps the GIL held, as required.
+        prototype = ctypes.PYFUNCTYPE(ctypes.c_int, ctypes.c_ulong, ctypes.py_object)
+        return prototype(("PyThreadState_SetAsyncExc", ctypes.pythonapi))
+    except (AttributeError, OSError):
+        return None  # not CPython: cancellation is then a no-op
+
+
+_set_async_exc = _async_exc_setter()
+_NULL = ctypes.py_object()  # a NULL PyObject*: withdraws a pending async exception
+
+# A real-time signal nobody else is likely to use; its handler does nothing, its job is the EINTR.
+_WAKE_SIGNAL = getattr(signal, "SIGRTMIN", None)
+
+
+class CallSwitch:
+    """Tracks the current call of the main thread and cancels it on request from another thread."""
+
+    def __init__(self, thread_id: Optional[int] = None) -> None:
+        self._thread_id = thread_id if thread_id is not None else threading.main_thread().ident
+        self._lock = threading.Lock()
+        # Guarded by _lock: the running call's id (0 when idle), its tool and deadline, and whether
+        # CallCancelled was injected into it.
+        self._request_id = 0
+        self._tool = ""
+        self._deadline = None
+        self._injected = False
+        self._wake = False
+
+    def install_wakeup(self) -> None:
+        """Lets cancellation interrupt blocking system calls; call from the main thread."""
+        if _WAKE_SIGNAL is not None and hasattr(signal, "pthread_kill"):
+            signal.signal(_WAKE_SIGNAL, _ignore_signal)
+            self._wake = True
+
+    def begin(self, request_id: int, tool: str, deadline: Optional[float]) -> None:
+        with self._lock:
+            self._request_id = request_id
+            self._tool = tool
+            self._deadline = deadline
+            self._injected = False
+
+    def finish(self) -> bool:
+        """Ends the current call; returns whether it was cancelled. Idempotent."""
+        with self._lock:
+            self._request_id = 0
+            if self._injected and _set_async_exc is not None:
+                _set_async_exc(self._thread_id, _NULL)
+            return self._injected
+
+    def cancel(self, request_id: int) -> bool:
+        """Cancels the call if it is the current one; returns whether an exception was injected."""
+        with self._lock:
+            if request_id == 0 or request_id != self._request_id or self._injected:
+                return False
+            if _set_async_exc is None:
+                return False
+            self._injected = True
+            _set_async_exc(self._thread_id, CallCancelled)
+            wake = self._wake and self._signal_main()
+        if wake:
+            # A signal that arrives just before the main thread enters a blocking call does not
+            # interrupt it; so it is sent again, less and less often, until the call has ended.
+            threading.Thread(target=self._keep_waking, args=(request_id,), name="snakepit-cancel",
+                             daemon=True).start()
+        return True
+
+    def _keep_waking(self, request_id: int) -> None:
+        delay = 0.005
+        while True:
+            time.sleep(delay)
+            with self._lock:
+                if self._request_id != request_id or not self._signal_main():
+                    return
+            delay = min(delay * 2, 1.0)
+
+    def _signal_main(self) -> bool:
+        try:
+            signal.pthread_kill(self._thread_id, _WAKE_SIGNAL)
+            return True
+        except (OSError, ValueError):
+            return False
+
+    def current(self) -> Optional[CallInfo]:
+        with self._lock:
+            if not self._request_id:
+                return None
+            return CallInfo(self._request_id, self._tool, self._deadline)
+
+
+def _ignore_signal(signum, frame) -> None:
+    pass
+
+
+# The worker's switch; tools reach it through current_call().
+SWITCH = CallSwitch()
+
+
+def current_call() -> Optional[CallInfo]:
+    """The call the worker is running now (request id, tool, deadline), or None outside a call."""
+    return SWITCH.current()

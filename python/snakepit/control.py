@@ -1,0 +1,153 @@
+"""The control plane: the worker's original stdin and stdout (docs/protocol.md, sections 1 and 5).
+
+At start the runtime moves both to private descriptors and points fd 0 at /dev/null and fd 1 at
+stderr, so nothing user code prints (nor C extensions, nor child processes) can reach a protocol
+channel, and nothing can read the JVM's frames off stdin.
+
+stdin is also the lifeline: it reaches end of stream only when the JVM is gone (even after
+``kill -9`` of the JVM), and the worker then exits at once, with no teardown, from the control thread.
+"""
+import os
+import queue
+import sys
+import threading
+import time
+from typing import Any, Callable, Dict, Tuple
+
+from . import protocol, values
+from .protocol import FrameReader, PipeFrameWriter, ProtocolError
+
+EXIT_OK = 0
+EXIT_VIOLATION = 4
+
+
+def take_standard_streams() -> Tuple[int, int]:
+    """Moves fd 0 and fd 1 to private descriptors and returns them as (control in, control out).
+
+    Also makes the worker the leader of its own session and process group, so a terminal's Ctrl-C
+    does not reach it and the JVM can kill it together with everything it starts.
+    """
+    # os.dup makes non-inheritable descriptors: children never hold the lifeline open.
+    control_in = os.dup(0)
+    control_out = os.dup(1)
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    try:
+        os.dup2(devnull, 0)
+    finally:
+        os.close(devnull)
+    if sys.stdout is not None:
+        sys.stdout.flush()
+    os.dup2(2, 1)
+    if sys.stdout is not None and hasattr(sys.stdout, "reconfigure"):
+        # stdout now ends on stderr, which the JVM forwards line by line; flush each line promptly.
+        sys.stdout.reconfigure(line_buffering=True)
+    try:
+        os.setsid()
+    except OSError:
+        pass  # already a group leader (started through setsid, say): then we lead our group anyway
+    return control_in, control_out
+
+
+class ControlChannel:
+    """Reads CANCEL (and reserved) frames in one daemon thread; writes LOG and FATAL frames.
+
+    LOG frames are queued and written by a second daemon thread, never by the thread that logged:
+    a CallCancelled raised into the main thread in the middle of a pipe write would leave half a
+    frame on the channel, and a slow reader on the JVM side must not stall a tool. The queue is
+    bounded; records beyond it are counted and reported, not kept. A failed write is dropped
+    without a word: it means the JVM is gone, and the lifeline deals with that.
+    """
+
+    MAX_PENDING_LOGS = 10000
+
+    def __init__(self, control_in: int, control_out: int,
+                 max_frame_bytes: int = protocol.DEFAULT_MAX_FRAME_BYTES,
+                 exit: Callable[[int], Any] = os._exit) -> None:
+        self._in = control_in
+        self._writer = PipeFrameWriter(control_out, max_frame_bytes)
+        self._max_frame_bytes = max_frame_bytes
+        self._exit = exit
+        # SimpleQueue.put is a single C call, so an async exception cannot interrupt it halfway.
+        self._logs = queue.SimpleQueue()
+        # Written by logging threads, read by the log writer; a lost update only miscounts drops.
+        self._dropped = 0
+
+    def send(self, kind: int, body: Dict[str, Any]) -> bool:
+        """Sends one control frame now; returns False instead of raising when it cannot."""
+        try:
+            data, attachments, flags = values.encode(body)
+            self._writer.write(kind, 0, data, attachments, flags)
+            return True
+        except (OSError, protocol.FrameTooLarge, values.SerializationError):
+            return False
+
+    def post_log(self, body: Dict[str, Any]) -> None:
+        """Queues a LOG frame body; never blocks, never raises."""
+        if self._logs.qsize() >= self.MAX_PENDING_LOGS:
+            self._dropped += 1
+            return
+        self._logs.put(body)
+
+    def flush_logs(self, timeout: float) -> bool:
+        """Waits until the LOG frames queued so far are written; False on timeout."""
+        done = threading.Event()
+        self._logs.put(done)
+        return done.wait(timeout)
+
+    def start(self, on_cancel: Callable[[int], Any]) -> None:
+        """Starts the threads; ``on_cancel(request_id)`` runs on the reader for each CANCEL."""
+        threading.Thread(target=self._read_loop, args=(on_cancel,), name="snakepit-control",
+                         daemon=True).start()
+        threading.Thread(target=self._write_logs, name="snakepit-log", daemon=True).start()
+
+    def _write_logs(self) -> None:
+        get = self._logs.get
+        while True:
+            item = get()
+            if isinstance(item, threading.Event):
+                item.set()
+                continue
+            self.send(protocol.LOG, item)
+            if self._dropped and self._logs.empty():
+                dropped, self._dropped = self._dropped, 0
+                self.send(protocol.LOG, {
+                    "level": 30, "logger": "snakepit", "thread": threading.current_thread().name,
+                    "message": "%d log records were dropped: more than %d were waiting to be sent"
+                               % (dropped, self.MAX_PENDING_LOGS),
+                    "time": time.time(), "exc": None})
+
+    def _read_loop(self, on_cancel: Callable[[int], Any]) -> None:
+        try:
+            stream = os.fdopen(self._in, "rb")
+            reader = FrameReader(stream, self._max_frame_bytes)
+            while True:
+                frame = reader.read_frame()
+                if frame is None:
+                    break
+                if frame.kind == protocol.CANCEL:
+                    values.decode(frame.body, frame.attachments, frame.flags)
+                    on_cancel(frame.request_id)
+                elif frame.kind == protocol.HEARTBEAT_ACK:
+                    pass  # reserved for the heartbeat protocol
+                else:
+                    raise ProtocolError("unexpected_kind", "unexpected %s frame on the control plane"
+                                        % protocol.kind_name(frame.kind))
+        except (ProtocolError, values.SerializationError) as err:
+            _stderr("snakepit: control plane broken: %s; exiting\n" % err)
+            self._exit(EXIT_VIOLATION)
+            return
+        except (OSError, ValueError):
+            pass  # unreadable stdin: as good as closed
+        except BaseException as err:  # a bug here must not leave a worker without its lifeline
+            _stderr("snakepit: control reader failed: %r; exiting\n" % (err,))
+            self._exit(EXIT_VIOLATION)
+            return
+        # The JVM is gone. Exit now: no teardown, no waiting for threads or buffers.
+        self._exit(EXIT_OK)
+
+
+def _stderr(text: str) -> None:
+    try:
+        os.write(2, text.encode("utf-8", "replace"))
+    except OSError:
+        pass

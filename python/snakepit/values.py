@@ -1,0 +1,303 @@
+"""Value codec: Python values <-> JSON bodies with bytes attachments (docs/protocol.md, section 3).
+
+Encoding first walks the value once to refuse anything outside the protocol's types, naming the path
+of the offender, and to notice whether any bytes or tag-lookalike maps are present. The walk checks the
+set of element types of each container in C (``set(map(type, ...))``) and only descends into
+containers, so a list of a million floats costs one C pass. When nothing needs rewriting, the value
+goes straight to the C JSON encoder; otherwise a copy is built with bytes replaced by ``{"$b": i}``
+tags and lookalike keys escaped, and the frame is flagged TAGGED.
+"""
+import json
+import re
+from typing import Any, List, Optional, Sequence, Tuple
+
+from .protocol import TAGGED
+
+MAX_DEPTH = 500
+
+_SCALARS = frozenset((type(None), bool, int, float, str))
+_BYTES_TYPES = (bytes, bytearray, memoryview)
+_STR_ONLY = frozenset((str,))
+# "$b", "$$b", ...: single-member maps with such a key would read as tags, so they are escaped.
+_LOOKALIKE = re.compile(r"\$+b").fullmatch
+
+# check_circular=False: the depth limit of the walk already stops reference cycles.
+_ENCODER = json.JSONEncoder(separators=(",", ":"), allow_nan=True, check_circular=False)
+_encode_json = _ENCODER.encode
+_decode_json = json.JSONDecoder().decode
+
+
+class SerializationError(Exception):
+    """A value cannot cross the wire.
+
+    ``path`` is a JSONPath-like location (``$.value.items[2]``) and ``type_name`` the offending type,
+    when known; ``reason`` classifies decoding failures (``bad_tag``, ``bad_json``, ``bad_utf8``).
+    """
+
+    def __init__(self, message: str, path: Optional[str] = None, type_name: Optional[str] = None,
+                 reason: Optional[str] = None) -> None:
+        super().__init__(message)
+        self.path = path
+        self.type_name = type_name
+        self.reason = reason
+
+    def details(self) -> dict:
+        out = {}
+        if self.path is not None:
+            out["path"] = self.path
+        if self.type_name is not None:
+            out["type"] = self.type_name
+        if self.reason is not None:
+            out["reason"] = self.reason
+        return out
+
+
+class _Reject(Exception):
+    """Raised at the offending value; each container level on the way up adds its path step."""
+
+    def __init__(self, type_name: str, message: str) -> None:
+        super().__init__(message)
+        self.type_name = type_name
+        self.message = message
+        self.steps = []  # innermost first
+
+
+# ---------------------------------------------------------------------------------------- encoding
+
+def encode(value: Any, root: str = "$") -> Tuple[bytes, List[Any], int]:
+    """Encodes a value as (JSON body, attachments, flags). Raises SerializationError."""
+    try:
+        needs_rewrite = _scan(value, 0)
+    except RecursionError:
+        # The stack was already deep when encode() was called, or the recursion limit was lowered.
+        raise SerializationError("%s: value nested too deeply for this interpreter's recursion limit"
+                                 % root, root, "nesting") from None
+    except _Reject as reject:
+        path = _format_path(root, reject.steps)
+        raise SerializationError("%s: %s" % (path, reject.message), path, reject.type_name) from None
+    attachments = []
+    if needs_rewrite:
+        value = _rewrite(value, attachments)
+    try:
+        text = _encode_json(value)
+    except RecursionError:
+        raise SerializationError("%s: value nested too deeply for this interpreter's recursion limit"
+                                 % root, root, "nesting") from None
+    except ValueError as err:
+        # Python refuses to print ints of more than 4300 digits (sys.set_int_max_str_digits).
+        path, type_name = _locate_unprintable(value, root)
+        raise SerializationError("%s: %s" % (path, err), path, type_name) from None
+    return text.encode("ascii"), attachments, (TAGGED if needs_rewrite else 0)
+
+
+_NULL_RESULT = b'{"value":null}'
+
+
+def encode_result(value: Any) -> Tuple[bytes, List[Any], int]:
+    """Encodes the body of a RESULT frame, ``{"value": value}``; paths start at ``$.value``."""
+    if value is None:
+        return _NULL_RESULT, [], 0
+    body, attachments, flags = encode(value, "$.value")
+    return b'{"value":' + body + b"}", attachments, flags
+
+
+def _scan(value: Any, depth: int) -> bool:
+    """Validates a value; returns True when it holds bytes or lookalike keys (needs a rewrite).
+
+    One Python frame per nesting level: the depth limit must be reachable within the interpreter's
+    recursion limit.
+    """
+    t = type(value)
+    if t in _SCALARS:
+        return False
+    if t is list or t is tuple:
+        if depth >= MAX_DEPTH:
+            raise _too_deep()
+        if set(map(type, value)) <= _SCALARS:
+            return False
+        found = False
+        for index, item in enumerate(value):
+            if type(item) in _SCALARS:
+                continue
+            try:
+                found = _scan(item, depth + 1) or found
+            except _Reject as reject:
+                reject.steps.append(index)
+                raise
+        return found
+    if t is dict:
+        if depth >= MAX_DEPTH:
+            raise _too_deep()
+        if not set(map(type, value)) <= _STR_ONLY:
+            for key in value:
+                if not isinstance(key, str):
+                    raise _Reject(_type_name(key), "map key %s of type %s is not a str"
+                                  % (_short_repr(key), _type_name(key)))
+        found = len(value) == 1 and _LOOKALIKE(next(iter(value))) is not None
+        if set(map(type, value.values())) <= _SCALARS:
+            return found
+        for key, item in value.items():
+            if type(item) in _SCALARS:
+                continue
+            try:
+                found = _scan(item, depth + 1) or found
+            except _Reject as reject:
+                reject.steps.append(key)
+                raise
+        return found
+    return _scan_other(value, depth)
+
+
+def _scan_other(value: Any, depth: int) -> bool:
+    # Subclasses: int, float and str subclasses (IntEnum, numpy.float64, ...) encode as their base
+    # value; list, tuple and dict subclasses (namedtuple, OrderedDict) as their base container.
+    if isinstance(value, _BYTES_TYPES):
+        return True
+    if isinstance(value, (int, float, str)):
+        return False
+    if isinstance(value, (list, tuple)):
+        return _scan(list(value), depth)
+    if isinstance(value, dict):
+        return _scan(dict(value), depth)
+    raise _Reject(_type_name(value), "cannot serialize a value of type %s%s"
+                  % (_type_name(value), _hint(value)))
+
+
+def _rewrite(value: Any, attachments: List[Any]) -> Any:
+    """A copy of a validated value with bytes as tags (collected in order) and lookalikes escaped."""
+    if type(value) in _SCALARS:
+        return value
+    if isinstance(value, _BYTES_TYPES):
+        attachments.append(_as_attachment(value))
+        return {"$b": len(attachments) - 1}
+    if isinstance(value, dict):
+        if len(value) == 1:
+            key, item = next(iter(value.items()))
+            if _LOOKALIKE(key):
+                return {"$" + key: _rewrite(item, attachments)}
+        return {key: _rewrite(item, attachments) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        if set(map(type, value)) <= _SCALARS:
+            return value
+        return [_rewrite(item, attachments) for item in value]
+    return value  # an int, float or str subclass
+
+
+def _as_attachment(value: Any) -> Any:
+    if type(value) is memoryview:
+        # A flat byte view is sent without copying; strided views have to be copied to be contiguous.
+        if value.c_contiguous:
+            return value.cast("B") if (value.format != "B" or value.ndim != 1) else value
+        return value.tobytes()
+    return value
+
+
+def _too_deep() -> _Reject:
+    return _Reject("nesting", "value nested deeper than %d levels (or a reference cycle)" % MAX_DEPTH)
+
+
+def _type_name(value: Any) -> str:
+    t = type(value)
+    if t.__module__ == "builtins":
+        return t.__qualname__
+    return "%s.%s" % (t.__module__, t.__qualname__)
+
+
+def _hint(value: Any) -> str:
+    if isinstance(value, (set, frozenset)):
+        return "; convert it to a list"
+    has_item = callable(getattr(value, "item", None))
+    if has_item and callable(getattr(value, "tolist", None)):
+        # numpy scalars and arrays have both.
+        return "; convert it with .item() (a scalar) or .tolist() (an array)"
+    if has_item:
+        return "; convert it with .item()"
+    return ""
+
+
+def _short_repr(value: Any) -> str:
+    try:
+        text = repr(value)
+    except Exception:
+        return "<unrepresentable>"
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _format_path(root: str, steps: Sequence[Any]) -> str:
+    parts = [root]
+    for step in reversed(steps):
+        if isinstance(step, int):
+            parts.append("[%d]" % step)
+        elif step.isidentifier():
+            parts.append("." + step)
+        else:
+            parts.append("[%s]" % json.dumps(step))
+    return "".join(parts)
+
+
+def _locate_unprintable(value: Any, root: str) -> Tuple[str, str]:
+    """Finds the first leaf the JSON encoder refuses (an over-long int); used on failure only."""
+    stack = [(value, [])]
+    while stack:
+        item, steps = stack.pop()
+        if isinstance(item, dict):
+            stack.extend((v, [k] + steps) for k, v in reversed(list(item.items())))
+        elif isinstance(item, (list, tuple)):
+            stack.extend((v, [i] + steps) for i, v in reversed(list(enumerate(item))))
+        else:
+            try:
+                _encode_json(item)
+            except ValueError:
+                return _format_path(root, steps), _type_name(item)
+    return root, _type_name(value)
+
+
+# ---------------------------------------------------------------------------------------- decoding
+
+def decode(body: bytes, attachments: Sequence[bytes] = (), flags: int = 0) -> Any:
+    """Decodes a frame body; an empty body is None. Raises SerializationError."""
+    if not body:
+        return None
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise SerializationError("body is not valid UTF-8: %s" % err, reason="bad_utf8") from None
+    try:
+        if flags & TAGGED:
+            return _decode_tagged(text, attachments)
+        return _decode_json(text)
+    except SerializationError:
+        raise
+    except RecursionError:
+        raise SerializationError("body is nested too deeply to decode", reason="bad_json") from None
+    except ValueError as err:
+        # json.JSONDecodeError, and the int digit limit ("Exceeds the limit (4300 digits)").
+        raise SerializationError("body is not valid JSON: %s" % err, reason="bad_json") from None
+
+
+def _decode_tagged(text: str, attachments: Sequence[bytes]) -> Any:
+    count = len(attachments)
+    used = [False] * count
+
+    def resolve(pairs: List[Tuple[str, Any]]) -> Any:
+        # object_pairs_hook sees duplicate keys too, so "exactly one member" is judged on the text.
+        if len(pairs) != 1:
+            return dict(pairs)
+        key, item = pairs[0]
+        if key == "$b":
+            if type(item) is not int or not 0 <= item < count:
+                raise SerializationError("bytes tag %s does not name one of the %d attachments"
+                                         % (_short_repr(item), count), reason="bad_tag")
+            if used[item]:
+                raise SerializationError("attachment %d is referenced twice" % item, reason="bad_tag")
+            used[item] = True
+            return attachments[item]
+        if key[:2] == "$$" and _LOOKALIKE(key):
+            return {key[1:]: item}
+        return {key: item}
+
+    value = json.JSONDecoder(object_pairs_hook=resolve).decode(text)
+    if not all(used):
+        raise SerializationError("attachment %d is not referenced by the body" % used.index(False),
+                                 reason="bad_tag")
+    return value

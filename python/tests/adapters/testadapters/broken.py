@@ -1,0 +1,34 @@
+"""Adapters that fail at each start-up stage."""
+import logging
+import threading
+
+from snakepit import Adapter, tool
+
+
+class FailingConstruct:
+    def __init__(self):
+        raise RuntimeError("cannot construct")
+
+
+class FailingSetup(Adapter):
+    def setup(self):
+        logging.getLogger("broken").warning("about to fail in setup")
+        # A non-daemon thread must not keep the failed worker alive.
+        threading.Thread(target=threading.Event().wait, daemon=False).start()
+        try:
+            {}["config"]
+        except KeyError as err:
+            raise ValueError("setup failed") from err
+
+    @tool
+    def ping(self):
+        pass
+
+
+class FailingTeardown(Adapter):
+    def teardown(self):
+        raise RuntimeError("teardown exploded")
+
+    @tool
+    def ping(self):
+        pass

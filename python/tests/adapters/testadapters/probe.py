@@ -1,0 +1,106 @@
+"""An adapter that reports on the worker's own environment, for end-to-end tests."""
+import asyncio
+import logging
+import os
+import subprocess
+import sys
+import time
+import warnings
+
+from snakepit import Adapter, CallCancelled, current_call, tool
+
+
+class ProbeAdapter(Adapter):
+    def setup(self):
+        self.setup_ran = True
+
+    def teardown(self):
+        marker = os.environ.get("PROBE_TEARDOWN_MARKER")
+        if marker:
+            with open(marker, "w") as f:
+                f.write("teardown ran")
+
+    @tool
+    def token(self):
+        """The token as the worker's environment shows it (it must be gone)."""
+        return os.environ.get("SNAKEPIT_TOKEN")
+
+    @tool
+    def read_stdin(self):
+        """What user code reads from stdin (it must be /dev/null)."""
+        return sys.stdin.read()
+
+    @tool
+    def write_fd1(self, text: str):
+        """Writes to fd 1 directly, as a C extension would."""
+        os.write(1, text.encode())
+
+    @tool
+    def child_prints(self, text: str):
+        """A child process writing to its stdout, which it inherited from the worker."""
+        subprocess.run([sys.executable, "-c", "import sys; print(sys.argv[1])", text], check=True)
+
+    @tool
+    def type_error_inside(self, x: int):
+        """Raises a TypeError from inside the tool (not an argument mismatch)."""
+        return x + "text"
+
+    @tool
+    def swallow_cancel(self, seconds: float):
+        """Catches CallCancelled and returns normally."""
+        logging.getLogger("probe").warning("swallow_cancel started")
+        try:
+            # The loop is in a helper: CPython may deliver an async exception at a loop's backward
+            # jump outside the try of that same frame (python/cpython#108214, seen on 3.13.0).
+            _spin(seconds)
+        except CallCancelled:
+            return "swallowed"
+        return "finished"
+
+    @tool
+    def sleep_logged(self, seconds: float):
+        """Logs, then sleeps in C."""
+        logging.getLogger("probe").warning("sleeping")
+        time.sleep(seconds)
+        return seconds
+
+    @tool
+    def call_info(self):
+        info = current_call()
+        return {"request_id": info.request_id, "tool": info.tool,
+                "remaining": info.remaining()}
+
+    @tool
+    async def async_add(self, a: int, b: int):
+        """An async tool."""
+        await asyncio.sleep(0)
+        return a + b
+
+    @tool
+    async def async_sleep_logged(self, seconds: float):
+        """An async tool that waits; cancelling it must leave the event loop usable."""
+        logging.getLogger("probe").warning("async sleeping")
+        await asyncio.sleep(seconds)
+        return seconds
+
+    @tool
+    def log_error(self):
+        try:
+            raise RuntimeError("logged failure")
+        except RuntimeError:
+            logging.getLogger("probe.errors").exception("something failed")
+
+    @tool
+    def warn(self):
+        warnings.warn("deprecated thing", UserWarning)
+
+    @tool
+    def debug_log(self):
+        logging.getLogger("probe").debug("a debug record")
+        logging.getLogger("probe").info("an info record")
+
+
+def _spin(seconds):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        pass

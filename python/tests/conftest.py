@@ -1,0 +1,69 @@
+import os
+import signal
+import sys
+
+import pytest
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "adapters"))
+
+import harness  # noqa: E402
+
+
+def _processes():
+    """(pid, ppid, pgrp, state) of every process we can see."""
+    out = []
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % name, "rb") as f:
+                stat = f.read().decode("utf-8", "replace")
+        except OSError:
+            continue  # ended meanwhile
+        fields = stat[stat.rindex(")") + 2:].split()
+        out.append((int(name), int(fields[1]), int(fields[2]), fields[0]))
+    return out
+
+
+def _leftovers():
+    me = os.getpid()
+    return [(pid, ppid, pgrp, state) for pid, ppid, pgrp, state in _processes()
+            if state != "Z" and (ppid == me or pgrp in harness.STARTED_GROUPS) and pid != me]
+
+
+@pytest.fixture(autouse=True)
+def no_process_left_behind():
+    """Fails a test that leaves a child, a worker or anything a worker started, still running."""
+    before = {p[0] for p in _leftovers()}
+    yield
+    left = [p for p in _leftovers() if p[0] not in before]
+    for pid, _, _, _ in left:
+        try:
+            os.kill(pid, signal.SIGKILL)  # only processes this test run started, or their children
+        except OSError:
+            pass
+    assert not left, "test left processes behind (pid, ppid, pgrp, state): %r" % left
+
+
+@pytest.fixture
+def jvm_factory():
+    """Makes fake JVMs with running workers, and ends every one of them after the test."""
+    made = []
+
+    def make(*args, **kwargs):
+        jvm = harness.FakeJvm(*args, **kwargs)
+        made.append(jvm)
+        return jvm
+
+    yield make
+    for jvm in made:
+        jvm.close()
+
+
+@pytest.fixture
+def jvm(jvm_factory):
+    """A demo worker, started and past the handshake."""
+    made = jvm_factory()
+    made.start()
+    return made

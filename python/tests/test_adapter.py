@@ -1,0 +1,250 @@
+import sys
+import typing
+
+import pytest
+
+from snakepit import Adapter, tool
+from snakepit.adapter import (Dispatcher, InvalidCall, annotation_text, discover_tools, load_class, split_args,
+                              strip_runtime_frames)
+
+
+class Sample(Adapter):
+    def __init__(self):
+        self.calls = []
+
+    @tool
+    def add(self, a: int, b: int = 2) -> int:
+        """Add two numbers.
+
+        More text.
+        """
+        return a + b
+
+    @tool(name="renamed", description="Described here.")
+    def original(self, x):
+        """Not this docstring."""
+        return x
+
+    @tool
+    def kinds(self, p, /, q: "Custom", *args: str, k: typing.Optional[int] = 3, o=object(), **rest):
+        return [p, q, list(args), k, rest]
+
+    @tool
+    def boom(self, x: int):
+        return x + "text"  # a TypeError inside the tool
+
+    @staticmethod
+    @tool
+    def static_tool(v: list = [1, "a"]):
+        return v
+
+    @tool
+    @classmethod
+    def class_tool(cls, b: bytes = b"\x00"):
+        return cls.__name__
+
+    def helper(self):
+        """Not a tool."""
+
+
+class Child(Sample):
+    def boom(self, x):  # overridden without @tool: no longer a tool
+        return x
+
+    @tool
+    def extra(self):
+        pass
+
+
+def describe(tools, name):
+    return tools[name].describe()
+
+
+def test_discovers_marked_methods_only_in_definition_order():
+    tools = discover_tools(Sample())
+    assert list(tools) == ["add", "renamed", "kinds", "boom", "static_tool", "class_tool"]
+
+
+def test_subclass_can_add_and_remove_tools():
+    assert list(discover_tools(Child())) == ["add", "renamed", "kinds", "static_tool", "class_tool", "extra"]
+
+
+def test_metadata_of_a_simple_tool():
+    assert describe(discover_tools(Sample()), "add") == {
+        "name": "add", "doc": "Add two numbers.\n\nMore text.",
+        "parameters": [
+            {"name": "a", "kind": "positional_or_keyword", "required": True, "annotation": "int"},
+            {"name": "b", "kind": "positional_or_keyword", "required": False, "default": 2,
+             "default_repr": "2", "annotation": "int"},
+        ]}
+
+
+def test_name_and_description_can_be_given():
+    described = describe(discover_tools(Sample()), "renamed")
+    assert described["doc"] == "Described here."
+    assert described["parameters"] == [{"name": "x", "kind": "positional_or_keyword", "required": True}]
+
+
+def test_parameter_kinds_defaults_and_annotations():
+    params = describe(discover_tools(Sample()), "kinds")["parameters"]
+    assert [(p["name"], p["kind"], p["required"]) for p in params] == [
+        ("p", "positional_only", True), ("q", "positional_or_keyword", True),
+        ("args", "var_positional", False), ("k", "keyword_only", False), ("o", "keyword_only", False),
+        ("rest", "var_keyword", False)]
+    assert params[1]["annotation"] == "Custom"
+    assert params[2]["annotation"] == "str"
+    assert params[3]["annotation"] == "Optional[int]"
+    assert params[3]["default"] == 3
+    assert "default" not in params[4] and params[4]["default_repr"].startswith("<object object")
+    assert "annotation" not in params[0]
+
+
+def test_defaults_that_are_protocol_values_are_included():
+    tools = discover_tools(Sample())
+    assert describe(tools, "static_tool")["parameters"][0]["default"] == [1, "a"]
+    class_param = describe(tools, "class_tool")["parameters"][0]
+    assert class_param["default"] == b"\x00" and class_param["default_repr"] == "b'\\x00'"
+
+
+def test_string_annotations_are_kept_as_written():
+    sys.path.insert(0, __import__("harness").ADAPTERS_DIR)
+    cls = load_class("testadapters.future_annotations:Annotated")
+    params = describe(discover_tools(cls()), "find")["parameters"]
+    assert [p["annotation"] for p in params] == ["str", "Optional[int]"]
+    assert params[1]["default"] is None and params[1]["default_repr"] == "None"
+
+
+def test_annotation_text():
+    class Point:
+        pass
+
+    assert annotation_text(int) == "int"
+    assert annotation_text(Point) == "Point"
+    assert annotation_text(typing.List[int]) == "List[int]"
+    assert annotation_text(list[int]) == "list[int]"
+    assert annotation_text("a.B") == "a.B"
+
+
+def test_dispatch_binds_and_calls():
+    dispatcher = Dispatcher(Sample())
+    assert dispatcher.mode == "tools"
+    assert dispatcher.call("add", [1], {}) == 3
+    assert dispatcher.call("add", [], {"a": 1, "b": 5}) == 6
+    assert dispatcher.call("static_tool", [], {}) == [1, "a"]
+    assert dispatcher.call("class_tool", [], {}) == "Sample"
+
+
+def test_unknown_tool_lists_the_available_ones():
+    with pytest.raises(InvalidCall) as err:
+        Dispatcher(Sample()).call("ad", [], {})
+    body = err.value.body
+    assert body["kind"] == "INVALID_REQUEST"
+    assert body["message"] == ("unknown tool 'ad'; available: add, boom, class_tool, kinds, renamed, "
+                               "static_tool")
+    assert body["details"] == {"tool": "ad", "available": ["add", "boom", "class_tool", "kinds", "renamed",
+                                                           "static_tool"]}
+
+
+@pytest.mark.parametrize("args,kwargs,reason", [
+    ([], {}, "missing a required argument: 'a'"),
+    ([1, 2, 3], {}, "too many positional arguments"),
+    ([1], {"c": 1}, "got an unexpected keyword argument 'c'"),
+    ([1], {"a": 1}, "multiple values for argument 'a'"),
+])
+def test_arguments_that_do_not_fit_are_invalid_requests(args, kwargs, reason):
+    with pytest.raises(InvalidCall) as err:
+        Dispatcher(Sample()).call("add", args, kwargs)
+    details = err.value.body["details"]
+    assert details == {"tool": "add", "signature": "(a: int, b: int = 2) -> int", "reason": reason}
+
+
+def test_type_error_inside_the_tool_is_not_an_invalid_request():
+    try:
+        Dispatcher(Sample()).call("boom", [1], {})
+    except TypeError as exc:
+        error = exc
+    # As the worker sees it: its own frames first, then the tool's.
+    error.__traceback__ = error.__traceback__.tb_next
+    assert error.__traceback__.tb_frame.f_code.co_name == "call"
+    strip_runtime_frames(error)
+    assert error.__traceback__.tb_frame.f_code.co_name == "boom"
+
+
+class SelfDispatching:
+    @tool
+    def declared(self, x: int) -> int:
+        return x
+
+    def execute_tool(self, name, args, kwargs):
+        return [name, args, kwargs]
+
+
+def test_execute_tool_mode_receives_every_call():
+    dispatcher = Dispatcher(SelfDispatching())
+    assert dispatcher.mode == "execute_tool"
+    assert [t["name"] for t in dispatcher.describe_tools()] == ["declared"]
+    assert dispatcher.call("anything", [1], {"k": 2}) == ["anything", [1], {"k": 2}]
+
+
+class AsyncTools:
+    @tool
+    async def twice(self, x: int) -> int:
+        import asyncio
+        await asyncio.sleep(0)
+        return 2 * x
+
+
+def test_async_tools_run_on_a_persistent_loop():
+    dispatcher = Dispatcher(AsyncTools())
+    assert dispatcher.call("twice", [2], {}) == 4
+    loop = dispatcher._loop
+    assert dispatcher.call("twice", [3], {}) == 6
+    assert dispatcher._loop is loop
+    dispatcher.close()
+
+
+def test_duplicate_tool_names_are_refused():
+    class Clash:
+        @tool(name="x")
+        def a(self):
+            pass
+
+        @tool(name="x")
+        def b(self):
+            pass
+
+    with pytest.raises(ValueError, match="two tools are named 'x'"):
+        discover_tools(Clash())
+
+
+def test_plain_classes_work_without_the_base():
+    class Plain:
+        @tool
+        def hi(self):
+            return "hi"
+
+    assert Dispatcher(Plain()).call("hi", [], {}) == "hi"
+
+
+@pytest.mark.parametrize("spec", ["nocolon", ":Class", "module:", "snakepit:__version__"])
+def test_bad_adapter_specs(spec):
+    with pytest.raises((ValueError, TypeError)):
+        load_class(spec)
+
+
+def test_load_class_follows_dotted_attributes():
+    assert load_class("snakepit.examples.demo:DemoAdapter").__name__ == "DemoAdapter"
+    assert load_class("test_adapter:Sample") is Sample
+
+
+@pytest.mark.parametrize("message,problem", [
+    ([], "JSON object"), ({"args": []}, "tool"), ({"tool": "x", "args": {}}, "args"),
+    ({"tool": "x", "kwargs": []}, "kwargs")])
+def test_malformed_call_bodies(message, problem):
+    with pytest.raises(InvalidCall) as err:
+        split_args(message)
+    assert problem in err.value.body["message"]
+
+
+def test_call_body_defaults():
+    assert split_args({"tool": "x"}) == ("x", [], {})
