@@ -1,0 +1,355 @@
+package dev.snakepit;
+
+import dev.snakepit.spi.PoolListener;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.regex.Pattern;
+
+/**
+ * How a pool is set up. Immutable; build one with {@link #builder(String)}. Every setter of the
+ * builder rejects a bad value at once with an {@link IllegalArgumentException} whose message names the
+ * field, the value and the rule.
+ *
+ * <pre>{@code
+ * PoolConfig config = PoolConfig.builder("my_models.sentiment:SentimentAdapter")
+ *     .size(4)
+ *     .callTimeout(Duration.ofSeconds(10))
+ *     .build();
+ * }</pre>
+ *
+ * <p>Defaults: {@code size} = the number of processors; the interpreter is {@code $SNAKEPIT_PYTHON} or
+ * else {@code python3} from the {@code PATH}; call timeout 30 s; acquire timeout 5 s; queue of 1024
+ * calls; start timeout 30 s; shutdown grace 5 s; cancel grace 5 s; maximum frame 128 MiB.
+ */
+public final class PoolConfig {
+  /** The smallest allowed {@link Builder#maxFrameBytes(int)}: 64 KiB. */
+  public static final int MIN_FRAME_BYTES = 64 * 1024;
+  /** The default {@link Builder#maxFrameBytes(int)}: 128 MiB. */
+  public static final int DEFAULT_MAX_FRAME_BYTES = 128 * 1024 * 1024;
+  /** The largest allowed {@link Builder#size(int)}. */
+  public static final int MAX_SIZE = 1024;
+
+  private static final Pattern ADAPTER =
+      Pattern.compile("[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*:[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*");
+  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+  private static final Duration MAX_DURATION = Duration.ofDays(1);
+
+  private final String adapter;
+  private final String name;
+  private final int size;
+  private final String pythonExecutable;
+  private final Path workingDirectory;
+  private final List<Path> pythonPath;
+  private final Map<String, String> environment;
+  private final Duration callTimeout;
+  private final Duration acquireTimeout;
+  private final int maxQueue;
+  private final Duration startTimeout;
+  private final Duration shutdownGrace;
+  private final Duration cancelGrace;
+  private final int maxFrameBytes;
+  private final String pythonLogLevel;
+  private final PoolListener listener;
+
+  private PoolConfig(Builder b) {
+    this.adapter = b.adapter;
+    this.name = b.name;
+    this.size = b.size;
+    this.pythonExecutable = b.pythonExecutable;
+    this.workingDirectory = b.workingDirectory;
+    this.pythonPath = Collections.unmodifiableList(new ArrayList<>(b.pythonPath));
+    this.environment = Collections.unmodifiableMap(new LinkedHashMap<>(b.environment));
+    this.callTimeout = b.callTimeout;
+    this.acquireTimeout = b.acquireTimeout;
+    this.maxQueue = b.maxQueue;
+    this.startTimeout = b.startTimeout;
+    this.shutdownGrace = b.shutdownGrace;
+    this.cancelGrace = b.cancelGrace;
+    this.maxFrameBytes = b.maxFrameBytes;
+    this.pythonLogLevel = b.pythonLogLevel;
+    this.listener = b.listener;
+  }
+
+  /**
+   * Starts a builder for a pool running {@code adapter}, written {@code package.module:Class}.
+   *
+   * @throws IllegalArgumentException if {@code adapter} is not of that form
+   */
+  public static Builder builder(String adapter) {
+    return new Builder(adapter);
+  }
+
+  /** The adapter class, {@code package.module:Class}. */
+  public String adapter() {
+    return adapter;
+  }
+
+  /** The pool's name, used in thread names, log categories and messages. */
+  public String name() {
+    return name;
+  }
+
+  /** The number of workers the pool keeps. */
+  public int size() {
+    return size;
+  }
+
+  /** The Python interpreter: a path or a command looked up on the {@code PATH}. */
+  public String pythonExecutable() {
+    return pythonExecutable;
+  }
+
+  /** The workers' working directory; {@code python -m} puts it first on {@code sys.path}. */
+  public Path workingDirectory() {
+    return workingDirectory;
+  }
+
+  /** Directories added to the workers' {@code sys.path}, after the runtime and before {@code $PYTHONPATH}. */
+  public List<Path> pythonPath() {
+    return pythonPath;
+  }
+
+  /** Environment variables added to the workers' environment (which otherwise is the JVM's). */
+  public Map<String, String> environment() {
+    return environment;
+  }
+
+  /** How long a call may run on a worker unless the call sets its own timeout. */
+  public Duration callTimeout() {
+    return callTimeout;
+  }
+
+  /** How long a call may wait for a free worker. */
+  public Duration acquireTimeout() {
+    return acquireTimeout;
+  }
+
+  /** How many calls may wait for a worker at once; more fail at once with RESOURCE_EXHAUSTED. */
+  public int maxQueue() {
+    return maxQueue;
+  }
+
+  /** How long a worker may take from spawn to ready (adapter import and {@code setup()} included). */
+  public Duration startTimeout() {
+    return startTimeout;
+  }
+
+  /** How long {@code close()} lets running calls and {@code teardown()} finish before killing workers. */
+  public Duration shutdownGrace() {
+    return shutdownGrace;
+  }
+
+  /** How long a worker may keep running a call after its deadline before it is killed and replaced. */
+  public Duration cancelGrace() {
+    return cancelGrace;
+  }
+
+  /** The largest frame either side may send, in bytes. */
+  public int maxFrameBytes() {
+    return maxFrameBytes;
+  }
+
+  /** The lowest Python logging level forwarded to SLF4J. */
+  public String pythonLogLevel() {
+    return pythonLogLevel;
+  }
+
+  /** The listener receiving the pool's events. */
+  public PoolListener listener() {
+    return listener;
+  }
+
+  @Override
+  public String toString() {
+    return "PoolConfig{name=" + name + ", adapter=" + adapter + ", size=" + size + ", python="
+        + pythonExecutable + ", callTimeout=" + callTimeout + ", acquireTimeout=" + acquireTimeout
+        + ", maxQueue=" + maxQueue + ", maxFrameBytes=" + maxFrameBytes + "}";
+  }
+
+  /** Builds a {@link PoolConfig}; each setter validates its value at once. */
+  public static final class Builder {
+    private final String adapter;
+    private String name = "snakepit";
+    private int size = Math.max(1, Math.min(MAX_SIZE, Runtime.getRuntime().availableProcessors()));
+    private String pythonExecutable = defaultPython();
+    private Path workingDirectory = Path.of("").toAbsolutePath();
+    private final List<Path> pythonPath = new ArrayList<>();
+    private final Map<String, String> environment = new LinkedHashMap<>();
+    private Duration callTimeout = Duration.ofSeconds(30);
+    private Duration acquireTimeout = Duration.ofSeconds(5);
+    private int maxQueue = 1024;
+    private Duration startTimeout = Duration.ofSeconds(30);
+    private Duration shutdownGrace = Duration.ofSeconds(5);
+    private Duration cancelGrace = Duration.ofSeconds(5);
+    private int maxFrameBytes = DEFAULT_MAX_FRAME_BYTES;
+    private String pythonLogLevel = "INFO";
+    private PoolListener listener = PoolListener.NONE;
+
+    private Builder(String adapter) {
+      if (adapter == null || !ADAPTER.matcher(adapter).matches()) {
+        throw invalid("adapter", adapter, "it must name a class as package.module:Class");
+      }
+      this.adapter = adapter;
+    }
+
+    /** The pool's name: 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit. */
+    public Builder name(String value) {
+      if (value == null || !NAME.matcher(value).matches()) {
+        throw invalid("name", value, "it must be 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit");
+      }
+      this.name = value;
+      return this;
+    }
+
+    /** The number of workers, 1 to {@value #MAX_SIZE}. */
+    public Builder size(int value) {
+      if (value < 1 || value > MAX_SIZE) {
+        throw invalid("size", value, "it must be between 1 and " + MAX_SIZE);
+      }
+      this.size = value;
+      return this;
+    }
+
+    /** The Python interpreter, 3.9 or newer: an absolute path or a command on the {@code PATH}. */
+    public Builder pythonExecutable(String value) {
+      if (value == null || value.isBlank()) {
+        throw invalid("pythonExecutable", value, "it must be a path or a command name");
+      }
+      this.pythonExecutable = value;
+      return this;
+    }
+
+    /** The workers' working directory, which must exist. */
+    public Builder workingDirectory(Path value) {
+      if (value == null || !value.toFile().isDirectory()) {
+        throw invalid("workingDirectory", value, "it must be an existing directory");
+      }
+      this.workingDirectory = value.toAbsolutePath();
+      return this;
+    }
+
+    /** Adds a directory to the workers' {@code sys.path}. */
+    public Builder addPythonPath(Path value) {
+      if (value == null) {
+        throw invalid("pythonPath", null, "entries must not be null");
+      }
+      this.pythonPath.add(value.toAbsolutePath());
+      return this;
+    }
+
+    /**
+     * Sets an environment variable for the workers. Names starting with {@code SNAKEPIT_} are the
+     * runtime's own and are refused.
+     */
+    public Builder environment(String key, String value) {
+      if (key == null || key.isEmpty() || key.indexOf('=') >= 0 || key.indexOf('\0') >= 0) {
+        throw invalid("environment", key, "a variable name must be non-empty without '=' or NUL");
+      }
+      if (key.startsWith("SNAKEPIT_")) {
+        throw invalid("environment", key, "names starting with SNAKEPIT_ are reserved for the runtime");
+      }
+      if (value == null || value.indexOf('\0') >= 0) {
+        throw invalid("environment." + key, value, "the value must be non-null without NUL");
+      }
+      this.environment.put(key, value);
+      return this;
+    }
+
+    /** The default time a call may run on a worker: positive, at most one day. */
+    public Builder callTimeout(Duration value) {
+      this.callTimeout = positive("callTimeout", value);
+      return this;
+    }
+
+    /** How long a call may wait for a free worker: zero (fail at once when none is free) to one day. */
+    public Builder acquireTimeout(Duration value) {
+      if (value == null || value.isNegative() || value.compareTo(MAX_DURATION) > 0) {
+        throw invalid("acquireTimeout", value, "it must be between 0 and " + MAX_DURATION);
+      }
+      this.acquireTimeout = value;
+      return this;
+    }
+
+    /** How many calls may wait for a worker, 0 to 1,000,000. */
+    public Builder maxQueue(int value) {
+      if (value < 0 || value > 1_000_000) {
+        throw invalid("maxQueue", value, "it must be between 0 and 1000000");
+      }
+      this.maxQueue = value;
+      return this;
+    }
+
+    /** How long a worker may take to become ready: positive, at most one day. */
+    public Builder startTimeout(Duration value) {
+      this.startTimeout = positive("startTimeout", value);
+      return this;
+    }
+
+    /** How long {@code close()} waits for running calls and {@code teardown()}: zero to one day. */
+    public Builder shutdownGrace(Duration value) {
+      if (value == null || value.isNegative() || value.compareTo(MAX_DURATION) > 0) {
+        throw invalid("shutdownGrace", value, "it must be between 0 and " + MAX_DURATION);
+      }
+      this.shutdownGrace = value;
+      return this;
+    }
+
+    /** How long a worker may overrun a call's deadline before it is replaced: positive, at most one day. */
+    public Builder cancelGrace(Duration value) {
+      this.cancelGrace = positive("cancelGrace", value);
+      return this;
+    }
+
+    /** The largest frame either side may send: {@value #MIN_FRAME_BYTES} bytes to 2 GiB - 1. */
+    public Builder maxFrameBytes(int value) {
+      if (value < MIN_FRAME_BYTES) {
+        throw invalid("maxFrameBytes", value, "it must be between " + MIN_FRAME_BYTES + " and " + Integer.MAX_VALUE);
+      }
+      this.maxFrameBytes = value;
+      return this;
+    }
+
+    /** The lowest Python logging level forwarded: DEBUG, INFO, WARNING, ERROR or CRITICAL. */
+    public Builder pythonLogLevel(String value) {
+      if (value == null || !List.of("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL").contains(value)) {
+        throw invalid("pythonLogLevel", value, "it must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL");
+      }
+      this.pythonLogLevel = value;
+      return this;
+    }
+
+    /** The listener receiving the pool's events. */
+    public Builder listener(PoolListener value) {
+      this.listener = Objects.requireNonNull(value, "listener");
+      return this;
+    }
+
+    /** Builds the configuration. */
+    public PoolConfig build() {
+      return new PoolConfig(this);
+    }
+
+    private static Duration positive(String field, Duration value) {
+      if (value == null || value.isNegative() || value.isZero() || value.compareTo(MAX_DURATION) > 0) {
+        throw invalid(field, value, "it must be positive and at most " + MAX_DURATION);
+      }
+      return value;
+    }
+
+    private static String defaultPython() {
+      String fromEnv = System.getenv("SNAKEPIT_PYTHON");
+      return fromEnv == null || fromEnv.isBlank() ? "python3" : fromEnv;
+    }
+
+    private static IllegalArgumentException invalid(String field, Object value, String rule) {
+      String shown = value instanceof String s ? "'" + s + "'" : String.valueOf(value);
+      return new IllegalArgumentException("PoolConfig." + field + " = " + shown + " is invalid: " + rule);
+    }
+  }
+}

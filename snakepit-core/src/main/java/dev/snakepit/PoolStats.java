@@ -1,0 +1,62 @@
+package dev.snakepit;
+
+import java.time.Duration;
+
+/**
+ * A snapshot of a pool's counts. Worker counts describe the moment of the call; call and worker
+ * counters are totals since the pool started and never decrease.
+ *
+ * @param pool the pool's name
+ * @param state the pool's lifecycle state
+ * @param targetSize the number of workers the pool keeps
+ * @param workers worker processes alive (starting, ready or stopping)
+ * @param idle ready workers without a call
+ * @param busy workers running a call (or finishing a call whose caller has given up)
+ * @param starting workers started but not yet ready
+ * @param queued calls waiting for a worker
+ * @param callsSucceeded calls that returned a value
+ * @param callsFailed calls that ended with an exception
+ * @param workersStarted workers that became ready, replacements included
+ * @param workersCrashed workers that died without being asked to
+ * @param workersReplaced workers started to replace ones that died
+ * @param uptime time since the pool started
+ */
+public record PoolStats(
+    String pool,
+    State state,
+    int targetSize,
+    int workers,
+    int idle,
+    int busy,
+    int starting,
+    int queued,
+    long callsSucceeded,
+    long callsFailed,
+    long workersStarted,
+    long workersCrashed,
+    long workersReplaced,
+    Duration uptime) {
+
+  /** A pool's lifecycle. */
+  public enum State {
+    /** Workers are starting; {@code Snakepit.start} has not returned yet. */
+    STARTING,
+    /** Serving calls. */
+    RUNNING,
+    /** {@code close()} was called: new calls are refused, running ones finish. */
+    CLOSING,
+    /** Every worker has stopped. */
+    CLOSED
+  }
+
+  /** Whether the pool can serve a call now: running, with at least one ready worker. */
+  public boolean healthy() {
+    return state == State.RUNNING && idle + busy > 0;
+  }
+
+  /** The counts as one line, the form used in error messages. */
+  public String describe() {
+    return "total=" + workers + ", busy=" + busy + ", idle=" + idle + ", starting=" + starting
+        + ", queued=" + queued + ", target=" + targetSize;
+  }
+}

@@ -1,0 +1,35 @@
+package dev.snakepit;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A tool as its adapter declares it: name, documentation and parameters, taken from the Python
+ * signature and docstring when the worker starts.
+ *
+ * @param name the name to call it by
+ * @param doc the docstring (or the description given to {@code @tool}), or {@code null}
+ * @param parameters the parameters in declaration order, without {@code self}
+ */
+public record ToolInfo(String name, String doc, List<ToolParameter> parameters) {
+  public ToolInfo {
+    parameters = List.copyOf(parameters);
+  }
+
+  /** The parameter of that name, if there is one. */
+  public Optional<ToolParameter> parameter(String parameterName) {
+    return parameters.stream().filter(p -> p.name().equals(parameterName)).findFirst();
+  }
+
+  /** The Python-style signature, such as {@code add(a: int, b: int = 2)}. */
+  public String signature() {
+    StringBuilder out = new StringBuilder(name).append('(');
+    for (int i = 0; i < parameters.size(); i++) {
+      if (i > 0) {
+        out.append(", ");
+      }
+      out.append(parameters.get(i).describe());
+    }
+    return out.append(')').toString();
+  }
+}

@@ -1,0 +1,87 @@
+package dev.snakepit.internal;
+
+import dev.snakepit.SnakepitException;
+import dev.snakepit.spi.CallEvent;
+import dev.snakepit.spi.PoolListener;
+import dev.snakepit.spi.WorkerEvent;
+import java.time.Duration;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Delivers events to the pool's {@link PoolListener}, so that a listener that throws can never break
+ * the pool: its exception is logged and dropped. Also builds the event records.
+ */
+public final class Events {
+  private static final Logger LOG = LoggerFactory.getLogger(Events.class);
+
+  private final String pool;
+  private final PoolListener listener;
+  private final boolean silent;
+
+  public Events(String pool, PoolListener listener) {
+    this.pool = pool;
+    this.listener = listener;
+    this.silent = listener == PoolListener.NONE;
+  }
+
+  public CallEvent call(long callId, String tool, String workerId, long sinceNanos) {
+    long elapsed = sinceNanos == 0 ? 0 : System.nanoTime() - sinceNanos;
+    return new CallEvent(pool, callId, tool, workerId, Duration.ofNanos(elapsed));
+  }
+
+  public void checkoutStart(long callId, String tool) {
+    deliver(l -> l.checkoutStart(call(callId, tool, null, 0)));
+  }
+
+  public void checkoutStop(long callId, String tool, String workerId, long sinceNanos) {
+    deliver(l -> l.checkoutStop(call(callId, tool, workerId, sinceNanos)));
+  }
+
+  public void checkoutException(long callId, String tool, long sinceNanos, SnakepitException error) {
+    deliver(l -> l.checkoutException(call(callId, tool, null, sinceNanos), error));
+  }
+
+  public void checkin(long callId, String tool, String workerId, long sinceNanos) {
+    deliver(l -> l.checkin(call(callId, tool, workerId, sinceNanos)));
+  }
+
+  public void callStart(long callId, String tool) {
+    deliver(l -> l.callStart(call(callId, tool, null, 0)));
+  }
+
+  public void callStop(long callId, String tool, String workerId, long sinceNanos) {
+    deliver(l -> l.callStop(call(callId, tool, workerId, sinceNanos)));
+  }
+
+  public void callException(long callId, String tool, String workerId, long sinceNanos, SnakepitException error) {
+    deliver(l -> l.callException(call(callId, tool, workerId, sinceNanos), error));
+  }
+
+  public void workerStart(WorkerEvent event) {
+    deliver(l -> l.workerStart(event));
+  }
+
+  public void workerStop(WorkerEvent event) {
+    deliver(l -> l.workerStop(event));
+  }
+
+  public void workerCrash(WorkerEvent event) {
+    deliver(l -> l.workerCrash(event));
+  }
+
+  private void deliver(Consumer<PoolListener> event) {
+    if (silent) {
+      return;
+    }
+    try {
+      event.accept(listener);
+    } catch (RuntimeException | Error e) {
+      if (e instanceof VirtualMachineError vme) {
+        throw vme;
+      }
+      LOG.warn("PoolListener of pool '{}' threw; the event is dropped", pool, e);
+    }
+  }
+}

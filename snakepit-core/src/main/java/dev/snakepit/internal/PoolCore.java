@@ -1,0 +1,318 @@
+package dev.snakepit.internal;
+
+import dev.snakepit.Call;
+import dev.snakepit.ErrorKind;
+import dev.snakepit.PoolConfig;
+import dev.snakepit.PoolStats;
+import dev.snakepit.SnakepitException;
+import dev.snakepit.ToolInfo;
+import dev.snakepit.internal.dispatch.Dispatcher;
+import dev.snakepit.internal.dispatch.PendingCall;
+import dev.snakepit.internal.dispatch.WorkerSlot;
+import dev.snakepit.internal.process.PythonInterpreter;
+import dev.snakepit.internal.process.PythonRuntime;
+import dev.snakepit.internal.process.RunDirectory;
+import dev.snakepit.internal.protocol.EncodedBody;
+import dev.snakepit.internal.protocol.ValueEncoder;
+import dev.snakepit.internal.protocol.ValueEncodingException;
+import dev.snakepit.internal.supervisor.Supervisor;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The implementation behind {@link dev.snakepit.Snakepit}: wires the control loop ({@link Supervisor}),
+ * the call router ({@link Dispatcher}) and the runtime files together, encodes calls, and runs start
+ * and close. Owns one platform thread (the control loop) plus three per worker.
+ */
+public final class PoolCore {
+  private static final Logger LOG = LoggerFactory.getLogger(PoolCore.class);
+  private static final ValueEncoder ENCODER = new ValueEncoder();
+  /** Extra wait beyond every timeout the pool enforces, before a blocked caller suspects a bug. */
+  private static final Duration SAFETY_MARGIN = Duration.ofMinutes(1);
+
+  private final PoolConfig config;
+  private final String pool;
+  private final RunDirectory runDirectory;
+  private final ScheduledThreadPoolExecutor loop;
+  private final Counters counters = new Counters();
+  private final Dispatcher dispatcher;
+  private final Supervisor supervisor;
+  private final long startedNanos = System.nanoTime();
+  private final AtomicBoolean closing = new AtomicBoolean();
+  private final CountDownLatch closed = new CountDownLatch(1);
+
+  private PoolCore(PoolConfig config, PythonInterpreter python, Path runtime, RunDirectory runDirectory) {
+    this.config = config;
+    this.pool = config.name();
+    this.runDirectory = runDirectory;
+    this.loop = new ScheduledThreadPoolExecutor(1,
+        r -> Thread.ofPlatform().daemon().name("snakepit-" + pool + "-supervisor").unstarted(r));
+    loop.setRemoveOnCancelPolicy(true);
+    loop.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+    Events events = new Events(pool, config.listener());
+    this.dispatcher = new Dispatcher(pool,
+        new Dispatcher.Limits(config.acquireTimeout(), config.maxQueue(), config.callTimeout(), config.cancelGrace()),
+        loop, events, counters, new Dispatcher.Host() {
+          @Override
+          public void broken(WorkerSlot slot, String reason) {
+            supervisor().brokenSlot(slot, reason);
+          }
+
+          @Override
+          public String counts() {
+            return stats().describe();
+          }
+        });
+    this.supervisor = new Supervisor(config, python, runtime, runDirectory, loop, dispatcher, events, counters);
+  }
+
+  /** Starts a pool and waits until all its workers are ready; see {@code Snakepit.start}. */
+  public static PoolCore start(PoolConfig config) {
+    Path runtime;
+    PythonInterpreter python;
+    RunDirectory runDirectory;
+    try {
+      runtime = PythonRuntime.directory();
+      python = PythonInterpreter.resolve(config.pythonExecutable(), config.startTimeout());
+      runDirectory = RunDirectory.create(config.name());
+    } catch (PythonInterpreter.Unusable e) {
+      throw new SnakepitException(ErrorKind.INVALID_REQUEST, "pool '" + config.name() + "' cannot start: "
+          + e.getMessage(), config.name(), null, null, null, null, e);
+    } catch (RuntimeException e) {
+      throw new SnakepitException(ErrorKind.INVALID_REQUEST, "pool '" + config.name() + "' cannot start: "
+          + e.getMessage(), config.name(), null, null, null, null, e);
+    }
+    PoolCore core = new PoolCore(config, python, runtime, runDirectory);
+    core.awaitStart();
+    LOG.info("pool '{}' started {} workers of {} on Python {} in {} ms", config.name(), config.size(),
+        config.adapter(), python.version(), Duration.ofNanos(System.nanoTime() - core.startedNanos).toMillis());
+    return core;
+  }
+
+  private void awaitStart() {
+    CompletableFuture<Void> started = supervisor.start();
+    try {
+      started.get(config.startTimeout().plus(SAFETY_MARGIN).toMillis(), TimeUnit.MILLISECONDS);
+    } catch (ExecutionException e) {
+      abort();
+      throw e.getCause() instanceof SnakepitException s ? s
+          : new SnakepitException(ErrorKind.WORKER_CRASHED, "pool '" + pool + "' could not start", pool, null, null,
+              null, null, e.getCause());
+    } catch (TimeoutException e) {
+      abort();
+      throw new SnakepitException(ErrorKind.TIMEOUT, "pool '" + pool + "' did not start within "
+          + config.startTimeout().plus(SAFETY_MARGIN), pool, null, null, null, null, null);
+    } catch (InterruptedException e) {
+      abort();
+      Thread.currentThread().interrupt();
+      throw new SnakepitException(ErrorKind.CANCELLED, "interrupted while pool '" + pool + "' was starting");
+    }
+  }
+
+  public Object execute(Call call) {
+    PendingCall pending = submit(call);
+    Duration bound = config.acquireTimeout().plus(timeoutOf(call)).plus(config.cancelGrace()).plus(SAFETY_MARGIN);
+    try {
+      return pending.future().get(bound.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (ExecutionException e) {
+      throw forCaller(e.getCause());
+    } catch (InterruptedException e) {
+      dispatcher.cancel(pending, "the calling thread was interrupted");
+      Thread.currentThread().interrupt();
+      throw new SnakepitException(ErrorKind.CANCELLED, "the thread calling tool '" + call.tool()
+          + "' of pool '" + pool + "' was interrupted; the call was cancelled", pool, null, call.tool(), null, null, e);
+    } catch (TimeoutException e) {
+      dispatcher.cancel(pending, "no answer within " + bound);
+      throw new SnakepitException(ErrorKind.TIMEOUT, "internal error: the call of tool '" + call.tool()
+          + "' got no answer within " + bound + ", beyond every timeout of pool '" + pool + "' [" + stats().describe() + "]");
+    }
+  }
+
+  public CompletableFuture<Object> executeAsync(Call call) {
+    CompletableFuture<Object> result = new CompletableFuture<>();
+    PendingCall pending;
+    try {
+      pending = submit(call);
+    } catch (SnakepitException e) {
+      result.completeExceptionally(e);
+      return result;
+    }
+    // Complete on a fresh virtual thread: the caller's continuations must never run on (and block) a
+    // worker's data thread or the control loop.
+    pending.future().whenComplete((value, error) -> Thread.startVirtualThread(() -> {
+      if (error != null) {
+        result.completeExceptionally(error);
+      } else {
+        result.complete(value);
+      }
+    }));
+    result.whenComplete((value, error) -> {
+      if (result.isCancelled()) {
+        dispatcher.cancel(pending, "its future was cancelled");
+      }
+    });
+    return result;
+  }
+
+  private PendingCall submit(Call call) {
+    String tool = call.tool();
+    if (closing.get()) {
+      throw failed(new SnakepitException(ErrorKind.POOL_CLOSED, "pool '" + pool + "' is closed; tool '" + tool
+          + "' was not called", pool, null, tool, null, null, null));
+    }
+    List<ToolInfo> tools = supervisor.tools();
+    if (!supervisor.selfDispatching() && tools.stream().noneMatch(t -> t.name().equals(tool))) {
+      throw failed(new SnakepitException(ErrorKind.INVALID_REQUEST, "unknown tool '" + tool + "' in pool '" + pool
+          + "' (adapter " + config.adapter() + "); available: "
+          + tools.stream().map(ToolInfo::name).collect(Collectors.joining(", ")), pool, null, tool, null, null, null));
+    }
+    Map<String, Object> body = new LinkedHashMap<>(4);
+    body.put("tool", tool);
+    body.put("args", call.args());
+    body.put("kwargs", call.kwargs());
+    body.put("timeout_ms", timeoutOf(call).toMillis());
+    EncodedBody encoded;
+    try {
+      encoded = ENCODER.encode(body);
+    } catch (ValueEncodingException e) {
+      throw failed(new SnakepitException(ErrorKind.SERIALIZATION_ERROR, "cannot send the arguments of tool '" + tool
+          + "' to pool '" + pool + "': " + e.getMessage(), pool, null, tool, null, null, e));
+    }
+    if (encoded.frameBytes() > config.maxFrameBytes()) {
+      throw failed(new SnakepitException(ErrorKind.SERIALIZATION_ERROR, "the call of tool '" + tool + "' encodes to "
+          + encoded.frameBytes() + " bytes, above maxFrameBytes " + config.maxFrameBytes() + " of pool '" + pool
+          + "'; nothing was sent (raise PoolConfig.maxFrameBytes or send less)", pool, null, tool, null, null, null));
+    }
+    return dispatcher.submit(tool, encoded, call.timeout());
+  }
+
+  private SnakepitException failed(SnakepitException e) {
+    counters.callsFailed.increment();
+    return e;
+  }
+
+  private Duration timeoutOf(Call call) {
+    return call.timeout() != null ? call.timeout() : config.callTimeout();
+  }
+
+  /**
+   * The exception to throw in the caller's thread. It was created on a pool thread; its stack trace is
+   * replaced with the caller's, which is where a reader of the log wants to look. It belongs to this
+   * call alone, so changing it is safe.
+   */
+  private static RuntimeException forCaller(Throwable error) {
+    if (error instanceof SnakepitException s) {
+      s.fillInStackTrace();
+      return s;
+    }
+    return new SnakepitException(ErrorKind.WORKER_CRASHED, "internal error: " + error, null, null, null, null, null, error);
+  }
+
+  public List<ToolInfo> tools() {
+    return supervisor.tools();
+  }
+
+  public PoolConfig config() {
+    return config;
+  }
+
+  public List<Long> workerPids() {
+    return supervisor.pids();
+  }
+
+  public PoolStats stats() {
+    int[] dispatch = dispatcher.counts();
+    int[] workers = supervisor.counts();
+    return new PoolStats(pool, supervisor.state(), config.size(), workers[0], dispatch[0], dispatch[1], workers[1],
+        dispatch[2], counters.callsSucceeded.sum(), counters.callsFailed.sum(), counters.workersStarted.sum(),
+        counters.workersCrashed.sum(), counters.workersReplaced.sum(),
+        Duration.ofNanos(System.nanoTime() - startedNanos));
+  }
+
+  public void close() {
+    if (!closing.compareAndSet(false, true)) {
+      awaitClosed();
+      return;
+    }
+    long deadline = System.nanoTime() + config.shutdownGrace().toNanos();
+    boolean interrupted = false;
+    try {
+      supervisor.beginClose().get(10, TimeUnit.SECONDS);
+      dispatcher.close();
+      dispatcher.awaitNoneBusy(config.shutdownGrace());
+      long left = Math.max(TimeUnit.MILLISECONDS.toNanos(500), deadline - System.nanoTime());
+      try {
+        supervisor.stopAll("pool closed").get(left, TimeUnit.NANOSECONDS);
+      } catch (TimeoutException e) {
+        LOG.warn("pool '{}': workers did not exit within the shutdown grace of {} ms; killing them", pool,
+            config.shutdownGrace().toMillis());
+      }
+    } catch (InterruptedException e) {
+      interrupted = true;
+    } catch (ExecutionException | TimeoutException e) {
+      LOG.warn("pool '{}': orderly shutdown failed; killing its workers", pool, e);
+    }
+    stopEverything("pool closed after its shutdown grace");
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private void abort() {
+    closing.set(true);
+    dispatcher.close();
+    stopEverything("pool start failed");
+  }
+
+  /** Kills what is left, stops the loop, waits for the threads, removes the socket directory. */
+  private void stopEverything(String reason) {
+    boolean interrupted = Thread.interrupted();
+    try {
+      supervisor.killAll(reason).get(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      interrupted = true;
+    } catch (ExecutionException | TimeoutException e) {
+      LOG.error("pool '{}': could not confirm that all workers are dead", pool, e);
+    }
+    loop.shutdown();
+    try {
+      if (!loop.awaitTermination(5, TimeUnit.SECONDS)) {
+        loop.shutdownNow();
+      }
+      supervisor.joinThreads(Duration.ofSeconds(5));
+    } catch (InterruptedException e) {
+      interrupted = true;
+    }
+    runDirectory.close();
+    supervisor.markClosed();
+    closed.countDown();
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private void awaitClosed() {
+    try {
+      closed.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private Supervisor supervisor() {
+    return supervisor;
+  }
+}

@@ -1,0 +1,107 @@
+package dev.snakepit.internal.control;
+
+import dev.snakepit.internal.protocol.Frame;
+import dev.snakepit.internal.protocol.FrameKind;
+import dev.snakepit.internal.protocol.FrameReader;
+import dev.snakepit.internal.protocol.FrameTooLargeException;
+import dev.snakepit.internal.protocol.FrameWriter;
+import dev.snakepit.internal.protocol.ValueDecoder;
+import dev.snakepit.internal.protocol.ValueDecodingException;
+import dev.snakepit.internal.protocol.ValueEncoder;
+import dev.snakepit.internal.protocol.ValueEncodingException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.Map;
+
+/**
+ * A worker's control plane: frames on its stdin (to the worker) and stdout (from it). Reading runs on
+ * its own thread ({@link #run()}); writing ({@link #cancel}) is safe from any thread. Closing stdin is
+ * the lifeline: the worker exits at once, without running {@code teardown()}.
+ */
+public final class ControlChannel implements Runnable {
+  /** What the pool does with what the worker says. Called on the control thread. */
+  public interface Listener {
+    /** The worker could not start; {@code body} is the FATAL frame's body. */
+    void fatal(Map<String, Object> body);
+
+    /** The channel broke the protocol; the worker must be replaced. */
+    void violation(String description);
+  }
+
+  private static final ValueEncoder ENCODER = new ValueEncoder();
+  private static final ValueDecoder DECODER = new ValueDecoder();
+
+  private final FrameReader reader;
+  private final FrameWriter writer;
+  private final OutputStream stdin;
+  private final WorkerLogs logs;
+  private final Listener listener;
+
+  public ControlChannel(InputStream stdout, OutputStream stdin, int maxFrameBytes, WorkerLogs logs, Listener listener) {
+    this.reader = new FrameReader(stdout, maxFrameBytes);
+    this.writer = FrameWriter.toStream(stdin, maxFrameBytes);
+    this.stdin = stdin;
+    this.logs = logs;
+    this.listener = listener;
+  }
+
+  @Override
+  public void run() {
+    try {
+      for (Frame frame; (frame = reader.read()) != null; ) {
+        handle(frame);
+      }
+    } catch (IOException e) {
+      listener.violation("control plane: " + e.getMessage());
+    }
+  }
+
+  private void handle(Frame frame) {
+    Map<String, Object> body;
+    try {
+      body = asMap(DECODER.decode(frame));
+    } catch (ValueDecodingException e) {
+      listener.violation("unreadable " + frame.kind() + " frame on the control plane: " + e.getMessage());
+      return;
+    }
+    switch (frame.kind()) {
+      case LOG -> logs.record(intValue(body.get("level")), string(body.get("logger")),
+          string(body.get("message")), string(body.get("exc")));
+      case FATAL -> listener.fatal(body);
+      case HEARTBEAT -> { /* reserved: the heartbeat protocol is not active yet */ }
+      default -> listener.violation(frame.kind() + " frame is not allowed from a worker on the control plane");
+    }
+  }
+
+  /** Asks the worker to cancel call {@code requestId}. A broken pipe is ignored: the worker is dying. */
+  public void cancel(long requestId, String reason) {
+    try {
+      writer.write(FrameKind.CANCEL, requestId, ENCODER.encode(Map.of("reason", reason)));
+    } catch (IOException | FrameTooLargeException | ValueEncodingException e) {
+      // The worker is gone or going; its exit is handled elsewhere.
+    }
+  }
+
+  /** Closes the worker's stdin; the worker exits immediately. Idempotent. */
+  public void closeLifeline() {
+    try {
+      stdin.close();
+    } catch (IOException ignored) {
+      // Already closed.
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  static Map<String, Object> asMap(Object value) {
+    return value instanceof Map<?, ?> map ? (Map<String, Object>) map : Map.of();
+  }
+
+  static String string(Object value) {
+    return value == null ? null : value.toString();
+  }
+
+  static int intValue(Object value) {
+    return value instanceof Number n ? n.intValue() : 20;
+  }
+}

@@ -1,0 +1,398 @@
+package dev.snakepit.internal.dispatch;
+
+import dev.snakepit.ErrorKind;
+import dev.snakepit.SnakepitException;
+import dev.snakepit.internal.Counters;
+import dev.snakepit.internal.Events;
+import dev.snakepit.internal.PythonErrors;
+import dev.snakepit.internal.protocol.EncodedBody;
+import dev.snakepit.internal.protocol.Frame;
+import dev.snakepit.internal.protocol.FrameKind;
+import dev.snakepit.internal.protocol.FrameTooLargeException;
+import dev.snakepit.internal.protocol.ValueDecoder;
+import dev.snakepit.internal.protocol.ValueDecodingException;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
+
+/**
+ * Routes calls to ready workers: hands a free worker to each call, or queues the call (bounded, with an
+ * acquire timeout) until one frees up; enforces each call's deadline; turns replies into results.
+ *
+ * <p>Invariants, all under {@link #lock}: a slot is in {@link #idle} only if it is not retired and has no
+ * current call; a queued call has no slot; {@link #busy} is the number of slots with a current call.
+ * Frames are written outside the lock, so a slow socket never blocks other callers. A worker keeps a
+ * call it was given until that call's reply arrives or the worker dies, even when the caller was
+ * answered earlier (deadline, cancel): the worker is still busy with it, and a worker that stays busy
+ * past the cancel grace is reported {@linkplain Host#broken broken}.
+ *
+ * <p>Timers run on the pool's control-loop executor; the dispatcher never blocks it.
+ */
+public final class Dispatcher {
+  /** What the dispatcher needs from the pool around it. */
+  public interface Host {
+    /** The worker must be killed and replaced; its current call fails when its exit is handled. */
+    void broken(WorkerSlot slot, String reason);
+
+    /** The pool's counts, for error messages. */
+    String counts();
+  }
+
+  /** The limits the dispatcher enforces. */
+  public record Limits(Duration acquireTimeout, int maxQueue, Duration callTimeout, Duration cancelGrace) {}
+
+  private static final ValueDecoder DECODER = new ValueDecoder();
+
+  private final String pool;
+  private final Limits limits;
+  private final ScheduledExecutorService timer;
+  private final Events events;
+  private final Counters counters;
+  private final Host host;
+  private final AtomicLong callIds = new AtomicLong();
+
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Condition noneBusy = lock.newCondition();
+  /** Free workers, most recently used first (it is the warmest). Guarded by lock. */
+  private final ArrayDeque<WorkerSlot> idle = new ArrayDeque<>();
+  /** Calls waiting for a worker, oldest first. Guarded by lock. */
+  private final ArrayDeque<PendingCall> queue = new ArrayDeque<>();
+  /** Guarded by lock. */
+  private int busy;
+  /** Guarded by lock. */
+  private boolean closed;
+
+  public Dispatcher(String pool, Limits limits, ScheduledExecutorService timer, Events events, Counters counters, Host host) {
+    this.pool = pool;
+    this.limits = limits;
+    this.timer = timer;
+    this.events = events;
+    this.counters = counters;
+    this.host = host;
+  }
+
+  /** Accepts a call whose body is already encoded and within the frame limit. */
+  public PendingCall submit(String tool, EncodedBody body, Duration timeout) {
+    PendingCall call = new PendingCall(callIds.incrementAndGet(), tool, body, timeout == null ? limits.callTimeout() : timeout);
+    events.callStart(call.callId, tool);
+    events.checkoutStart(call.callId, tool);
+    WorkerSlot slot = null;
+    String refusal = null;
+    ErrorKind refusalKind = ErrorKind.RESOURCE_EXHAUSTED;
+    lock.lock();
+    try {
+      if (closed) {
+        refusalKind = ErrorKind.POOL_CLOSED;
+        refusal = "pool '" + pool + "' is closed";
+      } else if (!idle.isEmpty()) {
+        slot = idle.pop();
+        assign(slot, call);
+      } else if (queue.size() >= limits.maxQueue()) {
+        refusal = "the wait queue of pool '" + pool + "' is full (maxQueue " + limits.maxQueue() + ")";
+      } else if (limits.acquireTimeout().isZero()) {
+        refusal = "no worker of pool '" + pool + "' is free and acquireTimeout is 0";
+      } else {
+        queue.addLast(call);
+        call.acquireTimer = timer.schedule(() -> acquireExpired(call), limits.acquireTimeout().toNanos(), TimeUnit.NANOSECONDS);
+      }
+    } finally {
+      lock.unlock();
+    }
+    if (refusal != null) {
+      failCheckout(call, refusalKind, refusal);
+    } else if (slot != null) {
+      send(slot, call);
+    }
+    return call;
+  }
+
+  /** Cancels a call for its caller: a queued call is dropped, a running one is told to stop. */
+  public void cancel(PendingCall call, String why) {
+    boolean queued;
+    WorkerSlot slot;
+    lock.lock();
+    try {
+      queued = queue.remove(call);
+      slot = call.slot;
+      if (!queued && (slot == null || slot.current != call || call.abandoned)) {
+        return;
+      }
+      if (!queued) {
+        call.abandoned = true;
+      }
+    } finally {
+      lock.unlock();
+    }
+    if (queued) {
+      PendingCall.cancelTimer(call.acquireTimer);
+      failCheckout(call, ErrorKind.CANCELLED, "call of tool '" + call.tool + "' was cancelled (" + why + ") while waiting for a worker of pool '" + pool + "'");
+    } else {
+      abandon(slot, call, ErrorKind.CANCELLED, "call of tool '" + call.tool + "' on worker " + slot.id + " of pool '" + pool
+          + "' was cancelled (" + why + "); the worker was told to stop it", "cancelled");
+    }
+  }
+
+  /** A worker became ready: it takes the oldest queued call, or waits in the idle set. */
+  public void add(WorkerSlot slot) {
+    PendingCall next;
+    lock.lock();
+    try {
+      next = queue.pollFirst();
+      if (next != null) {
+        assign(slot, next);
+      } else {
+        idle.push(slot);
+      }
+    } finally {
+      lock.unlock();
+    }
+    if (next != null) {
+      PendingCall.cancelTimer(next.acquireTimer);
+      send(slot, next);
+    }
+  }
+
+  /** The worker gets no more calls; one it is running may still finish. */
+  public void retire(WorkerSlot slot) {
+    lock.lock();
+    try {
+      slot.retired = true;
+      idle.remove(slot);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** The worker is dead: its current call, if its caller still waits, fails with {@code errorFor}'s error. */
+  public void gone(WorkerSlot slot, Function<String, SnakepitException> errorFor) {
+    PendingCall call;
+    lock.lock();
+    try {
+      slot.retired = true;
+      idle.remove(slot);
+      call = slot.current;
+      if (call != null) {
+        slot.current = null;
+        releaseBusy();
+      }
+    } finally {
+      lock.unlock();
+    }
+    if (call != null) {
+      PendingCall.cancelTimer(call.deadlineTimer);
+      fail(call, slot.id, errorFor.apply(call.tool));
+    }
+  }
+
+  /** A RESULT or ERROR frame arrived from {@code slot}; runs on that worker's data thread. */
+  public void onReply(WorkerSlot slot, Frame frame) {
+    PendingCall call;
+    PendingCall next = null;
+    lock.lock();
+    try {
+      call = slot.current;
+      if (call == null || call.requestId != frame.requestId()) {
+        call = null;
+      } else {
+        slot.current = null;
+        releaseBusy();
+        if (!slot.retired) {
+          next = queue.pollFirst();
+          if (next != null) {
+            assign(slot, next);
+          } else {
+            idle.push(slot);
+          }
+        }
+      }
+    } finally {
+      lock.unlock();
+    }
+    if (call == null) {
+      host.broken(slot, "worker answered request " + frame.requestId() + ", which it was not running");
+      return;
+    }
+    PendingCall.cancelTimer(call.deadlineTimer);
+    events.checkin(call.callId, call.tool, slot.id, call.submittedNanos);
+    if (next != null) {
+      // Keep the worker busy while this thread decodes the previous result.
+      PendingCall.cancelTimer(next.acquireTimer);
+      send(slot, next);
+    }
+    complete(slot, call, frame);
+  }
+
+  /** Refuses new calls and fails the queued ones with POOL_CLOSED. Running calls go on. */
+  public void close() {
+    List<PendingCall> dropped;
+    lock.lock();
+    try {
+      closed = true;
+      dropped = new ArrayList<>(queue);
+      queue.clear();
+    } finally {
+      lock.unlock();
+    }
+    for (PendingCall call : dropped) {
+      PendingCall.cancelTimer(call.acquireTimer);
+      failCheckout(call, ErrorKind.POOL_CLOSED, "pool '" + pool + "' closed before a worker became free for the call of tool '" + call.tool + "'");
+    }
+  }
+
+  /** Waits until no worker runs a call, or {@code timeout} passes; true if none runs. */
+  public boolean awaitNoneBusy(Duration timeout) throws InterruptedException {
+    long nanos = timeout.toNanos();
+    lock.lock();
+    try {
+      while (busy > 0) {
+        if (nanos <= 0) {
+          return false;
+        }
+        nanos = noneBusy.awaitNanos(nanos);
+      }
+      return true;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Counts for stats: idle, busy, queued. */
+  public int[] counts() {
+    lock.lock();
+    try {
+      return new int[] {idle.size(), busy, queue.size()};
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void assign(WorkerSlot slot, PendingCall call) {
+    slot.current = call;
+    busy++;
+    call.slot = slot;
+    call.requestId = ++slot.lastRequestId;
+    call.checkoutNanos = System.nanoTime();
+  }
+
+  private void releaseBusy() {
+    busy--;
+    if (busy == 0) {
+      noneBusy.signalAll();
+    }
+  }
+
+  private void send(WorkerSlot slot, PendingCall call) {
+    events.checkoutStop(call.callId, call.tool, slot.id, call.submittedNanos);
+    call.deadlineTimer = timer.schedule(() -> deadlineExpired(call), call.timeout.toNanos(), TimeUnit.NANOSECONDS);
+    // An interrupt during a channel write closes the channel, which would kill a healthy worker for
+    // the caller's sake; hold the caller's interrupt back until the frame is out.
+    boolean interrupted = Thread.interrupted();
+    try {
+      slot.data.write(FrameKind.CALL, call.requestId, call.body);
+    } catch (IOException e) {
+      host.broken(slot, "sending a call failed: " + e.getMessage());
+    } catch (FrameTooLargeException e) {
+      // Checked before the call was accepted; kept as a guard so that a slot can never stay busy.
+      gone(slot, tool -> new SnakepitException(ErrorKind.SERIALIZATION_ERROR, e.getMessage(), pool, slot.id, tool, null, null, e));
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  private void acquireExpired(PendingCall call) {
+    lock.lock();
+    try {
+      if (!queue.remove(call)) {
+        return;
+      }
+    } finally {
+      lock.unlock();
+    }
+    failCheckout(call, ErrorKind.RESOURCE_EXHAUSTED, "no worker of pool '" + pool + "' became free within "
+        + limits.acquireTimeout().toMillis() + " ms for the call of tool '" + call.tool + "'");
+  }
+
+  private void deadlineExpired(PendingCall call) {
+    WorkerSlot slot;
+    lock.lock();
+    try {
+      slot = call.slot;
+      if (slot == null || slot.current != call || call.abandoned) {
+        return;
+      }
+      call.abandoned = true;
+    } finally {
+      lock.unlock();
+    }
+    abandon(slot, call, ErrorKind.TIMEOUT, "call of tool '" + call.tool + "' timed out after " + call.timeout.toMillis()
+        + " ms on worker " + slot.id + " of pool '" + pool + "'; the worker was told to cancel it", "timeout");
+  }
+
+  /** Answers the caller now; the worker stays busy until it replies or overruns the cancel grace. */
+  private void abandon(WorkerSlot slot, PendingCall call, ErrorKind kind, String message, String reason) {
+    PendingCall.cancelTimer(call.deadlineTimer);
+    fail(call, slot.id, new SnakepitException(kind, message + " [" + host.counts() + "]", pool, slot.id, call.tool, null, null, null));
+    slot.control.cancel(call.requestId, reason);
+    timer.schedule(() -> {
+      boolean overran;
+      lock.lock();
+      try {
+        overran = slot.current == call;
+      } finally {
+        lock.unlock();
+      }
+      if (overran) {
+        host.broken(slot, "call of tool '" + call.tool + "' (request " + call.requestId + ") was still running "
+            + limits.cancelGrace().toMillis() + " ms after it was cancelled");
+      }
+    }, limits.cancelGrace().toNanos(), TimeUnit.NANOSECONDS);
+  }
+
+  private void complete(WorkerSlot slot, PendingCall call, Frame frame) {
+    if (call.future.isDone()) {
+      return; // answered already (deadline or cancel); this is the late reply
+    }
+    String context = "tool '" + call.tool + "' on worker " + slot.id + " of pool '" + pool + "'";
+    Object body;
+    try {
+      body = DECODER.decode(frame);
+    } catch (ValueDecodingException e) {
+      fail(call, slot.id, new SnakepitException(ErrorKind.SERIALIZATION_ERROR, "cannot read the "
+          + frame.kind().name().toLowerCase() + " of " + context + ": " + e.getMessage(), pool, slot.id, call.tool, null, null, e));
+      return;
+    }
+    Map<?, ?> map = body instanceof Map<?, ?> m ? m : Map.of();
+    if (frame.kind() == FrameKind.RESULT) {
+      if (call.future.complete(map.get("value"))) {
+        counters.callsSucceeded.increment();
+        events.callStop(call.callId, call.tool, slot.id, call.submittedNanos);
+      }
+    } else {
+      fail(call, slot.id, PythonErrors.fromErrorBody(map, pool, slot.id, call.tool, context));
+    }
+  }
+
+  private void failCheckout(PendingCall call, ErrorKind kind, String message) {
+    SnakepitException error = new SnakepitException(kind, message + " [" + host.counts() + "]", pool, null, call.tool, null, null, null);
+    events.checkoutException(call.callId, call.tool, call.submittedNanos, error);
+    fail(call, null, error);
+  }
+
+  private void fail(PendingCall call, String workerId, SnakepitException error) {
+    if (call.future.completeExceptionally(error)) {
+      counters.callsFailed.increment();
+      events.callException(call.callId, call.tool, workerId, call.submittedNanos, error);
+    }
+  }
+}

@@ -1,0 +1,59 @@
+package dev.snakepit.internal.dispatch;
+
+import dev.snakepit.internal.protocol.EncodedBody;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledFuture;
+
+/**
+ * A call from the moment the pool accepts it until its future completes. The future completes exactly
+ * once; whoever completes it first (the reply, the deadline, the caller's cancel, the worker's death,
+ * the pool's close) wins and emits the call's closing event.
+ */
+public final class PendingCall {
+  final long callId;
+  final String tool;
+  final EncodedBody body;
+  final Duration timeout;
+  final long submittedNanos;
+  final CompletableFuture<Object> future = new CompletableFuture<>();
+
+  /** The worker running the call, once it has one. Guarded by the dispatcher's lock. */
+  WorkerSlot slot;
+  /** The call's id on its worker's connection. Guarded by the dispatcher's lock. */
+  long requestId;
+  /** Set once the caller has been answered without the worker's reply. Guarded by the dispatcher's lock. */
+  boolean abandoned;
+  /** When the call got its worker. Guarded by the dispatcher's lock. */
+  long checkoutNanos;
+
+  volatile ScheduledFuture<?> acquireTimer;
+  volatile ScheduledFuture<?> deadlineTimer;
+
+  PendingCall(long callId, String tool, EncodedBody body, Duration timeout) {
+    this.callId = callId;
+    this.tool = tool;
+    this.body = body;
+    this.timeout = timeout;
+    this.submittedNanos = System.nanoTime();
+  }
+
+  /** Completes with the result or a {@code SnakepitException}. */
+  public CompletableFuture<Object> future() {
+    return future;
+  }
+
+  public long callId() {
+    return callId;
+  }
+
+  public String tool() {
+    return tool;
+  }
+
+  static void cancelTimer(ScheduledFuture<?> timer) {
+    if (timer != null) {
+      timer.cancel(false);
+    }
+  }
+}

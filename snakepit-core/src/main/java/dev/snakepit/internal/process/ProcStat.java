@@ -1,0 +1,63 @@
+package dev.snakepit.internal.process;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.OptionalLong;
+
+/**
+ * Reads fields of {@code /proc/<pid>/stat} (Linux). The command name, field 2, is in parentheses and
+ * may itself contain spaces and parentheses, so fields are counted from the last ')'.
+ */
+public final class ProcStat {
+  private static final Path PROC = Path.of("/proc");
+
+  private ProcStat() {}
+
+  /** Whether {@code /proc} is there to read (Linux). */
+  public static boolean available() {
+    return Files.isReadable(PROC.resolve("self/stat"));
+  }
+
+  /** The process group of {@code pid}, or empty when the process is gone or /proc is unavailable. */
+  public static OptionalLong processGroup(long pid) {
+    return field(pid, 5);
+  }
+
+  /** The parent of {@code pid}, or empty when the process is gone. */
+  public static OptionalLong parent(long pid) {
+    return field(pid, 4);
+  }
+
+  /** Whether {@code pid} has exited but not been reaped by its parent yet. */
+  public static boolean isZombie(long pid) {
+    String[] rest = fieldsAfterName(pid);
+    return rest != null && rest.length > 0 && rest[0].equals("Z");
+  }
+
+  private static OptionalLong field(long pid, int number) {
+    String[] rest = fieldsAfterName(pid);
+    // rest holds field 3 (state), 4 (ppid), 5 (pgrp), ...
+    int index = number - 3;
+    if (rest == null || index < 0 || index >= rest.length) {
+      return OptionalLong.empty();
+    }
+    try {
+      return OptionalLong.of(Long.parseLong(rest[index]));
+    } catch (NumberFormatException e) {
+      return OptionalLong.empty();
+    }
+  }
+
+  private static String[] fieldsAfterName(long pid) {
+    String stat;
+    try {
+      stat = Files.readString(PROC.resolve(Long.toString(pid)).resolve("stat"), StandardCharsets.UTF_8);
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
+    int end = stat.lastIndexOf(')');
+    return end < 0 || end + 2 > stat.length() ? null : stat.substring(end + 2).split(" ");
+  }
+}

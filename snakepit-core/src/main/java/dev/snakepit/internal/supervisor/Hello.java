@@ -1,0 +1,93 @@
+package dev.snakepit.internal.supervisor;
+
+import dev.snakepit.ToolInfo;
+import dev.snakepit.ToolParameter;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * What a worker says about itself in its HELLO frame (docs/protocol.md, section 4.1).
+ *
+ * @param pid the worker's pid as it sees it
+ * @param pythonVersion such as {@code 3.11.7}
+ * @param selfDispatching whether the adapter routes calls itself through {@code execute_tool}
+ * @param tools the declared tools
+ * @param protocols the protocol versions the worker speaks
+ */
+record Hello(long pid, String pythonVersion, boolean selfDispatching, List<ToolInfo> tools, List<Long> protocols) {
+  /** The protocol version this JVM speaks. */
+  static final long PROTOCOL = 1;
+
+  /** Whether {@code body} carries {@code token}; compared in constant time. */
+  static boolean tokenMatches(Map<?, ?> body, String token) {
+    Object presented = body.get("token");
+    if (!(presented instanceof String s)) {
+      return false;
+    }
+    return MessageDigest.isEqual(s.getBytes(StandardCharsets.UTF_8), token.getBytes(StandardCharsets.UTF_8));
+  }
+
+  static Hello parse(Map<?, ?> body) {
+    List<Long> protocols = new ArrayList<>();
+    if (body.get("protocol") instanceof List<?> list) {
+      for (Object v : list) {
+        if (v instanceof Long l) {
+          protocols.add(l);
+        }
+      }
+    }
+    String version = null;
+    if (body.get("python") instanceof Map<?, ?> python) {
+      version = text(python.get("version"));
+    }
+    List<ToolInfo> tools = new ArrayList<>();
+    if (body.get("tools") instanceof List<?> list) {
+      for (Object item : list) {
+        if (item instanceof Map<?, ?> tool) {
+          tools.add(tool(tool));
+        }
+      }
+    }
+    long pid = body.get("pid") instanceof Long l ? l : -1;
+    return new Hello(pid, version, "execute_tool".equals(body.get("dispatch")), List.copyOf(tools), List.copyOf(protocols));
+  }
+
+  boolean speaks(long version) {
+    return protocols.contains(version);
+  }
+
+  private static ToolInfo tool(Map<?, ?> tool) {
+    List<ToolParameter> parameters = new ArrayList<>();
+    if (tool.get("parameters") instanceof List<?> list) {
+      for (Object item : list) {
+        if (item instanceof Map<?, ?> p) {
+          parameters.add(new ToolParameter(
+              text(p.get("name")),
+              kind(text(p.get("kind"))),
+              Boolean.TRUE.equals(p.get("required")),
+              p.containsKey("default_repr"),
+              p.get("default"),
+              text(p.get("default_repr")),
+              text(p.get("annotation"))));
+        }
+      }
+    }
+    return new ToolInfo(text(tool.get("name")), text(tool.get("doc")), parameters);
+  }
+
+  private static ToolParameter.Kind kind(String kind) {
+    try {
+      return ToolParameter.Kind.valueOf(kind == null ? "" : kind.toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      return ToolParameter.Kind.POSITIONAL_OR_KEYWORD;
+    }
+  }
+
+  private static String text(Object value) {
+    return value == null ? null : value.toString();
+  }
+}

@@ -1,0 +1,404 @@
+package dev.snakepit.internal.supervisor;
+
+import dev.snakepit.ErrorKind;
+import dev.snakepit.PoolConfig;
+import dev.snakepit.PoolStats;
+import dev.snakepit.SnakepitException;
+import dev.snakepit.ToolInfo;
+import dev.snakepit.WorkerExit;
+import dev.snakepit.internal.Counters;
+import dev.snakepit.internal.Events;
+import dev.snakepit.internal.dispatch.Dispatcher;
+import dev.snakepit.internal.dispatch.WorkerSlot;
+import dev.snakepit.internal.process.ExitStatus;
+import dev.snakepit.internal.process.ProcessTree;
+import dev.snakepit.internal.process.PythonInterpreter;
+import dev.snakepit.internal.process.RunDirectory;
+import dev.snakepit.internal.protocol.FrameKind;
+import dev.snakepit.internal.protocol.ValueEncoder;
+import dev.snakepit.spi.WorkerEvent;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The pool's control loop: the one place where workers are started, declared ready, stopped, killed,
+ * buried and replaced.
+ *
+ * <p>Every method that changes pool or worker state runs on {@link #loop}, a single platform thread
+ * (which is also the thread that forks workers, see {@link WorkerLauncher}). Other threads report
+ * through {@link #post}, so no lock guards the worker table: only the loop writes it. Fields read by
+ * other threads for stats are volatile or concurrent.
+ */
+public final class Supervisor implements Worker.Reports {
+  private static final Logger LOG = LoggerFactory.getLogger(Supervisor.class);
+  /** How long a dead worker's stderr may take to drain before its exit is processed anyway. */
+  private static final long STDERR_DRAIN_MILLIS = 250;
+
+  private final PoolConfig config;
+  private final String pool;
+  private final WorkerLauncher launcher;
+  private final ScheduledExecutorService loop;
+  private final Dispatcher dispatcher;
+  private final Events events;
+  private final Counters counters;
+  private final RestartBackoff backoff = new RestartBackoff(Duration.ofMillis(100), Duration.ofSeconds(10));
+
+  /** Workers not yet DEAD, by id. Written only on the loop. */
+  private final Map<String, Worker> workers = new ConcurrentHashMap<>();
+  /** Threads of every worker launched, pruned as they end; joined at close. */
+  private final ConcurrentLinkedQueue<Thread> threads = new ConcurrentLinkedQueue<>();
+  /** Loop only. */
+  private int sequence;
+  /** Replacements scheduled but not yet launched. Loop only. */
+  private int pendingReplacements;
+  /** Completes when the first {@code size} workers are ready. Loop only. */
+  private CompletableFuture<Void> initialStart;
+  /** Loop only. */
+  private int initialReady;
+
+  private volatile PoolStats.State state = PoolStats.State.STARTING;
+  private volatile List<ToolInfo> tools = List.of();
+  private volatile boolean selfDispatching;
+
+  public Supervisor(PoolConfig config, PythonInterpreter python, Path runtime, RunDirectory runDirectory,
+      ScheduledExecutorService loop, Dispatcher dispatcher, Events events, Counters counters) {
+    this.config = config;
+    this.pool = config.name();
+    this.launcher = new WorkerLauncher(config, python, runtime, runDirectory);
+    this.loop = loop;
+    this.dispatcher = dispatcher;
+    this.events = events;
+    this.counters = counters;
+  }
+
+  /** Starts the pool's workers; the future completes when all are ready, or fails with the first start failure. */
+  public CompletableFuture<Void> start() {
+    CompletableFuture<Void> started = new CompletableFuture<>();
+    post(() -> {
+      initialStart = started;
+      for (int i = 0; i < config.size() && !started.isDone(); i++) {
+        launch(false);
+      }
+    });
+    return started;
+  }
+
+  public PoolStats.State state() {
+    return state;
+  }
+
+  public List<ToolInfo> tools() {
+    return tools;
+  }
+
+  /** Whether the adapter routes calls itself, so any tool name may be valid. */
+  public boolean selfDispatching() {
+    return selfDispatching;
+  }
+
+  /** Live worker processes (not DEAD) and how many of them are still starting. */
+  public int[] counts() {
+    int starting = 0;
+    for (Worker w : workers.values()) {
+      if (w.state() == WorkerState.STARTING) {
+        starting++;
+      }
+    }
+    return new int[] {workers.size(), starting};
+  }
+
+  public List<Long> pids() {
+    List<Long> pids = new ArrayList<>();
+    for (Worker w : workers.values()) {
+      pids.add(w.pid);
+    }
+    return pids;
+  }
+
+  /** The dispatcher found a worker misbehaving (it overran a cancel, or answered a call it did not have). */
+  public void brokenSlot(WorkerSlot slot, String reason) {
+    Worker worker = workers.get(slot.id());
+    if (worker != null) {
+      broken(worker, reason, ErrorKind.WORKER_CRASHED);
+    }
+  }
+
+  @Override
+  public void broken(Worker worker, String reason, ErrorKind kind) {
+    post(() -> {
+      if (worker.state() == WorkerState.STARTING || worker.state() == WorkerState.READY) {
+        if (worker.failure == null) {
+          worker.failure = reason;
+          worker.failureKind = kind;
+        }
+        LOG.warn("{} of pool '{}' {}; killing it", worker, pool, reason);
+        kill(worker);
+      }
+    });
+  }
+
+  @Override
+  public void fatal(Worker worker, Map<String, Object> body) {
+    LOG.debug("{} of pool '{}' reported a fatal start-up error: {}", worker, pool, body.get("message"));
+  }
+
+  void ready(Worker worker, WorkerSlot slot, Hello hello) {
+    post(() -> {
+      if (worker.state() != WorkerState.STARTING) {
+        return;
+      }
+      worker.moveTo(WorkerState.READY);
+      worker.slot = slot;
+      worker.hello = hello;
+      worker.wasReady = true;
+      if (tools.isEmpty()) {
+        tools = hello.tools();
+        selfDispatching = hello.selfDispatching();
+      }
+      backoff.reset();
+      counters.workersStarted.increment();
+      if (worker.replacement) {
+        counters.workersReplaced.increment();
+      }
+      events.workerStart(new WorkerEvent(pool, worker.id, worker.pid, worker.uptime(), null, null));
+      LOG.debug("{} of pool '{}' is ready after {} ms", worker, pool, worker.uptime().toMillis());
+      if (state == PoolStats.State.CLOSING || state == PoolStats.State.CLOSED) {
+        worker.stopReason = "pool closing";
+        kill(worker);
+        return;
+      }
+      dispatcher.add(slot);
+      if (initialStart != null && !initialStart.isDone() && ++initialReady >= config.size()) {
+        state = PoolStats.State.RUNNING;
+        initialStart.complete(null);
+      }
+    });
+  }
+
+  /** Stops replacing workers: the pool is closing. Completes once the loop has taken note. */
+  public CompletableFuture<Void> beginClose() {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    post(() -> {
+      state = PoolStats.State.CLOSING;
+      done.complete(null);
+    });
+    return done;
+  }
+
+  /**
+   * Stops every worker politely: SHUTDOWN to ready ones (they run {@code teardown()} and exit), a kill
+   * for those still starting. Completes when all are dead.
+   */
+  public CompletableFuture<Void> stopAll(String reason) {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    post(() -> {
+      state = PoolStats.State.CLOSING;
+      List<CompletableFuture<WorkerExit>> exits = new ArrayList<>();
+      for (Worker w : workers.values()) {
+        exits.add(w.exit);
+        if (w.stopReason == null) {
+          w.stopReason = reason;
+        }
+        if (w.state() == WorkerState.READY) {
+          w.moveTo(WorkerState.STOPPING);
+          dispatcher.retire(w.slot);
+          askToShutDown(w, reason);
+        } else if (w.state() == WorkerState.STARTING) {
+          kill(w);
+        }
+      }
+      CompletableFuture.allOf(exits.toArray(CompletableFuture[]::new)).whenComplete((v, e) -> done.complete(null));
+    });
+    return done;
+  }
+
+  /** Kills every worker still alive (and all they started). Completes when all are dead. */
+  public CompletableFuture<Void> killAll(String reason) {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    post(() -> {
+      state = PoolStats.State.CLOSING;
+      List<CompletableFuture<WorkerExit>> exits = new ArrayList<>();
+      for (Worker w : workers.values()) {
+        exits.add(w.exit);
+        if (w.stopReason == null) {
+          w.stopReason = reason;
+        }
+        kill(w);
+      }
+      CompletableFuture.allOf(exits.toArray(CompletableFuture[]::new)).whenComplete((v, e) -> done.complete(null));
+    });
+    return done;
+  }
+
+  /** Marks the pool closed; call once every worker is dead. */
+  public void markClosed() {
+    state = PoolStats.State.CLOSED;
+  }
+
+  /** Waits for the reading threads of all workers to end, up to {@code timeout} in total. */
+  public void joinThreads(Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    for (Thread t : threads) {
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        break;
+      }
+      t.join(Duration.ofNanos(left));
+    }
+  }
+
+  private void launch(boolean replacement) {
+    String id = "w" + (++sequence);
+    Worker worker;
+    try {
+      worker = launcher.launch(id, replacement, this);
+    } catch (IOException | RuntimeException e) {
+      String message = "cannot start worker " + id + " of pool '" + pool + "' with '"
+          + config.pythonExecutable() + "': " + e.getMessage();
+      if (initialStart != null && !initialStart.isDone()) {
+        failStart(new SnakepitException(ErrorKind.WORKER_CRASHED, message, pool, id, null, null, null, e));
+      } else {
+        LOG.warn(message, e);
+        scheduleReplacement(true);
+      }
+      return;
+    }
+    workers.put(id, worker);
+    threads.removeIf(t -> !t.isAlive());
+    worker.startThreads(pool, new DataConnection(worker, this, dispatcher, pool, config.maxFrameBytes()));
+    threads.addAll(worker.threads);
+    worker.process.onExit().thenRun(() -> post(() -> exited(worker)));
+    loop.schedule(() -> {
+      if (worker.state() == WorkerState.STARTING) {
+        broken(worker, "did not become ready within " + config.startTimeout().toMillis() + " ms", ErrorKind.TIMEOUT);
+      }
+    }, config.startTimeout().toNanos(), TimeUnit.NANOSECONDS);
+  }
+
+  private void askToShutDown(Worker worker, String reason) {
+    try {
+      worker.slot.data().write(FrameKind.SHUTDOWN, 0, new ValueEncoder().encode(Map.of("reason", reason)));
+    } catch (Exception e) {
+      // Cannot ask: kill instead. The worker's stdin stays open until then, because closing it would
+      // make the worker exit without teardown().
+      kill(worker);
+    }
+  }
+
+  /** Kills the worker's whole process group. Its exit, reported by the JDK, finishes the job. */
+  private void kill(Worker worker) {
+    if (worker.state() == WorkerState.DEAD) {
+      return;
+    }
+    if (worker.state() != WorkerState.STOPPING) {
+      worker.moveTo(WorkerState.STOPPING);
+    }
+    if (worker.slot != null) {
+      dispatcher.retire(worker.slot);
+    }
+    ProcessTree.kill(worker.process.toHandle());
+    worker.control.closeLifeline();
+    worker.closeSockets();
+  }
+
+  private void exited(Worker worker) {
+    if (worker.state() == WorkerState.DEAD) {
+      return;
+    }
+    if (worker.slot != null) {
+      dispatcher.retire(worker.slot);
+    }
+    // Whatever the worker started still holds its stderr open; kill it so the pipe drains.
+    ProcessTree.killGroup(worker.pid);
+    worker.stderr.ended().thenRun(() -> post(() -> buried(worker)));
+    loop.schedule(() -> buried(worker), STDERR_DRAIN_MILLIS, TimeUnit.MILLISECONDS);
+  }
+
+  private void buried(Worker worker) {
+    if (worker.state() == WorkerState.DEAD) {
+      return;
+    }
+    WorkerExit exit = ExitStatus.of(worker.pid, worker.process.exitValue(), worker.stderr.tail());
+    worker.moveTo(WorkerState.DEAD);
+    workers.remove(worker.id);
+    worker.closeSockets();
+    worker.control.closeLifeline();
+    boolean intended = worker.stopReason != null && worker.failure == null;
+    if (worker.slot != null) {
+      dispatcher.gone(worker.slot, tool -> Failures.callLost(pool, worker, exit, tool));
+    }
+    String reason = worker.failure != null ? worker.failure : intended ? worker.stopReason : "died: " + exit.describe();
+    WorkerEvent event = new WorkerEvent(pool, worker.id, worker.pid, worker.uptime(), reason, exit);
+    if (intended) {
+      events.workerStop(event);
+    } else {
+      counters.workersCrashed.increment();
+      events.workerCrash(event);
+      if (state == PoolStats.State.RUNNING) {
+        LOG.warn("{} of pool '{}' {} ({}){}", worker, pool, worker.failure != null ? "was killed: " + worker.failure : "died",
+            exit.describe(), exit.stderrTail().isEmpty() ? "" : "; stderr tail:\n" + exit.stderrTail());
+      }
+    }
+    worker.exit.complete(exit);
+    if (initialStart != null && !initialStart.isDone() && !worker.wasReady) {
+      failStart(Failures.startFailed(pool, config.adapter(), worker, exit));
+      return;
+    }
+    if ((state == PoolStats.State.RUNNING || state == PoolStats.State.STARTING) && worker.stopReason == null) {
+      if (!worker.wasReady) {
+        LOG.warn("{}", Failures.startFailed(pool, config.adapter(), worker, exit).getMessage());
+      }
+      scheduleReplacement(!worker.wasReady);
+    }
+  }
+
+  private void scheduleReplacement(boolean failedToStart) {
+    long delay = backoff.next(failedToStart);
+    if (delay > 0) {
+      LOG.info("pool '{}' replaces a worker in {} ms after {} failed start(s) in a row", pool, delay, backoff.failures());
+    }
+    pendingReplacements++;
+    loop.schedule(() -> {
+      pendingReplacements--;
+      boolean open = state == PoolStats.State.RUNNING || state == PoolStats.State.STARTING;
+      if (open && workers.size() + pendingReplacements < config.size()) {
+        launch(true);
+      }
+    }, delay, TimeUnit.MILLISECONDS);
+  }
+
+  private void failStart(SnakepitException error) {
+    if (initialStart.isDone()) {
+      return;
+    }
+    state = PoolStats.State.CLOSING;
+    initialStart.completeExceptionally(error);
+  }
+
+  /** Runs {@code task} on the control loop; a task that throws is logged, never kills the loop. */
+  void post(Runnable task) {
+    try {
+      loop.execute(() -> {
+        try {
+          task.run();
+        } catch (RuntimeException | Error e) {
+          LOG.error("internal error in the control loop of pool '{}'", pool, e);
+        }
+      });
+    } catch (RejectedExecutionException e) {
+      // The pool is closed; late reports about dead workers do not matter any more.
+    }
+  }
+}

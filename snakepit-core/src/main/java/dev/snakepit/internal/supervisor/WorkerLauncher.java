@@ -1,0 +1,85 @@
+package dev.snakepit.internal.supervisor;
+
+import dev.snakepit.PoolConfig;
+import dev.snakepit.internal.process.PythonInterpreter;
+import dev.snakepit.internal.process.RunDirectory;
+import java.io.File;
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Spawns worker processes. Always called on the pool's control loop, one long-lived platform thread:
+ * Linux delivers a parent-death signal when the thread that forked a child ends, so workers must never
+ * be forked from a short-lived or virtual thread.
+ */
+final class WorkerLauncher {
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  private final PoolConfig config;
+  private final PythonInterpreter python;
+  private final Path runtime;
+  private final RunDirectory runDirectory;
+
+  WorkerLauncher(PoolConfig config, PythonInterpreter python, Path runtime, RunDirectory runDirectory) {
+    this.config = config;
+    this.python = python;
+    this.runtime = runtime;
+    this.runDirectory = runDirectory;
+  }
+
+  /** Listens on the worker's socket and starts its process; the caller starts its threads. */
+  Worker launch(String id, boolean replacement, Worker.Reports reports) throws IOException {
+    byte[] secret = new byte[32];
+    RANDOM.nextBytes(secret);
+    String token = HexFormat.of().formatHex(secret);
+    Path socket = runDirectory.socket(id);
+    Files.deleteIfExists(socket);
+    ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+    try {
+      server.bind(UnixDomainSocketAddress.of(socket), 1);
+      Process process = processBuilder(id, socket, token).start();
+      return new Worker(config.name(), id, socket, token, server, process, replacement, config.maxFrameBytes(), reports);
+    } catch (IOException | RuntimeException e) {
+      server.close();
+      Files.deleteIfExists(socket);
+      throw e;
+    }
+  }
+
+  private ProcessBuilder processBuilder(String id, Path socket, String token) {
+    ProcessBuilder builder = new ProcessBuilder(List.of(
+        python.executable(), "-m", "snakepit", "--adapter", config.adapter()));
+    builder.directory(config.workingDirectory().toFile());
+    Map<String, String> env = builder.environment();
+    env.putAll(config.environment());
+    List<String> path = new ArrayList<>();
+    path.add(runtime.toString());
+    config.pythonPath().forEach(p -> path.add(p.toString()));
+    String inherited = env.get("PYTHONPATH");
+    if (inherited != null && !inherited.isEmpty()) {
+      path.add(inherited);
+    }
+    env.put("PYTHONPATH", String.join(File.pathSeparator, path));
+    env.put("PYTHONIOENCODING", "utf-8:backslashreplace");
+    env.put("SNAKEPIT_SOCKET", socket.toString());
+    env.put("SNAKEPIT_TOKEN", token);
+    env.put("SNAKEPIT_WORKER_ID", id);
+    env.put("SNAKEPIT_POOL", config.name());
+    env.put("SNAKEPIT_MAX_FRAME_BYTES", Integer.toString(config.maxFrameBytes()));
+    env.put("SNAKEPIT_PROTOCOL", Long.toString(Hello.PROTOCOL));
+    env.put("SNAKEPIT_LOG_LEVEL", config.pythonLogLevel());
+    builder.redirectInput(ProcessBuilder.Redirect.PIPE);
+    builder.redirectOutput(ProcessBuilder.Redirect.PIPE);
+    builder.redirectError(ProcessBuilder.Redirect.PIPE);
+    return builder;
+  }
+}

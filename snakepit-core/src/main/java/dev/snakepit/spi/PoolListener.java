@@ -1,0 +1,51 @@
+package dev.snakepit.spi;
+
+import dev.snakepit.SnakepitException;
+
+/**
+ * Receives a pool's events, for metrics and tracing. Every method does nothing by default, so an
+ * implementation overrides only what it needs. Events come in pairs that share an id: a call's
+ * {@code callStart} is followed by exactly one {@code callStop} or {@code callException}; a checkout's
+ * start by exactly one stop or exception; a worker's {@code workerStart} by exactly one
+ * {@code workerStop} or {@code workerCrash}.
+ *
+ * <p>Methods run on the pool's own threads, sometimes while a call is being handed to a worker, so
+ * they must be quick and must not block. An exception thrown by a listener is logged and ignored.
+ *
+ * <p>The names follow the event taxonomy of the original design: {@code pool.checkout},
+ * {@code pool.checkin}, {@code job.execute} and {@code worker.start/stop/crash}.
+ */
+public interface PoolListener {
+  /** A listener that ignores everything. */
+  PoolListener NONE = new PoolListener() {};
+
+  /** A call began waiting for a free worker. */
+  default void checkoutStart(CallEvent event) {}
+
+  /** A call got a worker; {@link CallEvent#elapsed()} is the time it waited. */
+  default void checkoutStop(CallEvent event) {}
+
+  /** A call gave up waiting for a worker (acquire timeout, full queue, pool closed). */
+  default void checkoutException(CallEvent event, SnakepitException error) {}
+
+  /** A worker was handed back to the pool after a call. */
+  default void checkin(CallEvent event) {}
+
+  /** A call was accepted by the pool. */
+  default void callStart(CallEvent event) {}
+
+  /** A call returned a value; {@link CallEvent#elapsed()} is its total time, waiting included. */
+  default void callStop(CallEvent event) {}
+
+  /** A call ended with an exception. */
+  default void callException(CallEvent event, SnakepitException error) {}
+
+  /** A worker became ready to serve. */
+  default void workerStart(WorkerEvent event) {}
+
+  /** A worker stopped because the pool asked it to. */
+  default void workerStop(WorkerEvent event) {}
+
+  /** A worker died, or was killed because it broke the protocol or failed to start. */
+  default void workerCrash(WorkerEvent event) {}
+}
