@@ -262,6 +262,10 @@ def decode(body: bytes, attachments: Sequence[bytes] = (), flags: int = 0) -> An
         text = body.decode("utf-8")
     except UnicodeDecodeError as err:
         raise SerializationError("body is not valid UTF-8: %s" % err, reason="bad_utf8") from None
+    if attachments and not flags & TAGGED:
+        # Every attachment is referenced by exactly one tag, and tags need TAGGED.
+        raise SerializationError("%d attachment(s) on a frame without the TAGGED flag" % len(attachments),
+                                 reason="bad_tag")
     try:
         if flags & TAGGED:
             return _decode_tagged(text, attachments)

@@ -124,6 +124,12 @@ def test_bad_tags_are_refused(body):
     assert err.value.reason == "bad_tag"
 
 
+def test_attachments_without_tagged_flag_are_refused():
+    with pytest.raises(SerializationError) as err:
+        values.decode(b'{"x":1}', [b"a"], 0)
+    assert err.value.reason == "bad_tag"
+
+
 def test_duplicate_keys_are_two_members_not_a_tag():
     assert values.decode(b'{"$b":0,"$b":0}', [], protocol.TAGGED) == {"$b": 0}
 
