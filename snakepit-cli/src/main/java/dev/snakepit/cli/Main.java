@@ -18,6 +18,7 @@ public final class Main {
   private final Map<String, Command> commands = new LinkedHashMap<>();
 
   Main() {
+    add(new DemoCommand());
     add(new HelpCommand(this));
     add(new VersionCommand());
   }

@@ -17,7 +17,7 @@ class MainTest {
     assertThat(run()).isZero();
 
     assertThat(captured.out()).startsWith("usage: snakepit <command> [options]")
-        .contains("  test ", "  help ", "  version ");
+        .contains("  demo ", "  test ", "  help ", "  version ");
   }
 
   @Test
@@ -29,11 +29,21 @@ class MainTest {
   }
 
   @Test
+  void printsACommandsOptionsForHelpWithItsNameOrForItsHelpOption() {
+    assertThat(run("help", "demo")).isZero();
+    assertThat(run("version", "--help")).isZero();
+
+    assertThat(captured.out())
+        .contains("usage: snakepit demo [options]", "--workers N", "--no-kill", "--python CMD")
+        .contains("usage: snakepit version [options]");
+  }
+
+  @Test
   void rejectsAnUnknownCommandWithStatus2ListingTheValidOnes() {
     assertThat(run("dmeo")).isEqualTo(2);
 
     assertThat(captured.err()).isEqualTo("""
-        snakepit: unknown command 'dmeo'; valid commands: test, help, version
+        snakepit: unknown command 'dmeo'; valid commands: demo, test, help, version
         Run 'snakepit help' for usage.
         """);
   }
@@ -53,21 +63,23 @@ class MainTest {
   }
 
   @Test
-  void printsACommandsOptionsForHelpWithItsNameOrForItsHelpOption() {
-    assertThat(run("help", "version")).isZero();
-    assertThat(run("version", "--help")).isZero();
+  void rejectsABadOptionWithStatus2AndPointsToTheCommandsHelp() {
+    assertThat(run("demo", "--workers", "0")).isEqualTo(2);
 
-    assertThat(captured.out()).contains("usage: snakepit version [options]", "--help");
+    assertThat(captured.err()).isEqualTo("""
+        snakepit demo: --workers '0' is out of range; it must be a whole number from 1 to 64
+        Run 'snakepit help demo' for usage.
+        """);
   }
 
   @Test
-  void rejectsABadOptionWithStatus2AndPointsToTheCommandsHelp() {
-    assertThat(run("version", "--verbose")).isEqualTo(2);
+  void rejectsAnInterpreterThatCannotRunNamingIt() {
+    assertThat(run("demo", "--python", "no-such-python-here")).isEqualTo(2);
+    assertThat(run("demo", "--python", "false")).isEqualTo(2);
 
-    assertThat(captured.err()).isEqualTo("""
-        snakepit version: unknown option '--verbose'; valid options: --help
-        Run 'snakepit help version' for usage.
-        """);
+    assertThat(captured.err())
+        .contains("snakepit demo: --python 'no-such-python-here' cannot be run")
+        .contains("snakepit demo: --python 'false' is not a working Python interpreter");
   }
 
   @Test
