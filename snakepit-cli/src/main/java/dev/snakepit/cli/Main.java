@@ -19,6 +19,7 @@ public final class Main {
 
   Main() {
     add(new DemoCommand());
+    add(new RoundTripCommand());
     add(new HelpCommand(this));
     add(new VersionCommand());
   }

@@ -17,7 +17,7 @@ class MainTest {
     assertThat(run()).isZero();
 
     assertThat(captured.out()).startsWith("usage: snakepit <command> [options]")
-        .contains("  demo ", "  test ", "  help ", "  version ");
+        .contains("  demo ", "  test ", "  roundtrip ", "  help ", "  version ");
   }
 
   @Test
@@ -31,11 +31,11 @@ class MainTest {
   @Test
   void printsACommandsOptionsForHelpWithItsNameOrForItsHelpOption() {
     assertThat(run("help", "demo")).isZero();
-    assertThat(run("version", "--help")).isZero();
+    assertThat(run("roundtrip", "--help")).isZero();
 
     assertThat(captured.out())
         .contains("usage: snakepit demo [options]", "--workers N", "--no-kill", "--python CMD")
-        .contains("usage: snakepit version [options]");
+        .contains("usage: snakepit roundtrip [options]", "--rounds N");
   }
 
   @Test
@@ -43,7 +43,7 @@ class MainTest {
     assertThat(run("dmeo")).isEqualTo(2);
 
     assertThat(captured.err()).isEqualTo("""
-        snakepit: unknown command 'dmeo'; valid commands: demo, test, help, version
+        snakepit: unknown command 'dmeo'; valid commands: demo, roundtrip, test, help, version
         Run 'snakepit help' for usage.
         """);
   }
@@ -75,11 +75,11 @@ class MainTest {
   @Test
   void rejectsAnInterpreterThatCannotRunNamingIt() {
     assertThat(run("demo", "--python", "no-such-python-here")).isEqualTo(2);
-    assertThat(run("demo", "--python", "false")).isEqualTo(2);
+    assertThat(run("roundtrip", "--python", "false")).isEqualTo(2);
 
     assertThat(captured.err())
         .contains("snakepit demo: --python 'no-such-python-here' cannot be run")
-        .contains("snakepit demo: --python 'false' is not a working Python interpreter");
+        .contains("snakepit roundtrip: --python 'false' is not a working Python interpreter");
   }
 
   @Test
