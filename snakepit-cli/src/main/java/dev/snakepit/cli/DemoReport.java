@@ -15,7 +15,7 @@ final class DemoReport {
     TextTable table = new TextTable(List.of("what", "value", "detail"));
     DemoSettings s = r.settings();
     table.row("calls ok", String.valueOf(r.ok()), "of " + s.calls() + "; every result checked against the expected value");
-    table.row("calls failed", String.valueOf(r.failed() + r.wrong()), r.failed() + r.wrong() == 0 ? "" : "by kind:");
+    table.row("calls failed", String.valueOf(r.failed() + r.wrong()), failedDetail(r));
     for (Map.Entry<ErrorKind, Long> e : new java.util.TreeMap<>(r.failures()).entrySet()) {
       table.row("  " + e.getKey(), String.valueOf(e.getValue()), failureDetail(r, e.getKey(), e.getValue()));
     }
@@ -46,6 +46,13 @@ final class DemoReport {
       r.problems().forEach(p -> out.append("  - ").append(p).append('\n'));
     }
     return out.toString();
+  }
+
+  private static String failedDetail(DemoResult r) {
+    if (r.failed() + r.wrong() > 0) {
+      return "by kind:";
+    }
+    return r.kill() != null ? "the killed worker had no call in flight, so no call was lost" : "";
   }
 
   private static String failureDetail(DemoResult r, ErrorKind kind, long count) {

@@ -79,6 +79,16 @@ class DemoReportTest {
   }
 
   @Test
+  void explainsAKillThatFailedNoCall() {
+    DemoResult result = new DemoResult(SETTINGS, 4_000, Map.of(), Map.of(), 0, null, Latencies.of(latencies()),
+        1_000_000_000L, kill(), stats(PoolStats.State.RUNNING, 4, 4, 1), true, stats(PoolStats.State.CLOSED, 0, 0, 1), 5,
+        List.of(), List.of());
+
+    assertThat(DemoReport.render(result))
+        .contains("  calls failed      0              the killed worker had no call in flight, so no call was lost\n");
+  }
+
+  @Test
   void omitsLatenciesWhenNoCallSucceeded() {
     DemoResult result = new DemoResult(SETTINGS, 0, Map.of(ErrorKind.POOL_CLOSED, 4_000L), Map.of(), 0, null,
         Latencies.of(new long[0]), 0, null, stats(PoolStats.State.CLOSED, 0, 0, 0), false,
