@@ -186,25 +186,28 @@ final class DemoRun {
 
   private void killOne(Snakepit pool, ProgressBar bar) {
     try {
+      // Off the terminal first: the pool logs the death as soon as it sees it, and that line must not
+      // land in the middle of the bar. The bar stays off until the replacement is ready.
+      bar.pause();
       List<Long> pids = pool.workerPids();
       watch.rememberAll(pids);
       if (pids.isEmpty()) {
         problems.add("no worker was alive to kill after " + done.get() + " calls");
         return;
       }
-      long pid = pids.get(0);
-      String id = watch.idOf(pid);
-      // Printed before the kill, so that it comes before the pool's own warning about the death.
-      bar.note(String.format(Locale.ROOT, "killing worker %s (pid %d) with SIGKILL after %d of %d calls", id, pid,
-          done.get(), settings.calls()));
+      // A worker in the middle of a call shows what a crash costs: that call, and nothing else. Nothing
+      // slow may run between this choice and the kill, or the worker may have moved on.
+      long pid = watch.busyAmong(pids).orElse(pids.get(0));
+      boolean busy = watch.isBusy(pid);
       watch.killing(pid);
       boolean requested = ProcessHandle.of(pid).map(ProcessHandle::destroyForcibly).orElse(false);
+      String id = watch.idOf(pid);
+      bar.note(String.format(Locale.ROOT, "killed worker %s (pid %d) with SIGKILL %s, after %d of %d calls", id, pid,
+          busy ? "in the middle of a call" : "while it was idle", done.get(), settings.calls()));
       if (!requested) {
         problems.add("could not kill worker pid " + pid + ": it was already gone");
       }
       kill = new DemoResult.Kill(pid, id, done.get(), null, null, -1);
-      // Keep the bar off a terminal until the replacement is ready: the pool logs the death meanwhile.
-      bar.pause();
     } finally {
       killDone.countDown();
     }

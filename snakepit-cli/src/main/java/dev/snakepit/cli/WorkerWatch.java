@@ -1,5 +1,6 @@
 package dev.snakepit.cli;
 
+import dev.snakepit.spi.CallEvent;
 import dev.snakepit.spi.PoolListener;
 import dev.snakepit.spi.WorkerEvent;
 import java.util.ArrayList;
@@ -7,20 +8,28 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Listens to a pool's worker events to remember every worker process the pool ever had (so that after
- * {@code close()} the demo can check that none is left), and to see the death of a worker the demo
- * killed and the start of its replacement.
+ * Listens to a pool's events to remember every worker process the pool ever had (so that after
+ * {@code close()} the demo can check that none is left), to know which workers are running a call (so
+ * the demo can kill one that is), and to see the death of the killed worker and the start of its
+ * replacement.
  *
- * <p>Listener methods run on the pool's threads and only record: a map insert and a few volatile
- * writes. The demo's main thread reads the results.
+ * <p>Listener methods run on the pool's threads and only record: map inserts, counters and a few
+ * volatile writes. The demo's main thread reads the results.
  */
 final class WorkerWatch implements PoolListener {
   /** Every worker process seen, by pid; the handle keeps the process's start time, so a reused pid is not mistaken for it. */
   private final Map<Long, Optional<ProcessHandle>> seen = new ConcurrentHashMap<>();
   /** Workers' ids by pid, for messages. */
   private final Map<Long, String> ids = new ConcurrentHashMap<>();
+  /**
+   * Per worker id, calls handed to it minus calls it answered: above zero while it runs one. A counter,
+   * not a flag, because the answer to one call and the hand-over of the next are reported from
+   * different threads and may arrive in either order.
+   */
+  private final Map<String, AtomicInteger> inFlight = new ConcurrentHashMap<>();
 
   /** The pid the demo killed; 0 before the kill. */
   private volatile long killedPid;
@@ -30,6 +39,20 @@ final class WorkerWatch implements PoolListener {
   /** The first worker ready after that crash, and when. */
   private volatile WorkerEvent replacement;
   private volatile long replacedAtNanos;
+
+  @Override
+  public void checkoutStop(CallEvent event) {
+    if (event.workerId() != null) {
+      inFlight.computeIfAbsent(event.workerId(), id -> new AtomicInteger()).incrementAndGet();
+    }
+  }
+
+  @Override
+  public void checkin(CallEvent event) {
+    if (event.workerId() != null) {
+      inFlight.computeIfAbsent(event.workerId(), id -> new AtomicInteger()).decrementAndGet();
+    }
+  }
 
   @Override
   public void workerStart(WorkerEvent event) {
@@ -64,6 +87,18 @@ final class WorkerWatch implements PoolListener {
   void killing(long pid) {
     killedAtNanos = System.nanoTime();
     killedPid = pid;
+  }
+
+  /** Whether the worker with this pid is running a call as far as the events so far tell. */
+  boolean isBusy(long pid) {
+    String id = ids.get(pid);
+    AtomicInteger calls = id == null ? null : inFlight.get(id);
+    return calls != null && calls.get() > 0;
+  }
+
+  /** The first of {@code pids} whose worker is running a call, if any is. */
+  Optional<Long> busyAmong(List<Long> pids) {
+    return pids.stream().filter(this::isBusy).findFirst();
   }
 
   /** When {@link #killing} was called, in {@link System#nanoTime()} terms. */

@@ -40,7 +40,7 @@ class DemoRunTest {
     assertThat(result.aliveAfterClose()).isEmpty();
 
     assertThat(captured.out())
-        .contains("killing worker " + result.kill().workerId() + " (pid " + result.kill().pid() + ") with SIGKILL")
+        .contains("killed worker " + result.kill().workerId() + " (pid " + result.kill().pid() + ") with SIGKILL")
         .contains("replaced it, ready");
   }
 
