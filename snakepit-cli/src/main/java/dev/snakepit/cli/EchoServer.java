@@ -22,7 +22,8 @@ import java.util.stream.Stream;
  * The Python side of the raw round trip: {@code echo_server.py} (a resource of this module) written to a
  * private temporary directory and run with a given interpreter, listening on a Unix socket in that
  * directory. {@link #close()} always stops the process (by its pid, with SIGTERM, then SIGKILL) and
- * deletes the directory. The server also exits by itself when its stdin, held by this JVM, closes.
+ * deletes the directory; so does a shutdown hook if the JVM exits first (Ctrl-C). The server also exits
+ * by itself when its stdin, held by this JVM, closes, which covers a JVM killed with SIGKILL.
  */
 final class EchoServer implements AutoCloseable {
   private static final String SCRIPT = "echo_server.py";
@@ -34,11 +35,14 @@ final class EchoServer implements AutoCloseable {
   private final Path directory;
   private final Path socket;
   private final Process process;
+  private final Thread cleanupAtExit;
 
   private EchoServer(Path directory, Path socket, Process process) {
     this.directory = directory;
     this.socket = socket;
     this.process = process;
+    this.cleanupAtExit = Thread.ofPlatform().name("echo-server-cleanup").unstarted(this::cleanUp);
+    Runtime.getRuntime().addShutdownHook(cleanupAtExit);
   }
 
   /**
@@ -82,6 +86,15 @@ final class EchoServer implements AutoCloseable {
 
   @Override
   public void close() {
+    try {
+      Runtime.getRuntime().removeShutdownHook(cleanupAtExit);
+    } catch (IllegalStateException e) {
+      // The JVM is exiting and the hook runs anyway; cleaning up twice is harmless.
+    }
+    cleanUp();
+  }
+
+  private void cleanUp() {
     try {
       stop(process);
     } finally {
