@@ -3,6 +3,7 @@ package dev.snakepit.cli;
 import dev.snakepit.ErrorKind;
 import dev.snakepit.PoolStats;
 import dev.snakepit.spi.WorkerEvent;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -67,6 +68,14 @@ record DemoResult(
    * @param recoveryNanos from the kill until the replacement was ready, or -1
    */
   record Kill(long pid, String workerId, long afterCalls, WorkerEvent crash, WorkerEvent replacement, long recoveryNanos) {}
+
+  /** This result with {@code more} problems after its own. */
+  DemoResult withProblems(List<String> more) {
+    List<String> all = new ArrayList<>(problems);
+    all.addAll(more);
+    return new DemoResult(settings, ok, failures, firstFailures, wrong, firstWrong, latencies, elapsedNanos, kill, afterRun,
+        recovered, afterClose, workersSeen, aliveAfterClose, all);
+  }
 
   /** Whether the run met every expectation. */
   boolean passed() {

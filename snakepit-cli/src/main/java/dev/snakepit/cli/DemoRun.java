@@ -36,8 +36,8 @@ final class DemoRun {
   private static final long TICK_MILLIS = 100;
   /** Far beyond what the calls need, but bounds a run whose pool has stopped answering. */
   private static final Duration RUN_LIMIT = Duration.ofMinutes(5);
-  private static final Duration RECOVERY_LIMIT = Duration.ofSeconds(30);
-  private static final Duration EXIT_LIMIT = Duration.ofSeconds(10);
+  static final Duration RECOVERY_LIMIT = Duration.ofSeconds(30);
+  static final Duration EXIT_LIMIT = Duration.ofSeconds(10);
   private static final Duration KILL_WAIT = Duration.ofSeconds(10);
   private static final Object KILL = new Object();
   private static final Object CALLER_DONE = new Object();
@@ -285,43 +285,9 @@ final class DemoRun {
     }
     Map<ErrorKind, Long> failed = new EnumMap<>(ErrorKind.class);
     failures.forEach((kind, count) -> failed.put(kind, count.sum()));
-    long failedCount = failed.values().stream().mapToLong(Long::longValue).sum();
     long elapsed = lastEnd.get() > firstStart.get() ? lastEnd.get() - firstStart.get() : 0;
-
-    if (okCount + failedCount + wrong.sum() < settings.calls()) {
-      problems.add("only " + (okCount + failedCount + wrong.sum()) + " of " + settings.calls() + " calls finished");
-    }
-    if (wrong.sum() > 0) {
-      problems.add(wrong.sum() + " call(s) returned a wrong result; the first: " + firstWrong);
-    }
-    failed.forEach((kind, count) -> {
-      if (kind != ErrorKind.WORKER_CRASHED || kill == null) {
-        problems.add(count + " call(s) failed with " + kind + "; the first: " + firstFailures.get(kind));
-      }
-    });
-    long crashed = failed.getOrDefault(ErrorKind.WORKER_CRASHED, 0L);
-    if (kill != null && crashed > DemoResult.MAX_CRASHED_CALLS) {
-      problems.add(crashed + " calls failed with WORKER_CRASHED after one kill; at most " + DemoResult.MAX_CRASHED_CALLS
-          + " may");
-    }
-    if (settings.kill() && kill == null) {
-      problems.add("no worker was killed");
-    } else if (kill != null && kill.crash() == null) {
-      problems.add("the pool never reported the death of killed worker pid " + kill.pid());
-    }
-    if (!recovered) {
-      problems.add("the pool did not recover to " + settings.workers() + " ready workers within "
-          + RECOVERY_LIMIT.toSeconds() + " s [" + afterRun.describe() + ", replaced " + afterRun.workersReplaced() + "]");
-    }
-    if (afterClose.state() != PoolStats.State.CLOSED || afterClose.workers() != 0) {
-      problems.add("the pool is not closed after close() [" + afterClose.state() + ", " + afterClose.describe() + "]");
-    }
-    if (!alive.isEmpty()) {
-      problems.add("worker process(es) still alive " + EXIT_LIMIT.toSeconds() + " s after close: pids " + alive);
-    }
-    Map<ErrorKind, String> firsts = new EnumMap<>(ErrorKind.class);
-    firsts.putAll(firstFailures);
-    return new DemoResult(settings, okCount, failed, firsts, wrong.sum(), firstWrong, Latencies.of(ok, okCount), elapsed,
-        kill, afterRun, recovered, afterClose, watch.seenCount(), alive, problems);
+    DemoResult measured = new DemoResult(settings, okCount, failed, firstFailures, wrong.sum(), firstWrong,
+        Latencies.of(ok, okCount), elapsed, kill, afterRun, recovered, afterClose, watch.seenCount(), alive, problems);
+    return measured.withProblems(DemoVerdict.problems(measured));
   }
 }
