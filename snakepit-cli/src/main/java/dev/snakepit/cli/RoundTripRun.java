@@ -1,0 +1,117 @@
+package dev.snakepit.cli;
+
+import dev.snakepit.PoolConfig;
+import dev.snakepit.Snakepit;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Measures, in one JVM and against one interpreter, how much a pool call costs over the cheapest
+ * possible framed round trip between Java and Python on a Unix socket.
+ *
+ * <p>Both sides make sequential calls from this thread: (a) the raw echo, {@link EchoClient} against
+ * {@link EchoServer}, no library code; (b) {@code pool.execute("ping")} on a one-worker pool. After a
+ * warm-up of one round per side (JIT, Python caches), the sides alternate in rounds and swap order each
+ * round, so drift in machine load (the machine is shared) hits both alike. Percentiles are taken over all
+ * rounds; per-round medians show how steady the numbers were.
+ */
+final class RoundTripRun {
+  /** About the size of a small JSON call, as the pool's own request body would be. */
+  static final byte[] PAYLOAD = "{\"tool\":\"ping\",\"args\":[],\"kwargs\":{}}".getBytes(StandardCharsets.UTF_8);
+  private static final Duration EXIT_LIMIT = Duration.ofSeconds(10);
+
+  private final PythonCommand python;
+  private final int calls;
+  private final int rounds;
+  private final Terminal terminal;
+
+  RoundTripRun(PythonCommand python, int calls, int rounds, Terminal terminal) {
+    this.python = python;
+    this.calls = calls;
+    this.rounds = rounds;
+    this.terminal = terminal;
+  }
+
+  /**
+   * Runs the measurement; every process it starts is stopped before it returns or throws.
+   *
+   * @throws IOException if the echo server cannot be started or fails
+   * @throws dev.snakepit.SnakepitException if the pool cannot start or a call fails
+   */
+  RoundTripResult run() throws IOException, InterruptedException {
+    terminal.out().printf("snakepit roundtrip: %d rounds x %d sequential calls per side, after %d warm-up calls each;"
+        + " Python %s (%s)%n", rounds, calls, calls, python.version(), python.executable());
+    long[] raw = new long[calls * rounds];
+    long[] pooled = new long[calls * rounds];
+    long rawNanos = 0;
+    long poolNanos = 0;
+    List<long[]> medians = new ArrayList<>();
+    List<ProcessHandle> started = new ArrayList<>();
+    long serverPid;
+    PoolConfig config = PoolConfig.builder(DemoSettings.ADAPTER).name("roundtrip").size(1)
+        .pythonExecutable(python.executable()).build();
+    try (EchoServer server = EchoServer.start(python.executable());
+        EchoClient client = new EchoClient(server.socket(), PAYLOAD);
+        Snakepit pool = Snakepit.start(config)) {
+      serverPid = server.pid();
+      ProcessHandle.of(serverPid).ifPresent(started::add);
+      pool.workerPids().forEach(pid -> ProcessHandle.of(pid).ifPresent(started::add));
+      Side rawSide = client::roundTrip;
+      Map<String, Object> none = Map.of();
+      Side poolSide = () -> pool.execute("ping", none);
+      measure(rawSide, new long[calls], 0);
+      measure(poolSide, new long[calls], 0);
+      for (int round = 0; round < rounds; round++) {
+        int offset = round * calls;
+        if (round % 2 == 0) {
+          rawNanos += measure(rawSide, raw, offset);
+          poolNanos += measure(poolSide, pooled, offset);
+        } else {
+          poolNanos += measure(poolSide, pooled, offset);
+          rawNanos += measure(rawSide, raw, offset);
+        }
+        long rawMedian = Latencies.of(Arrays.copyOfRange(raw, offset, offset + calls)).median();
+        long poolMedian = Latencies.of(Arrays.copyOfRange(pooled, offset, offset + calls)).median();
+        medians.add(new long[] {rawMedian, poolMedian});
+        terminal.out().printf("  round %d: median raw %s, pool %s%n", round + 1, Latencies.micros(rawMedian),
+            Latencies.micros(poolMedian));
+      }
+    }
+    return new RoundTripResult(python, calls, rounds, PAYLOAD.length, Latencies.of(raw), rawNanos, Latencies.of(pooled),
+        poolNanos, medians, serverPid, awaitGone(started));
+  }
+
+  /** One side's call. */
+  private interface Side {
+    void call() throws IOException;
+  }
+
+  /** Makes {@link #calls} calls, storing each latency at {@code offset + i}; returns the total time. */
+  private long measure(Side side, long[] into, int offset) throws IOException {
+    long begin = System.nanoTime();
+    long last = begin;
+    for (int i = 0; i < calls; i++) {
+      side.call();
+      long now = System.nanoTime();
+      into[offset + i] = now - last;
+      last = now;
+    }
+    return last - begin;
+  }
+
+  private static List<Long> awaitGone(List<ProcessHandle> started) throws InterruptedException {
+    long deadline = System.nanoTime() + EXIT_LIMIT.toNanos();
+    while (true) {
+      List<Long> alive = started.stream().filter(ProcessHandle::isAlive).map(ProcessHandle::pid).toList();
+      if (alive.isEmpty() || System.nanoTime() > deadline) {
+        return alive;
+      }
+      Thread.sleep(20); // polls a condition with a bound
+    }
+  }
+}
