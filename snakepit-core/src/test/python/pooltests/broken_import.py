@@ -6,7 +6,7 @@ from pooltests import record_spawn
 record_spawn()
 print("pooltests.broken_import: loading the model", file=sys.stderr, flush=True)
 
-from pooltests import _no_such_module  # noqa: E402,F401
+import pooltests._no_such_module  # noqa: E402,F401
 
 
 class Never:
