@@ -1,5 +1,6 @@
 """An adapter that logs through Python's logging module."""
 import logging
+import warnings
 
 from snakepit import Adapter, tool
 
@@ -17,3 +18,8 @@ class LoggingAdapter(Adapter):
             raise KeyError("missing key")
         except KeyError:
             logging.getLogger(logger).exception("lookup failed")
+
+    @tool
+    def warn(self, message: str) -> None:
+        """Issues a UserWarning, which the runtime routes through logging."""
+        warnings.warn(message, UserWarning)
