@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.snakepit.testing.PoolTest;
 import dev.snakepit.testing.Processes;
+import dev.snakepit.testing.RecordingListener;
 import dev.snakepit.testing.TestPools;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -46,8 +47,10 @@ class PoolStartTest {
     Path spawnLog = temp.resolve("spawned");
     long started = System.nanoTime();
 
+    RecordingListener events = new RecordingListener();
+
     SnakepitException e = catchThrowableOfType(SnakepitException.class, () -> TestPools.start(
-        TestPools.builder("pooltests.broken_import:Never", "import-error").size(2)
+        TestPools.builder("pooltests.broken_import:Never", "import-error").size(2).listener(events)
             .environment("POOLTESTS_SPAWN_LOG", spawnLog.toString())));
 
     assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(5));
@@ -64,16 +67,17 @@ class PoolStartTest {
     WorkerExit exit = e.workerExit().orElseThrow();
     assertThat(exit.exitCode()).isEqualTo(3);
     assertThat(exit.stderrTail()).contains("pooltests.broken_import: loading the model");
-    // No restart loop: at most the two workers asked for were ever started, and none is left.
-    assertThat(spawned(spawnLog)).hasSizeBetween(1, 2).noneMatch(Processes::isRunning);
+    assertNoRestartLoop(events, spawnLog, 2);
   }
 
   @Test
   void anAdapterWhoseSetupRaisesFailsTheStartWithTheExceptionChain() throws IOException {
     Path spawnLog = temp.resolve("spawned");
 
+    RecordingListener events = new RecordingListener();
+
     SnakepitException e = catchThrowableOfType(SnakepitException.class, () -> TestPools.start(
-        TestPools.builder("pooltests.failing_setup:FailingSetup", "setup-error").size(2)
+        TestPools.builder("pooltests.failing_setup:FailingSetup", "setup-error").size(2).listener(events)
             .environment("POOLTESTS_SPAWN_LOG", spawnLog.toString())));
 
     assertThat(e.kind()).isEqualTo(ErrorKind.PYTHON_EXCEPTION);
@@ -86,7 +90,7 @@ class PoolStartTest {
     assertThat(error.cause()).isNotNull();
     assertThat(error.cause().type()).isEqualTo("KeyError");
     assertThat(e.getCause()).hasMessage("ValueError: setup failed: no model configured");
-    assertThat(spawned(spawnLog)).hasSizeBetween(1, 2).noneMatch(Processes::isRunning);
+    assertNoRestartLoop(events, spawnLog, 2);
   }
 
   @Test
@@ -137,6 +141,19 @@ class PoolStartTest {
     assertThat(e.kind()).isEqualTo(ErrorKind.TIMEOUT);
     assertThat(e.getMessage()).contains("pool 'slow-start' could not start", "did not become ready within 1000 ms");
     assertThat(spawned(spawnLog)).hasSizeBetween(1, 2).noneMatch(Processes::isRunning);
+  }
+
+  /**
+   * Exactly the {@code size} workers asked for were started: each has one closing event (a crash for
+   * the one that failed, a crash or a stop for one the failed start killed), none became ready, and
+   * none is left running. The spawn log may miss a worker killed before its adapter code ran.
+   */
+  private static void assertNoRestartLoop(RecordingListener events, Path spawnLog, int size) throws IOException {
+    assertThat(events.ofType("workerStart")).isEmpty();
+    assertThat(events.ofType("workerCrash")).isNotEmpty();
+    List<Long> ended = events.events().stream().filter(e -> e.worker() != null).map(e -> e.worker().pid()).toList();
+    assertThat(ended).hasSize(size).doesNotHaveDuplicates().noneMatch(Processes::isRunning);
+    assertThat(ended).containsAll(spawned(spawnLog));
   }
 
   /** The pids the test adapters wrote to the spawn log, one per worker process that got that far. */
