@@ -90,6 +90,32 @@ class QueueTest {
   }
 
   @Test
+  void interruptingACallerWaitingInTheQueueCancelsItsCallAndFreesItsPlace() throws Exception {
+    CompletableFuture<SnakepitException> thrown = new CompletableFuture<>();
+    Thread caller = Thread.ofPlatform().name("test-queued-caller").start(() -> {
+      try {
+        pool.execute("ping", Map.of());
+        thrown.complete(null);
+      } catch (SnakepitException e) {
+        thrown.complete(e);
+      }
+    });
+    await().atMost(Duration.ofSeconds(10)).until(() -> pool.stats().queued() == 1);
+
+    caller.interrupt();
+
+    SnakepitException e = thrown.get(10, TimeUnit.SECONDS);
+    caller.join(Duration.ofSeconds(10));
+    assertThat(e).isNotNull();
+    assertThat(e.kind()).isEqualTo(ErrorKind.CANCELLED);
+    assertThat(pool.stats().queued()).isZero();
+    CompletableFuture<Object> next = pool.executeAsync("add", Map.of("a", 1));
+    await().atMost(Duration.ofSeconds(10)).until(() -> pool.stats().queued() == 1);
+    occupying.cancel(true);
+    assertThat(next.get(10, TimeUnit.SECONDS)).isEqualTo(3L);
+  }
+
+  @Test
   void withAnAcquireTimeoutOfZeroABusyPoolRefusesAtOnceAndAFreeOneServes() {
     try (Snakepit impatient = TestPools.start(TestPools.testAdapter("impatient").size(1).acquireTimeout(Duration.ZERO))) {
       assertThat(impatient.execute("add", Map.of("a", 1))).isEqualTo(3L);
