@@ -157,6 +157,20 @@ class CloseTest {
     await().atMost(Duration.ofSeconds(5)).until(() -> !Processes.isRunning(child));
   }
 
+  @Test
+  void closingWhileAWorkerIsBeingReplacedLeavesNoProcessOfThePool() {
+    Snakepit pool = TestPools.start(TestPools.testAdapter("close-replacing").size(2));
+    long victim = pool.workerPids().getFirst();
+    ProcessHandle.of(victim).orElseThrow().destroyForcibly();
+    await().atMost(Duration.ofSeconds(10)).until(() -> !pool.workerPids().contains(victim));
+
+    pool.close();
+
+    assertThat(Processes.all()).noneMatch(pid -> Processes.isRunning(pid)
+        && Processes.hasEnvironment(pid, "SNAKEPIT_POOL", "close-replacing"));
+    assertThat(pool.stats().state()).isEqualTo(PoolStats.State.CLOSED);
+  }
+
   private static SnakepitException failure(CompletableFuture<Object> call) {
     ExecutionException e = catchThrowableOfType(ExecutionException.class, () -> call.get(10, TimeUnit.SECONDS));
     assertThat(e).as("the call failed").isNotNull();
