@@ -8,14 +8,17 @@ import dev.snakepit.spi.PoolListener;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** The configuration: validated at each setter, documented defaults, immutable once built. */
+@Timeout(value = 10, unit = TimeUnit.SECONDS)
 class PoolConfigTest {
   private static final String ADAPTER = "snakepit.examples.demo:DemoAdapter";
 
