@@ -56,6 +56,11 @@ class PoolTestAdapter(DemoAdapter):
         raise ModelError(message)
 
     @tool
+    def raise_huge(self, n: int) -> None:
+        """Raises a ValueError whose message is n characters long."""
+        raise ValueError("x" * n)
+
+    @tool
     def type_error_inside(self, x: int) -> int:
         """A TypeError raised by the tool's own code, not by a call that does not fit."""
         return x + "text"

@@ -206,6 +206,17 @@ class ErrorsTest {
   }
 
   @Test
+  void anErrorAboveTheMaximumFrameSizeArrivesShortenedAndTheWorkerServesOn() {
+    List<Long> pids = pool.workerPids();
+
+    SnakepitException e = catchThrowableOfType(SnakepitException.class, () -> pool.execute("raise_huge", Map.of("n", 2 * MAX_FRAME)));
+
+    assertThat(e.kind()).isEqualTo(ErrorKind.PYTHON_EXCEPTION);
+    assertThat(e.getMessage()).contains("ValueError: xxxx", "[truncated]").hasSizeLessThan(MAX_FRAME);
+    assertThat(pool.execute("pid", Map.of())).isEqualTo(pids.getFirst());
+  }
+
+  @Test
   void eachKindSaysWhetherARetryIsSafe() {
     assertThat(ErrorKind.TIMEOUT.retry()).isEqualTo(ErrorKind.Retry.IF_IDEMPOTENT);
     assertThat(ErrorKind.WORKER_CRASHED.retry()).isEqualTo(ErrorKind.Retry.IF_IDEMPOTENT);
