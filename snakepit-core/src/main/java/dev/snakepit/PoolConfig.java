@@ -8,7 +8,6 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.regex.Pattern;
 
 /**
@@ -326,7 +325,10 @@ public final class PoolConfig {
 
     /** The listener receiving the pool's events. */
     public Builder listener(PoolListener value) {
-      this.listener = Objects.requireNonNull(value, "listener");
+      if (value == null) {
+        throw invalid("listener", null, "it must not be null; use PoolListener.NONE for no listener");
+      }
+      this.listener = value;
       return this;
     }
 

@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * A worker's control plane: frames on its stdin (to the worker) and stdout (from it). Reading runs on
@@ -37,6 +38,7 @@ public final class ControlChannel implements Runnable {
   private final OutputStream stdin;
   private final WorkerLogs logs;
   private final Listener listener;
+  private final CompletableFuture<Void> ended = new CompletableFuture<>();
 
   public ControlChannel(InputStream stdout, OutputStream stdin, int maxFrameBytes, WorkerLogs logs, Listener listener) {
     this.reader = new FrameReader(stdout, maxFrameBytes);
@@ -54,7 +56,14 @@ public final class ControlChannel implements Runnable {
       }
     } catch (IOException e) {
       listener.violation("control plane: " + e.getMessage());
+    } finally {
+      ended.complete(null);
     }
+  }
+
+  /** Completes, on the reading thread, once the worker's stdout has ended and every frame is handled. */
+  public CompletableFuture<Void> ended() {
+    return ended;
   }
 
   private void handle(Frame frame) {

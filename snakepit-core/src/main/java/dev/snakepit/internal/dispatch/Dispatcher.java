@@ -360,7 +360,7 @@ public final class Dispatcher {
   }
 
   private void complete(WorkerSlot slot, PendingCall call, Frame frame) {
-    if (call.future.isDone()) {
+    if (call.claimed()) {
       return; // answered already (deadline or cancel); this is the late reply
     }
     String context = "tool '" + call.tool + "' on worker " + slot.id + " of pool '" + pool + "'";
@@ -374,9 +374,10 @@ public final class Dispatcher {
     }
     Map<?, ?> map = body instanceof Map<?, ?> m ? m : Map.of();
     if (frame.kind() == FrameKind.RESULT) {
-      if (call.future.complete(map.get("value"))) {
+      if (call.claim()) {
         counters.callsSucceeded.increment();
         events.callStop(call.callId, call.tool, slot.id, call.submittedNanos);
+        call.future.complete(map.get("value"));
       }
     } else {
       fail(call, slot.id, PythonErrors.fromErrorBody(map, pool, slot.id, call.tool, context));
@@ -390,9 +391,10 @@ public final class Dispatcher {
   }
 
   private void fail(PendingCall call, String workerId, SnakepitException error) {
-    if (call.future.completeExceptionally(error)) {
+    if (call.claim()) {
       counters.callsFailed.increment();
       events.callException(call.callId, call.tool, workerId, call.submittedNanos, error);
+      call.future.completeExceptionally(error);
     }
   }
 }

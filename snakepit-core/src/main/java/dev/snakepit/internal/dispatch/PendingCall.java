@@ -4,11 +4,13 @@ import dev.snakepit.internal.protocol.EncodedBody;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A call from the moment the pool accepts it until its future completes. The future completes exactly
- * once; whoever completes it first (the reply, the deadline, the caller's cancel, the worker's death,
- * the pool's close) wins and emits the call's closing event.
+ * once; whoever {@linkplain #claim() claims} the call first (the reply, the deadline, the caller's
+ * cancel, the worker's death, the pool's close) wins, counts the call and emits its closing event,
+ * and only then completes the future, so a caller that has its answer sees it in the pool's stats.
  */
 public final class PendingCall {
   final long callId;
@@ -17,6 +19,7 @@ public final class PendingCall {
   final Duration timeout;
   final long submittedNanos;
   final CompletableFuture<Object> future = new CompletableFuture<>();
+  private final AtomicBoolean claimed = new AtomicBoolean();
 
   /** The worker running the call, once it has one. Guarded by the dispatcher's lock. */
   WorkerSlot slot;
@@ -49,6 +52,16 @@ public final class PendingCall {
 
   public String tool() {
     return tool;
+  }
+
+  /** Whether the call is still unanswered; the first to claim it must then complete its future. */
+  boolean claim() {
+    return claimed.compareAndSet(false, true);
+  }
+
+  /** Whether the call has been claimed by whoever answers it. */
+  boolean claimed() {
+    return claimed.get();
   }
 
   static void cancelTimer(ScheduledFuture<?> timer) {

@@ -66,13 +66,13 @@ final class DataConnection implements Runnable {
           return;
         }
       }
-      supervisor.broken(worker, "closed its data connection", ErrorKind.WORKER_CRASHED);
+      supervisor.connectionLost(worker, "closed its data connection");
     } catch (ProtocolViolation e) {
       supervisor.broken(worker, "protocol violation on the data plane: " + e.getMessage(), ErrorKind.WORKER_CRASHED);
     } catch (IOException e) {
       // Closing the socket from the control loop (worker stopping) lands here too; the supervisor
       // ignores reports about workers it is already stopping.
-      supervisor.broken(worker, "data connection failed: " + e, ErrorKind.WORKER_CRASHED);
+      supervisor.connectionLost(worker, "data connection failed: " + e);
     }
   }
 

@@ -9,6 +9,9 @@ import java.util.Map;
 
 /** The exceptions for a worker's death: of a call it was running, and of a pool that could not start. */
 final class Failures {
+  /** How the worker runtime starts the stderr report of a failed start. */
+  private static final String RUNTIME_REPORT = "snakepit: worker failed to start (";
+
   private Failures() {}
 
   /** The error of the call {@code worker} was running when it died. */
@@ -36,6 +39,12 @@ final class Failures {
           .append(" of adapter '").append(adapter).append("': ").append(fatal.get("message"));
       if (error != null && error.traceback() != null && !error.traceback().isEmpty()) {
         message.append("\nPython traceback:\n").append(error.traceback().stripTrailing());
+        // What the adapter printed before failing often explains the failure; the runtime's own
+        // report of it, which follows on stderr, repeats the traceback above and is left out.
+        String before = beforeRuntimeReport(exit.stderrTail());
+        if (!before.isEmpty()) {
+          message.append("\nstderr tail:\n").append(before);
+        }
       } else {
         message.append(stderr(exit));
       }
@@ -50,6 +59,12 @@ final class Failures {
     return new SnakepitException(ErrorKind.WORKER_CRASHED,
         head + "exited before it was ready (" + exit.describe() + ")" + why + stderr(exit), pool, worker.id, null, null,
         exit, null);
+  }
+
+  /** The stderr lines before the runtime's report of a failed start (python/snakepit/startup.py, fatal()). */
+  private static String beforeRuntimeReport(String tail) {
+    int report = tail.startsWith(RUNTIME_REPORT) ? 0 : tail.lastIndexOf("\n" + RUNTIME_REPORT);
+    return (report < 0 ? tail : tail.substring(0, report)).stripTrailing();
   }
 
   private static String stage(String stage) {

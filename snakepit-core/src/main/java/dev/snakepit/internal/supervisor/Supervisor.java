@@ -43,8 +43,14 @@ import org.slf4j.LoggerFactory;
  */
 public final class Supervisor implements Worker.Reports {
   private static final Logger LOG = LoggerFactory.getLogger(Supervisor.class);
-  /** How long a dead worker's stderr may take to drain before its exit is processed anyway. */
-  private static final long STDERR_DRAIN_MILLIS = 250;
+  /**
+   * How long a dead worker's stderr and stdout (control plane) may take to drain before its exit is
+   * processed anyway. Both normally end the moment the process group is dead; the bound only covers
+   * a process that holds them open and escaped the group kill.
+   */
+  private static final long OUTPUT_DRAIN_MILLIS = 1000;
+  /** How long a worker whose data connection ended may take to be reported dead before it is killed. */
+  private static final long CONNECTION_LOSS_GRACE_MILLIS = 1000;
 
   private final PoolConfig config;
   private final String pool;
@@ -145,6 +151,26 @@ public final class Supervisor implements Worker.Reports {
         }
         LOG.warn("{} of pool '{}' {}; killing it", worker, pool, reason);
         kill(worker);
+      }
+    });
+  }
+
+  /**
+   * The worker's data connection ended after the handshake. Almost always its process is dying: the
+   * kernel closes a process's sockets before its exit is reported, and that exit (code, signal,
+   * stderr) is what its call's error and its crash event must tell. So the worker only stops getting
+   * calls now, and is killed as broken only if it is still alive after {@link #CONNECTION_LOSS_GRACE_MILLIS}.
+   */
+  void connectionLost(Worker worker, String reason) {
+    post(() -> {
+      if (worker.slot != null) {
+        dispatcher.retire(worker.slot);
+      }
+      try {
+        loop.schedule(() -> broken(worker, reason, ErrorKind.WORKER_CRASHED),
+            CONNECTION_LOSS_GRACE_MILLIS, TimeUnit.MILLISECONDS);
+      } catch (RejectedExecutionException e) {
+        // The pool has shut its loop down: every worker is being killed anyway.
       }
     });
   }
@@ -322,8 +348,11 @@ public final class Supervisor implements Worker.Reports {
     }
     // Whatever the worker started still holds its stderr open; kill it so the pipe drains.
     ProcessTree.killGroup(worker.pid);
-    worker.stderr.ended().thenRun(() -> post(() -> buried(worker)));
-    loop.schedule(() -> buried(worker), STDERR_DRAIN_MILLIS, TimeUnit.MILLISECONDS);
+    // A FATAL frame on the control plane says why a worker failed to start, so its exit is
+    // processed only once that channel has been read to its end, as well as stderr.
+    CompletableFuture.allOf(worker.stderr.ended(), worker.control.ended())
+        .thenRun(() -> post(() -> buried(worker)));
+    loop.schedule(() -> buried(worker), OUTPUT_DRAIN_MILLIS, TimeUnit.MILLISECONDS);
   }
 
   private void buried(Worker worker) {

@@ -1,0 +1,90 @@
+package dev.snakepit.testing;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalLong;
+
+/**
+ * What the tests need to know about processes, read from {@code /proc} (Linux). A zombie counts as
+ * gone: it has exited and holds nothing but its process table entry until its parent (the JVM's
+ * process reaper, or init for an orphan) collects it.
+ */
+public final class Processes {
+  private static final Path PROC = Path.of("/proc");
+
+  private Processes() {}
+
+  /** Whether {@code pid} exists and has not exited. */
+  public static boolean isRunning(long pid) {
+    String[] fields = statFields(pid);
+    return fields != null && !fields[0].equals("Z") && !fields[0].equals("X");
+  }
+
+  /** The process group of {@code pid}, if it is running. */
+  public static OptionalLong processGroup(long pid) {
+    String[] fields = statFields(pid);
+    return fields == null ? OptionalLong.empty() : OptionalLong.of(Long.parseLong(fields[2]));
+  }
+
+  /** The command line of {@code pid} with its arguments separated by spaces, or a placeholder. */
+  public static String commandLine(long pid) {
+    try {
+      byte[] raw = Files.readAllBytes(PROC.resolve(Long.toString(pid)).resolve("cmdline"));
+      String text = new String(raw, StandardCharsets.UTF_8).replace('\0', ' ').strip();
+      return text.isEmpty() ? "<no command line>" : text;
+    } catch (IOException e) {
+      return "<gone>";
+    }
+  }
+
+  /** Whether the environment of {@code pid} holds {@code name=value} exactly. */
+  public static boolean hasEnvironment(long pid, String name, String value) {
+    byte[] raw;
+    try {
+      raw = Files.readAllBytes(PROC.resolve(Long.toString(pid)).resolve("environ"));
+    } catch (IOException | SecurityException e) {
+      return false; // gone, or not ours to read
+    }
+    String wanted = name + "=" + value;
+    for (String entry : new String(raw, StandardCharsets.UTF_8).split("\0")) {
+      if (entry.equals(wanted)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Every pid in {@code /proc}. */
+  public static List<Long> all() {
+    List<Long> pids = new ArrayList<>();
+    try (DirectoryStream<Path> entries = Files.newDirectoryStream(PROC)) {
+      for (Path entry : entries) {
+        String name = entry.getFileName().toString();
+        if (!name.isEmpty() && name.chars().allMatch(Character::isDigit)) {
+          pids.add(Long.parseLong(name));
+        }
+      }
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot list /proc", e);
+    }
+    return pids;
+  }
+
+  /** Fields 3 (state), 4 (ppid), 5 (pgrp), ... of {@code /proc/<pid>/stat}; null if it is gone. */
+  private static String[] statFields(long pid) {
+    String stat;
+    try {
+      stat = Files.readString(PROC.resolve(Long.toString(pid)).resolve("stat"), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      return null;
+    }
+    // The command name, field 2, is in parentheses and may itself hold spaces and parentheses.
+    int end = stat.lastIndexOf(')');
+    return stat.substring(end + 2).split(" ");
+  }
+}

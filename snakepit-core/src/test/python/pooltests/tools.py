@@ -1,0 +1,122 @@
+"""The integration tests' main adapter: the demo's tools plus tools that misbehave on purpose.
+
+Misbehaving toward the protocol needs the worker's private descriptors, which user code is never
+given: they are found in /proc/self/fd (Linux), as a buggy C extension might stumble on them.
+"""
+import os
+import struct
+import sys
+import time
+from typing import List
+
+from snakepit import CallCancelled, tool
+from snakepit.examples.demo import DemoAdapter
+
+
+class ModelError(Exception):
+    """An exception type defined outside builtins."""
+
+
+class PoolTestAdapter(DemoAdapter):
+    def teardown(self) -> None:
+        """Appends "<worker id> <pid>" to $POOLTESTS_TEARDOWN_MARKER, proving teardown() ran."""
+        path = os.environ.get("POOLTESTS_TEARDOWN_MARKER")
+        if path:
+            with open(path, "a") as f:
+                f.write("%s %d\n" % (os.environ.get("SNAKEPIT_WORKER_ID"), os.getpid()))
+
+    @tool
+    def ignore_cancel(self, seconds: float) -> str:
+        """Busy-waits for the given seconds, swallowing every CallCancelled: overruns any cancel."""
+        deadline = time.monotonic() + seconds
+        while True:
+            try:
+                _spin_until(deadline)
+                return "finished"
+            except CallCancelled:
+                pass
+
+    @tool
+    def die_noisily(self, message: str, code: int) -> None:
+        """Writes message to stderr, then exits at once with the given status."""
+        sys.stderr.write(message + "\n")
+        sys.stderr.flush()
+        os._exit(code)
+
+    @tool
+    def raise_in_handler(self) -> None:
+        """Raises RuntimeError while handling a ZeroDivisionError: a context chain, no cause."""
+        try:
+            1 / 0
+        except ZeroDivisionError:
+            raise RuntimeError("failed while handling")
+
+    @tool
+    def raise_custom(self, message: str) -> None:
+        raise ModelError(message)
+
+    @tool
+    def raise_huge(self, n: int) -> None:
+        """Raises a ValueError whose message is n characters long."""
+        raise ValueError("x" * n)
+
+    @tool
+    def type_error_inside(self, x: int) -> int:
+        """A TypeError raised by the tool's own code, not by a call that does not fit."""
+        return x + "text"
+
+    @tool
+    def write_fd1(self, text: str) -> None:
+        """Writes to fd 1 directly, as a C extension would."""
+        os.write(1, text.encode())
+
+    @tool
+    def corrupt_data_plane(self, length: int, kind: int) -> str:
+        """Writes a frame header with the given length field and kind onto the data socket, then
+        returns normally: the JVM reads the bad frame before the RESULT that follows."""
+        fds = _descriptors(lambda link, flags: link.startswith("socket:"))
+        if len(fds) != 1:
+            raise RuntimeError("expected one socket, found %s" % fds)
+        os.write(fds[0], _frame_header(length, kind))
+        return "written"
+
+    @tool
+    def corrupt_control_plane(self, length: int, kind: int, then_sleep: float) -> str:
+        """Writes a frame header onto the control plane (the JVM's end of our stdout), then sleeps."""
+        stderr = os.readlink("/proc/self/fd/2")
+        fds = _descriptors(lambda link, flags: link.startswith("pipe:") and link != stderr
+                           and flags & os.O_ACCMODE == os.O_WRONLY)
+        if len(fds) != 1:
+            raise RuntimeError("expected one write-only pipe besides stderr, found %s" % fds)
+        os.write(fds[0], _frame_header(length, kind))
+        time.sleep(then_sleep)
+        return "written"
+
+
+def _spin_until(deadline: float) -> None:
+    # In a helper of its own: CPython may deliver an async exception at a loop's backward jump,
+    # outside a try in the same frame.
+    while time.monotonic() < deadline:
+        pass
+
+
+def _frame_header(length: int, kind: int) -> bytes:
+    """Length field, kind, flags, reserved, request id, body length 0, no attachments (24 bytes)."""
+    return struct.pack(">IBBHQII", length, kind, 0, 0, 0, 0, 0)
+
+
+def _descriptors(accept) -> List[int]:
+    found = []
+    for name in os.listdir("/proc/self/fd"):
+        fd = int(name)
+        if fd <= 2:
+            continue
+        try:
+            link = os.readlink("/proc/self/fd/%d" % fd)
+            with open("/proc/self/fdinfo/%d" % fd) as info:
+                flags = int(next(line for line in info if line.startswith("flags:")).split()[1], 8)
+        except OSError:
+            continue  # the descriptor listdir itself used, closed since
+        if accept(link, flags):
+            found.append(fd)
+    return found
