@@ -4,6 +4,7 @@ Misbehaving toward the protocol needs the worker's private descriptors, which us
 given: they are found in /proc/self/fd (Linux), as a buggy C extension might stumble on them.
 """
 import os
+import socket
 import struct
 import sys
 import time
@@ -79,6 +80,17 @@ class PoolTestAdapter(DemoAdapter):
             raise RuntimeError("expected one socket, found %s" % fds)
         os.write(fds[0], _frame_header(length, kind))
         return "written"
+
+    @tool
+    def stop_reading(self) -> str:
+        """Shuts the data socket for reading, then returns: the JVM's next write to this worker fails
+        with a broken pipe, as it does when a worker dies between two calls."""
+        fds = _descriptors(lambda link, flags: link.startswith("socket:"))
+        if len(fds) != 1:
+            raise RuntimeError("expected one socket, found %s" % fds)
+        with socket.socket(fileno=os.dup(fds[0])) as sock:
+            sock.shutdown(socket.SHUT_RD)
+        return "stopped"
 
     @tool
     def corrupt_control_plane(self, length: int, kind: int, then_sleep: float) -> str:

@@ -125,6 +125,22 @@ class CrashReplacementTest {
   }
 
   @Test
+  void aCallThatReachesNoWorkerIsRunByAnotherInsteadOfFailing() {
+    long failed = pool.stats().callsFailed();
+    long replaced = pool.stats().workersReplaced();
+
+    // The worker that ran stop_reading is the warmest idle one, so it is offered the next call, and
+    // writing that call fails with a broken pipe: the call never reached it.
+    assertThat(pool.execute("stop_reading", Map.of())).isEqualTo("stopped");
+    for (int i = 0; i < 5; i++) {
+      assertThat(pool.execute("echo", Map.of("value", i))).isEqualTo((long) i);
+    }
+
+    assertThat(pool.stats().callsFailed()).isEqualTo(failed);
+    await().atMost(Duration.ofSeconds(15)).until(() -> pool.stats().workersReplaced() == replaced + 1);
+  }
+
+  @Test
   void theProcessesADeadWorkerStartedAreKilledWithIt() {
     long child = (Long) pool.execute("spawn_child", Map.of("seconds", 60));
     assertThat(Processes.isRunning(child)).isTrue();

@@ -72,6 +72,11 @@ public final class PoolCore {
           }
 
           @Override
+          public void lost(WorkerSlot slot, String reason) {
+            supervisor().lostSlot(slot, reason);
+          }
+
+          @Override
           public String counts() {
             return stats().describe();
           }

@@ -43,6 +43,12 @@ public final class Dispatcher {
     /** The worker must be killed and replaced; its current call fails when its exit is handled. */
     void broken(WorkerSlot slot, String reason);
 
+    /**
+     * Writing to the worker failed: its process is almost certainly dying, and its exit (code, signal,
+     * stderr) is what should be reported; the worker is killed only if it outlives a short grace.
+     */
+    void lost(WorkerSlot slot, String reason);
+
     /** The pool's counts, for error messages. */
     String counts();
   }
@@ -291,7 +297,10 @@ public final class Dispatcher {
   }
 
   private void send(WorkerSlot slot, PendingCall call) {
-    events.checkoutStop(call.callId, call.tool, slot.id, call.submittedNanos);
+    if (!call.checkedOut) {
+      call.checkedOut = true;
+      events.checkoutStop(call.callId, call.tool, slot.id, call.submittedNanos);
+    }
     call.deadlineTimer = timer.schedule(() -> deadlineExpired(call), call.timeout.toNanos(), TimeUnit.NANOSECONDS);
     // An interrupt during a channel write closes the channel, which would kill a healthy worker for
     // the caller's sake; hold the caller's interrupt back until the frame is out.
@@ -299,7 +308,10 @@ public final class Dispatcher {
     try {
       slot.data.write(FrameKind.CALL, call.requestId, call.body);
     } catch (IOException e) {
-      host.broken(slot, "sending a call failed: " + e.getMessage());
+      // The worker cannot have read a frame it was not sent in full, so the call never ran there:
+      // it goes back to the head of the queue, or to another free worker.
+      retry(slot, call);
+      host.lost(slot, "its data connection failed while a call was sent to it (" + e.getMessage() + ")");
     } catch (FrameTooLargeException e) {
       // Checked before the call was accepted; kept as a guard so that a slot can never stay busy.
       gone(slot, tool -> new SnakepitException(ErrorKind.SERIALIZATION_ERROR, e.getMessage(), pool, slot.id, tool, null, null, e));
@@ -307,6 +319,45 @@ public final class Dispatcher {
       if (interrupted) {
         Thread.currentThread().interrupt();
       }
+    }
+  }
+
+  /** Takes a call back from a worker that never received it and gives it to another, or queues it first. */
+  private void retry(WorkerSlot failed, PendingCall call) {
+    PendingCall.cancelTimer(call.deadlineTimer);
+    WorkerSlot slot = null;
+    boolean poolClosed = false;
+    lock.lock();
+    try {
+      failed.retired = true;
+      idle.remove(failed);
+      if (failed.current != call) {
+        return; // the worker's death was handled first and has already answered the caller
+      }
+      failed.current = null;
+      call.slot = null;
+      releaseBusy();
+      if (call.abandoned || call.claimed()) {
+        return; // the caller has its answer (deadline, cancel); nothing left to run
+      }
+      if (closed) {
+        poolClosed = true;
+      } else if (!idle.isEmpty()) {
+        slot = idle.pop();
+        assign(slot, call);
+      } else {
+        queue.addFirst(call);
+        // The call already waited once; it waits again at most the acquire timeout, never forever.
+        call.acquireTimer = timer.schedule(() -> acquireExpired(call), limits.acquireTimeout().toNanos(), TimeUnit.NANOSECONDS);
+      }
+    } finally {
+      lock.unlock();
+    }
+    if (poolClosed) {
+      fail(call, failed.id, new SnakepitException(ErrorKind.POOL_CLOSED, "pool '" + pool + "' closed before the call of tool '"
+          + call.tool + "' could be sent again after worker " + failed.id + " failed [" + host.counts() + "]", pool, failed.id, call.tool, null, null, null));
+    } else if (slot != null) {
+      send(slot, call);
     }
   }
 

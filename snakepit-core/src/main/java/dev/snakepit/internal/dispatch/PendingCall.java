@@ -27,6 +27,8 @@ public final class PendingCall {
   long requestId;
   /** Set once the caller has been answered without the worker's reply. Guarded by the dispatcher's lock. */
   boolean abandoned;
+  /** Whether the call's checkout-stop event was emitted; a call sent again does not emit it twice. */
+  boolean checkedOut;
   /** When the call got its worker. Guarded by the dispatcher's lock. */
   long checkoutNanos;
 

@@ -141,6 +141,14 @@ public final class Supervisor implements Worker.Reports {
     }
   }
 
+  /** The dispatcher could not write to a worker: handled like a lost connection. */
+  public void lostSlot(WorkerSlot slot, String reason) {
+    Worker worker = workers.get(slot.id());
+    if (worker != null) {
+      connectionLost(worker, reason);
+    }
+  }
+
   @Override
   public void broken(Worker worker, String reason, ErrorKind kind) {
     post(() -> {
