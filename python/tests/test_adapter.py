@@ -1,3 +1,4 @@
+import inspect
 import sys
 import typing
 
@@ -5,7 +6,7 @@ import pytest
 
 from snakepit import Adapter, tool
 from snakepit.adapter import (Dispatcher, InvalidCall, annotation_text, discover_tools, load_class, split_args,
-                              strip_runtime_frames)
+                              strip_runtime_frames, Tool)
 
 
 class Sample(Adapter):
@@ -248,3 +249,34 @@ def test_malformed_call_bodies(message, problem):
 
 def test_call_body_defaults():
     assert split_args({"tool": "x"}) == ("x", [], {})
+
+
+def _signatures():
+    def plain(a, b=2): ...
+    def keyword_only(a, *, k, m=1): ...
+    def no_parameters(): ...
+    def positional_only(a, /, b): ...
+    def var_positional(a, *rest): ...
+    def var_keyword(a, **options): ...
+    return [plain, keyword_only, no_parameters, positional_only, var_positional, var_keyword]
+
+
+@pytest.mark.parametrize("function", _signatures(), ids=lambda f: f.__name__)
+def test_the_quick_argument_check_agrees_with_signature_bind(function):
+    checked = Tool(function.__name__, function, None)
+    names = ["a", "b", "k", "m", "rest", "options", "zzz"]
+    for count in range(4):
+        for mask in range(1 << len(names)):
+            args = list(range(count))
+            kwargs = {name: 0 for i, name in enumerate(names) if mask >> i & 1}
+            try:
+                inspect.signature(function).bind(*args, **kwargs)
+                fits = True
+            except TypeError:
+                fits = False
+            try:
+                checked.check(args, kwargs)
+                accepted = True
+            except TypeError:
+                accepted = False
+            assert accepted == fits, (args, kwargs)

@@ -48,27 +48,27 @@ class ProtocolViolationTest {
   @Test
   void anUnknownFrameKindOnTheDataPlaneKillsTheWorkerAndFailsItsCall() {
     assertViolationReplacesTheWorker("corrupt_data_plane", Map.of("length", 20, "kind", UNKNOWN_KIND),
-        "protocol violation on the data plane", "frame kind " + UNKNOWN_KIND);
+        "violated the protocol on the data plane", "frame kind " + UNKNOWN_KIND);
   }
 
   @Test
   void anOversizeLengthOnTheDataPlaneIsRefusedBeforeAnythingIsRead() {
     assertViolationReplacesTheWorker("corrupt_data_plane", Map.of("length", 0x7FFF_FFF0, "kind", 4),
-        "protocol violation on the data plane", "exceeds maxFrameBytes " + MAX_FRAME);
+        "violated the protocol on the data plane", "exceeds maxFrameBytes " + MAX_FRAME);
   }
 
   @Test
   void anUnknownFrameKindOnTheControlPlaneKillsTheWorkerAndFailsItsCall() {
     assertViolationReplacesTheWorker("corrupt_control_plane",
         Map.of("length", 20, "kind", UNKNOWN_KIND, "then_sleep", 30),
-        "control plane", "frame kind " + UNKNOWN_KIND);
+        "violated the protocol on the control plane", "frame kind " + UNKNOWN_KIND);
   }
 
   @Test
   void anOversizeLengthOnTheControlPlaneIsRefusedBeforeAnythingIsRead() {
     assertViolationReplacesTheWorker("corrupt_control_plane",
         Map.of("length", 0x7FFF_FFF0, "kind", 16, "then_sleep", 30),
-        "control plane", "exceeds maxFrameBytes " + MAX_FRAME);
+        "violated the protocol on the control plane", "exceeds maxFrameBytes " + MAX_FRAME);
   }
 
   private static void assertViolationReplacesTheWorker(String tool, Map<String, Object> arguments, String... described) {

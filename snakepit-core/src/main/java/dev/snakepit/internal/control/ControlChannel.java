@@ -55,7 +55,7 @@ public final class ControlChannel implements Runnable {
         handle(frame);
       }
     } catch (IOException e) {
-      listener.violation("control plane: " + e.getMessage());
+      listener.violation("violated the protocol on the control plane: " + e.getMessage());
     } finally {
       ended.complete(null);
     }
@@ -71,7 +71,7 @@ public final class ControlChannel implements Runnable {
     try {
       body = asMap(DECODER.decode(frame));
     } catch (ValueDecodingException e) {
-      listener.violation("unreadable " + frame.kind() + " frame on the control plane: " + e.getMessage());
+      listener.violation("sent an unreadable " + frame.kind() + " frame on the control plane: " + e.getMessage());
       return;
     }
     switch (frame.kind()) {
@@ -79,7 +79,7 @@ public final class ControlChannel implements Runnable {
           string(body.get("message")), string(body.get("exc")));
       case FATAL -> listener.fatal(body);
       case HEARTBEAT -> { /* reserved: the heartbeat protocol is not active yet */ }
-      default -> listener.violation(frame.kind() + " frame is not allowed from a worker on the control plane");
+      default -> listener.violation("sent a " + frame.kind() + " frame on the control plane, where workers may not send it");
     }
   }
 

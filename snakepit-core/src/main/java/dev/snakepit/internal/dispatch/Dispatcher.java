@@ -15,9 +15,13 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
@@ -29,13 +33,17 @@ import java.util.function.Function;
  * acquire timeout) until one frees up; enforces each call's deadline; turns replies into results.
  *
  * <p>Invariants, all under {@link #lock}: a slot is in {@link #idle} only if it is not retired and has no
- * current call; a queued call has no slot; {@link #busy} is the number of slots with a current call.
+ * current call; a queued call has no slot; {@link #busy} holds exactly the slots with a current call.
  * Frames are written outside the lock, so a slow socket never blocks other callers. A worker keeps a
  * call it was given until that call's reply arrives or the worker dies, even when the caller was
  * answered earlier (deadline, cancel): the worker is still busy with it, and a worker that stays busy
  * past the cancel grace is reported {@linkplain Host#broken broken}.
  *
- * <p>Timers run on the pool's control-loop executor; the dispatcher never blocks it.
+ * <p>Deadlines (a running call's timeout, a queued call's acquire timeout) are not a timer each: every call
+ * records its deadline, and one sweep, scheduled for the earliest deadline pending, expires whatever is
+ * due and schedules itself for the next. With uniform timeouts a new call's deadline is never the
+ * earliest, so the steady state schedules nothing per call and wakes no timer thread. The sweep runs on
+ * the pool's control-loop executor; the dispatcher never blocks it.
  */
 public final class Dispatcher {
   /** What the dispatcher needs from the pool around it. */
@@ -57,6 +65,7 @@ public final class Dispatcher {
   public record Limits(Duration acquireTimeout, int maxQueue, Duration callTimeout, Duration cancelGrace) {}
 
   private static final ValueDecoder DECODER = new ValueDecoder();
+  private static final Duration LONGEST = Duration.ofNanos(Long.MAX_VALUE / 2);
 
   private final String pool;
   private final Limits limits;
@@ -72,8 +81,12 @@ public final class Dispatcher {
   private final ArrayDeque<WorkerSlot> idle = new ArrayDeque<>();
   /** Calls waiting for a worker, oldest first. Guarded by lock. */
   private final ArrayDeque<PendingCall> queue = new ArrayDeque<>();
-  /** Guarded by lock. */
-  private int busy;
+  /** Workers running a call, possibly one already abandoned by its caller. Guarded by lock. */
+  private final Set<WorkerSlot> busy = new HashSet<>();
+  /** The next sweep of deadlines, or null when none is pending. Guarded by lock. */
+  private ScheduledFuture<?> sweep;
+  /** When {@link #sweep} runs, in {@link System#nanoTime()} terms. Guarded by lock. */
+  private long sweepAt;
   /** Guarded by lock. */
   private boolean closed;
 
@@ -107,8 +120,7 @@ public final class Dispatcher {
       } else if (limits.acquireTimeout().isZero()) {
         refusal = "no worker of pool '" + pool + "' is free and acquireTimeout is 0";
       } else {
-        queue.addLast(call);
-        call.acquireTimer = timer.schedule(() -> acquireExpired(call), limits.acquireTimeout().toNanos(), TimeUnit.NANOSECONDS);
+        enqueue(call, false);
       }
     } finally {
       lock.unlock();
@@ -139,7 +151,6 @@ public final class Dispatcher {
       lock.unlock();
     }
     if (queued) {
-      PendingCall.cancelTimer(call.acquireTimer);
       failCheckout(call, ErrorKind.CANCELLED, "call of tool '" + call.tool + "' was cancelled (" + why + ") while waiting for a worker of pool '" + pool + "'");
     } else {
       abandon(slot, call, ErrorKind.CANCELLED, "call of tool '" + call.tool + "' on worker " + slot.id + " of pool '" + pool
@@ -162,7 +173,6 @@ public final class Dispatcher {
       lock.unlock();
     }
     if (next != null) {
-      PendingCall.cancelTimer(next.acquireTimer);
       send(slot, next);
     }
   }
@@ -187,14 +197,12 @@ public final class Dispatcher {
       idle.remove(slot);
       call = slot.current;
       if (call != null) {
-        slot.current = null;
-        releaseBusy();
+        release(slot);
       }
     } finally {
       lock.unlock();
     }
     if (call != null) {
-      PendingCall.cancelTimer(call.deadlineTimer);
       fail(call, slot.id, errorFor.apply(call.tool));
     }
   }
@@ -209,8 +217,7 @@ public final class Dispatcher {
       if (call == null || call.requestId != frame.requestId()) {
         call = null;
       } else {
-        slot.current = null;
-        releaseBusy();
+        release(slot);
         if (!slot.retired) {
           next = queue.pollFirst();
           if (next != null) {
@@ -227,11 +234,9 @@ public final class Dispatcher {
       host.broken(slot, "worker answered request " + frame.requestId() + ", which it was not running");
       return;
     }
-    PendingCall.cancelTimer(call.deadlineTimer);
     events.checkin(call.callId, call.tool, slot.id, call.submittedNanos);
     if (next != null) {
       // Keep the worker busy while this thread decodes the previous result.
-      PendingCall.cancelTimer(next.acquireTimer);
       send(slot, next);
     }
     complete(slot, call, frame);
@@ -249,7 +254,6 @@ public final class Dispatcher {
       lock.unlock();
     }
     for (PendingCall call : dropped) {
-      PendingCall.cancelTimer(call.acquireTimer);
       failCheckout(call, ErrorKind.POOL_CLOSED, "pool '" + pool + "' closed before a worker became free for the call of tool '" + call.tool + "'");
     }
   }
@@ -259,7 +263,7 @@ public final class Dispatcher {
     long nanos = timeout.toNanos();
     lock.lock();
     try {
-      while (busy > 0) {
+      while (!busy.isEmpty()) {
         if (nanos <= 0) {
           return false;
         }
@@ -275,7 +279,7 @@ public final class Dispatcher {
   public int[] counts() {
     lock.lock();
     try {
-      return new int[] {idle.size(), busy, queue.size()};
+      return new int[] {idle.size(), busy.size(), queue.size()};
     } finally {
       lock.unlock();
     }
@@ -283,17 +287,93 @@ public final class Dispatcher {
 
   private void assign(WorkerSlot slot, PendingCall call) {
     slot.current = call;
-    busy++;
+    busy.add(slot);
     call.slot = slot;
     call.requestId = ++slot.lastRequestId;
     call.checkoutNanos = System.nanoTime();
+    call.deadlineNanos = call.checkoutNanos + saturatedNanos(call.timeout);
+    sweepBy(call.deadlineNanos);
   }
 
-  private void releaseBusy() {
-    busy--;
-    if (busy == 0) {
+  /** Queues a call for at most the acquire timeout; at the head if it was taken back from a worker. */
+  private void enqueue(PendingCall call, boolean first) {
+    if (first) {
+      queue.addFirst(call);
+    } else {
+      queue.addLast(call);
+    }
+    call.acquireDeadlineNanos = System.nanoTime() + saturatedNanos(limits.acquireTimeout());
+    sweepBy(call.acquireDeadlineNanos);
+  }
+
+  private void release(WorkerSlot slot) {
+    slot.current.slot = null;
+    slot.current = null;
+    busy.remove(slot);
+    if (busy.isEmpty()) {
       noneBusy.signalAll();
     }
+  }
+
+  /** Makes sure a sweep runs no later than {@code deadline}. Under lock. */
+  private void sweepBy(long deadline) {
+    if (sweep != null && deadline - sweepAt >= 0) {
+      return; // the common case: an earlier sweep is pending already
+    }
+    if (sweep != null) {
+      sweep.cancel(false);
+    }
+    sweepAt = deadline;
+    try {
+      sweep = timer.schedule(this::sweep, Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+    } catch (RejectedExecutionException e) {
+      sweep = null; // the pool has stopped its loop; close() answers every call that is left
+    }
+  }
+
+  /** Expires the calls whose deadline has passed and schedules the sweep for the next deadline. */
+  private void sweep() {
+    List<PendingCall> late = new ArrayList<>();
+    List<PendingCall> waitedTooLong = new ArrayList<>();
+    lock.lock();
+    try {
+      sweep = null;
+      long now = System.nanoTime();
+      long next = 0;
+      boolean pending = false;
+      for (WorkerSlot slot : busy) {
+        PendingCall call = slot.current;
+        if (call.abandoned) {
+          continue; // its caller has been answered; the cancel grace takes it from here
+        }
+        if (now - call.deadlineNanos >= 0) {
+          late.add(call);
+        } else if (!pending || call.deadlineNanos - next < 0) {
+          next = call.deadlineNanos;
+          pending = true;
+        }
+      }
+      for (PendingCall call : queue) {
+        if (now - call.acquireDeadlineNanos >= 0) {
+          waitedTooLong.add(call);
+        } else if (!pending || call.acquireDeadlineNanos - next < 0) {
+          next = call.acquireDeadlineNanos;
+          pending = true;
+        }
+      }
+      if (pending) {
+        sweepBy(next);
+      }
+    } finally {
+      lock.unlock();
+    }
+    late.forEach(this::deadlineExpired);
+    waitedTooLong.forEach(this::acquireExpired);
+  }
+
+  /** A duration in nanoseconds, at most about 146 years, so that deadlines never overflow. */
+  private static long saturatedNanos(Duration duration) {
+    return duration.compareTo(LONGEST) > 0 ? LONGEST.toNanos() : duration.toNanos();
   }
 
   private void send(WorkerSlot slot, PendingCall call) {
@@ -301,7 +381,6 @@ public final class Dispatcher {
       call.checkedOut = true;
       events.checkoutStop(call.callId, call.tool, slot.id, call.submittedNanos);
     }
-    call.deadlineTimer = timer.schedule(() -> deadlineExpired(call), call.timeout.toNanos(), TimeUnit.NANOSECONDS);
     // An interrupt during a channel write closes the channel, which would kill a healthy worker for
     // the caller's sake; hold the caller's interrupt back until the frame is out.
     boolean interrupted = Thread.interrupted();
@@ -324,7 +403,6 @@ public final class Dispatcher {
 
   /** Takes a call back from a worker that never received it and gives it to another, or queues it first. */
   private void retry(WorkerSlot failed, PendingCall call) {
-    PendingCall.cancelTimer(call.deadlineTimer);
     WorkerSlot slot = null;
     boolean poolClosed = false;
     lock.lock();
@@ -334,9 +412,7 @@ public final class Dispatcher {
       if (failed.current != call) {
         return; // the worker's death was handled first and has already answered the caller
       }
-      failed.current = null;
-      call.slot = null;
-      releaseBusy();
+      release(failed);
       if (call.abandoned || call.claimed()) {
         return; // the caller has its answer (deadline, cancel); nothing left to run
       }
@@ -346,9 +422,8 @@ public final class Dispatcher {
         slot = idle.pop();
         assign(slot, call);
       } else {
-        queue.addFirst(call);
         // The call already waited once; it waits again at most the acquire timeout, never forever.
-        call.acquireTimer = timer.schedule(() -> acquireExpired(call), limits.acquireTimeout().toNanos(), TimeUnit.NANOSECONDS);
+        enqueue(call, true);
       }
     } finally {
       lock.unlock();
@@ -392,7 +467,6 @@ public final class Dispatcher {
 
   /** Answers the caller now; the worker stays busy until it replies or overruns the cancel grace. */
   private void abandon(WorkerSlot slot, PendingCall call, ErrorKind kind, String message, String reason) {
-    PendingCall.cancelTimer(call.deadlineTimer);
     fail(call, slot.id, new SnakepitException(kind, message + " [" + host.counts() + "]", pool, slot.id, call.tool, null, null, null));
     slot.control.cancel(call.requestId, reason);
     timer.schedule(() -> {

@@ -3,7 +3,6 @@ package dev.snakepit.internal.dispatch;
 import dev.snakepit.internal.protocol.EncodedBody;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -32,8 +31,10 @@ public final class PendingCall {
   /** When the call got its worker. Guarded by the dispatcher's lock. */
   long checkoutNanos;
 
-  volatile ScheduledFuture<?> acquireTimer;
-  volatile ScheduledFuture<?> deadlineTimer;
+  /** When the running call times out, in {@link System#nanoTime()} terms. Guarded by the dispatcher's lock. */
+  long deadlineNanos;
+  /** When the queued call stops waiting for a worker. Guarded by the dispatcher's lock. */
+  long acquireDeadlineNanos;
 
   PendingCall(long callId, String tool, EncodedBody body, Duration timeout) {
     this.callId = callId;
@@ -64,11 +65,5 @@ public final class PendingCall {
   /** Whether the call has been claimed by whoever answers it. */
   boolean claimed() {
     return claimed.get();
-  }
-
-  static void cancelTimer(ScheduledFuture<?> timer) {
-    if (timer != null) {
-      timer.cancel(false);
-    }
   }
 }

@@ -68,7 +68,7 @@ final class DataConnection implements Runnable {
       }
       supervisor.connectionLost(worker, "closed its data connection");
     } catch (ProtocolViolation e) {
-      supervisor.broken(worker, "protocol violation on the data plane: " + e.getMessage(), ErrorKind.WORKER_CRASHED);
+      supervisor.broken(worker, "violated the protocol on the data plane: " + e.getMessage(), ErrorKind.WORKER_CRASHED);
     } catch (IOException e) {
       // Closing the socket from the control loop (worker stopping) lands here too; the supervisor
       // ignores reports about workers it is already stopping.
