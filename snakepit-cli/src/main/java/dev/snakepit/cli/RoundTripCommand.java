@@ -12,6 +12,8 @@ import java.util.Locale;
 final class RoundTripCommand implements Command {
   static final int DEFAULT_CALLS = 2_000;
   static final int DEFAULT_ROUNDS = 5;
+  /** Enough calls for the JIT to compile the pool's whole call path before anything is timed. */
+  static final int DEFAULT_WARMUP = 20_000;
 
   @Override
   public String name() {
@@ -28,6 +30,7 @@ final class RoundTripCommand implements Command {
     return List.of(
         Option.withValue("calls", "N", "sequential calls per round and side, 1 to 1000000 (default " + DEFAULT_CALLS + ")"),
         Option.withValue("rounds", "N", "rounds, alternating the sides, 1 to 100 (default " + DEFAULT_ROUNDS + ")"),
+        Option.withValue("warmup", "N", "untimed calls per side before the rounds, 0 to 1000000 (default " + DEFAULT_WARMUP + ")"),
         Option.withValue("python", "CMD", "the Python interpreter, 3.9 or newer (default $SNAKEPIT_PYTHON or python3)"));
   }
 
@@ -35,10 +38,11 @@ final class RoundTripCommand implements Command {
   public int run(Options options, Terminal terminal) {
     int calls = options.integer("calls", DEFAULT_CALLS, 1, 1_000_000);
     int rounds = options.integer("rounds", DEFAULT_ROUNDS, 1, 100);
+    int warmup = options.integer("warmup", DEFAULT_WARMUP, 0, 1_000_000);
     PythonCommand python = DemoCommand.resolve(name(), options.string("python", PythonCommand.defaultCommand()));
     RoundTripResult result;
     try {
-      result = new RoundTripRun(python, calls, rounds, terminal).run();
+      result = new RoundTripRun(python, calls, rounds, warmup, terminal).run();
     } catch (IOException | SnakepitException e) {
       terminal.err().println("roundtrip FAILED: " + e.getMessage());
       return FAILED;

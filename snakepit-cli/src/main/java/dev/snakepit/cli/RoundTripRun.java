@@ -19,6 +19,9 @@ import java.util.Map;
  * warm-up of one round per side (JIT, Python caches), the sides alternate in rounds and swap order each
  * round, so drift in machine load (the machine is shared) hits both alike. Percentiles are taken over all
  * rounds; per-round medians show how steady the numbers were.
+ *
+ * <p>The warm-up matters: the pool's call path is far more code than the echo's, and until the JIT has
+ * compiled it (some ten thousand calls) the pool side is measured partly interpreted.
  */
 final class RoundTripRun {
   /** About the size of a small JSON call, as the pool's own request body would be. */
@@ -28,12 +31,14 @@ final class RoundTripRun {
   private final PythonCommand python;
   private final int calls;
   private final int rounds;
+  private final int warmup;
   private final Terminal terminal;
 
-  RoundTripRun(PythonCommand python, int calls, int rounds, Terminal terminal) {
+  RoundTripRun(PythonCommand python, int calls, int rounds, int warmup, Terminal terminal) {
     this.python = python;
     this.calls = calls;
     this.rounds = rounds;
+    this.warmup = warmup;
     this.terminal = terminal;
   }
 
@@ -45,7 +50,7 @@ final class RoundTripRun {
    */
   RoundTripResult run() throws IOException, InterruptedException {
     terminal.out().printf("snakepit roundtrip: %d rounds x %d sequential calls per side, after %d warm-up calls each;"
-        + " Python %s (%s)%n", rounds, calls, calls, python.version(), python.executable());
+        + " Python %s (%s)%n", rounds, calls, warmup, python.version(), python.executable());
     long[] raw = new long[calls * rounds];
     long[] pooled = new long[calls * rounds];
     long rawNanos = 0;
@@ -64,16 +69,16 @@ final class RoundTripRun {
       Side rawSide = client::roundTrip;
       Map<String, Object> none = Map.of();
       Side poolSide = () -> pool.execute("ping", none);
-      measure(rawSide, new long[calls], 0);
-      measure(poolSide, new long[calls], 0);
+      measure(rawSide, new long[warmup], 0, warmup);
+      measure(poolSide, new long[warmup], 0, warmup);
       for (int round = 0; round < rounds; round++) {
         int offset = round * calls;
         if (round % 2 == 0) {
-          rawNanos += measure(rawSide, raw, offset);
-          poolNanos += measure(poolSide, pooled, offset);
+          rawNanos += measure(rawSide, raw, offset, calls);
+          poolNanos += measure(poolSide, pooled, offset, calls);
         } else {
-          poolNanos += measure(poolSide, pooled, offset);
-          rawNanos += measure(rawSide, raw, offset);
+          poolNanos += measure(poolSide, pooled, offset, calls);
+          rawNanos += measure(rawSide, raw, offset, calls);
         }
         long rawMedian = Latencies.of(Arrays.copyOfRange(raw, offset, offset + calls)).median();
         long poolMedian = Latencies.of(Arrays.copyOfRange(pooled, offset, offset + calls)).median();
@@ -91,11 +96,11 @@ final class RoundTripRun {
     void call() throws IOException;
   }
 
-  /** Makes {@link #calls} calls, storing each latency at {@code offset + i}; returns the total time. */
-  private long measure(Side side, long[] into, int offset) throws IOException {
+  /** Makes {@code count} calls, storing each latency at {@code offset + i}; returns the total time. */
+  private static long measure(Side side, long[] into, int offset, int count) throws IOException {
     long begin = System.nanoTime();
     long last = begin;
-    for (int i = 0; i < calls; i++) {
+    for (int i = 0; i < count; i++) {
       side.call();
       long now = System.nanoTime();
       into[offset + i] = now - last;

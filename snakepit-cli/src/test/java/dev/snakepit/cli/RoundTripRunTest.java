@@ -23,7 +23,7 @@ class RoundTripRunTest {
     Set<Path> dirsBefore = roundTripDirectories();
     Captured captured = new Captured();
 
-    RoundTripResult result = new RoundTripRun(TestPython.get(), 50, 2, captured.terminal).run();
+    RoundTripResult result = new RoundTripRun(TestPython.get(), 50, 2, 50, captured.terminal).run();
 
     assertThat(result.raw().count()).isEqualTo(100);
     assertThat(result.pool().count()).isEqualTo(100);
