@@ -63,6 +63,11 @@ public final class PythonRuntime {
   }
 
   static Path unpack(Path cacheRoot) {
+    return unpack(cacheRoot, () -> {});
+  }
+
+  /** {@code beforeMove} runs once the private copy is complete; tests use it to line up a race. */
+  static Path unpack(Path cacheRoot, Runnable beforeMove) {
     byte[] zip = readResource();
     String name = "runtime-" + version() + "-" + digest(zip).substring(0, 16);
     Path target = cacheRoot.resolve(name);
@@ -74,6 +79,7 @@ public final class PythonRuntime {
       Files.createDirectories(cacheRoot);
       staging = Files.createTempDirectory(cacheRoot, "." + name + "-");
       extract(zip, staging);
+      beforeMove.run();
       try {
         Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
         staging = null;
