@@ -1,9 +1,14 @@
 package dev.snakepit.internal.dispatch;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
+import dev.snakepit.ErrorKind;
+import dev.snakepit.SnakepitException;
 import dev.snakepit.internal.Counters;
 import dev.snakepit.internal.Events;
+import dev.snakepit.internal.control.ControlChannel;
 import dev.snakepit.internal.protocol.EncodedBody;
 import dev.snakepit.internal.protocol.Frame;
 import dev.snakepit.internal.protocol.FrameKind;
@@ -12,7 +17,9 @@ import dev.snakepit.internal.protocol.FrameWriter;
 import dev.snakepit.internal.protocol.ValueEncoder;
 import dev.snakepit.spi.CallEvent;
 import dev.snakepit.spi.PoolListener;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.Pipe;
 import java.nio.charset.StandardCharsets;
@@ -28,12 +35,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * A call whose frame cannot be written never reached its worker, so it must not fail as if the worker
- * died running it: it goes to another worker, or waits for one. Workers here are OS pipes; a worker
- * whose reading end is closed fails every write with a broken pipe, as a dead worker's socket does.
+ * The dispatcher on its own, with OS pipes for workers: a worker whose reading end is closed fails
+ * every write with a broken pipe, as a dead worker's socket does, and a worker that never answers is
+ * one whose pipe nobody reads. (The pool's tests cover the same ground with real Python workers; these
+ * pin down orderings that real processes produce only by chance.)
  */
 @Timeout(30)
-class DispatcherSendFailureTest {
+class DispatcherTest {
   private static final int MAX_FRAME = 1 << 20;
 
   private final ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1);
@@ -42,17 +50,23 @@ class DispatcherSendFailureTest {
   private final List<String> broken = new ArrayList<>();
   private final List<Pipe> pipes = new ArrayList<>();
   private final List<String> checkouts = new ArrayList<>();
+  /** Everything the workers' control planes were sent (cancel frames). */
+  private final ByteArrayOutputStream cancels = new ByteArrayOutputStream();
   private Dispatcher dispatcher;
 
   @BeforeEach
   void createDispatcher() {
+    dispatcher = dispatcher(Duration.ofSeconds(10));
+  }
+
+  private Dispatcher dispatcher(Duration acquireTimeout) {
     PoolListener listener = new PoolListener() {
       @Override
       public void checkoutStop(CallEvent event) {
         checkouts.add(event.workerId());
       }
     };
-    dispatcher = new Dispatcher("p", new Dispatcher.Limits(Duration.ofSeconds(10), 10, Duration.ofSeconds(10), Duration.ofSeconds(1)),
+    return new Dispatcher("p", new Dispatcher.Limits(acquireTimeout, 10, Duration.ofSeconds(10), Duration.ofMinutes(1)),
         timer, new Events("p", listener), counters, new Dispatcher.Host() {
           @Override
           public void broken(WorkerSlot slot, String reason) {
@@ -79,6 +93,9 @@ class DispatcherSendFailureTest {
       pipe.source().close();
     }
   }
+
+  // A call whose frame cannot be written never reached its worker, so it must not fail as if the
+  // worker died running it: it goes to another worker, or waits for one.
 
   @Test
   void aCallThatCannotBeSentGoesToAnotherFreeWorker() throws Exception {
@@ -140,6 +157,45 @@ class DispatcherSendFailureTest {
     assertThat(dispatcher.counts()).containsExactly(0, 0, 2);
   }
 
+  @Test
+  void aShortDeadlineExpiresOnTimeWhileALongerOneIsPending() throws Exception {
+    WorkerSlot slow = worker("slow", pipe());
+    WorkerSlot quick = worker("quick", pipe());
+    dispatcher.add(slow);
+    PendingCall patient = dispatcher.submit("sleep", body("long"), Duration.ofMinutes(10));
+    dispatcher.add(quick);
+    long submitted = System.nanoTime();
+
+    PendingCall hasty = dispatcher.submit("sleep", body("short"), Duration.ofMillis(200));
+
+    assertThatThrownBy(() -> hasty.future().get(10, TimeUnit.SECONDS))
+        .cause().isInstanceOfSatisfying(SnakepitException.class, e -> {
+          assertThat(e.kind()).isEqualTo(ErrorKind.TIMEOUT);
+          assertThat(e.getMessage()).contains("timed out after 200 ms", "worker quick");
+        });
+    assertThat(Duration.ofNanos(System.nanoTime() - submitted)).isGreaterThanOrEqualTo(Duration.ofMillis(200));
+    assertThat(patient.future()).isNotDone();
+    // The caller is answered first; the cancel frame follows.
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(cancels.toString()).contains("\"reason\":\"timeout\""));
+  }
+
+  @Test
+  void aCallWaitingPastTheAcquireTimeoutFailsWhileTheRunningOneGoesOn() throws Exception {
+    dispatcher = dispatcher(Duration.ofMillis(200));
+    dispatcher.add(worker("busy", pipe()));
+    PendingCall running = dispatcher.submit("sleep", body("running"), null);
+
+    PendingCall waiting = dispatcher.submit("echo", body("waiting"), null);
+
+    assertThatThrownBy(() -> waiting.future().get(10, TimeUnit.SECONDS))
+        .cause().isInstanceOfSatisfying(SnakepitException.class, e -> {
+          assertThat(e.kind()).isEqualTo(ErrorKind.RESOURCE_EXHAUSTED);
+          assertThat(e.getMessage()).contains("no worker of pool 'p' became free within 200 ms");
+        });
+    assertThat(running.future()).isNotDone();
+    assertThat(dispatcher.counts()).containsExactly(0, 1, 0);
+  }
+
   private Pipe pipe() throws IOException {
     Pipe pipe = Pipe.open();
     pipes.add(pipe);
@@ -152,8 +208,9 @@ class DispatcherSendFailureTest {
     return pipe;
   }
 
-  private static WorkerSlot worker(String id, Pipe pipe) {
-    return new WorkerSlot(id, new FrameWriter(pipe.sink(), MAX_FRAME), null);
+  private WorkerSlot worker(String id, Pipe pipe) {
+    ControlChannel control = new ControlChannel(InputStream.nullInputStream(), cancels, MAX_FRAME, null, null);
+    return new WorkerSlot(id, new FrameWriter(pipe.sink(), MAX_FRAME), control);
   }
 
   private static FrameReader reader(Pipe pipe) {
