@@ -19,6 +19,10 @@ from .protocol import FrameReader, PipeFrameWriter, ProtocolError
 
 EXIT_OK = 0
 EXIT_VIOLATION = 4
+EXIT_HEARTBEAT = 5  # the JVM stopped acknowledging heartbeats
+
+DEFAULT_HEARTBEAT_INTERVAL_MS = 2000
+DEFAULT_HEARTBEAT_TIMEOUT_MS = 10000
 
 
 def take_standard_streams() -> Tuple[int, int]:
@@ -94,9 +98,15 @@ class ControlChannel:
         self._logs.put(done)
         return done.wait(timeout)
 
-    def start(self, on_cancel: Callable[[int], Any]) -> None:
-        """Starts the threads; ``on_cancel(request_id)`` runs on the reader for each CANCEL."""
-        threading.Thread(target=self._read_loop, args=(on_cancel,), name="snakepit-control",
+    def beat(self, sequence: int, timeout: float) -> bool:
+        """Sends HEARTBEAT number ``sequence`` unless the pipe stays busy for ``timeout`` seconds;
+        returns whether it was sent. Raises OSError when the JVM's end of the pipe is closed."""
+        return self._writer.try_write_empty(protocol.HEARTBEAT, sequence, timeout)
+
+    def start(self, on_cancel: Callable[[int], Any], on_ack: Callable[[int], Any] = lambda sequence: None) -> None:
+        """Starts the threads; ``on_cancel(request_id)`` runs on the reader for each CANCEL,
+        ``on_ack(sequence)`` for each HEARTBEAT_ACK."""
+        threading.Thread(target=self._read_loop, args=(on_cancel, on_ack), name="snakepit-control",
                          daemon=True).start()
         threading.Thread(target=self._write_logs, name="snakepit-log", daemon=True).start()
 
@@ -116,7 +126,7 @@ class ControlChannel:
                                % (dropped, self.MAX_PENDING_LOGS),
                     "time": time.time(), "exc": None})
 
-    def _read_loop(self, on_cancel: Callable[[int], Any]) -> None:
+    def _read_loop(self, on_cancel: Callable[[int], Any], on_ack: Callable[[int], Any]) -> None:
         try:
             stream = os.fdopen(self._in, "rb")
             reader = FrameReader(stream, self._max_frame_bytes)
@@ -128,7 +138,7 @@ class ControlChannel:
                     values.decode(frame.body, frame.attachments, frame.flags)
                     on_cancel(frame.request_id)
                 elif frame.kind == protocol.HEARTBEAT_ACK:
-                    pass  # reserved for the heartbeat protocol
+                    on_ack(frame.request_id)
                 else:
                     raise ProtocolError("unexpected_kind", "unexpected %s frame on the control plane"
                                         % protocol.kind_name(frame.kind))
@@ -144,6 +154,56 @@ class ControlChannel:
             return
         # The JVM is gone. Exit now: no teardown, no waiting for threads or buffers.
         self._exit(EXIT_OK)
+
+
+class Heartbeat:
+    """Beats on the control plane and ends the worker when the JVM stops answering (protocol, 4.9).
+
+    A daemon thread sends HEARTBEAT every ``interval`` seconds, numbered from 1. It runs Python code
+    for every beat, so it needs the GIL: an interpreter wedged in C code that holds the GIL stops
+    beating, which is how the JVM catches it. The worker exits, with no teardown, when a beat cannot
+    be written because the JVM's end of the pipe is closed (status 0: the JVM is gone), and when no
+    HEARTBEAT_ACK has arrived for ``timeout`` seconds (status 5: the JVM is alive but not answering,
+    frozen or overwhelmed). No write can keep it from checking: a beat that cannot go out within an
+    interval is skipped.
+    """
+
+    def __init__(self, channel: ControlChannel, interval: float, timeout: float,
+                 exit: Callable[[int], Any] = os._exit, clock: Callable[[], float] = time.monotonic) -> None:
+        self._channel = channel
+        self._interval = interval
+        self._timeout = timeout
+        self._exit = exit
+        self._clock = clock
+        # Written by the control reader, read by the beating thread; a float store is atomic.
+        self._last_ack = clock()
+        self._stopped = threading.Event()
+
+    def acknowledged(self, sequence: int) -> None:
+        self._last_ack = self._clock()
+
+    def start(self) -> None:
+        threading.Thread(target=self._run, name="snakepit-heartbeat", daemon=True).start()
+
+    def stop(self) -> None:
+        self._stopped.set()
+
+    def _run(self) -> None:
+        sequence = 0
+        while not self._stopped.wait(self._interval):
+            silent = self._clock() - self._last_ack
+            if silent > self._timeout:
+                _stderr("snakepit: no heartbeat acknowledgement from the JVM for %.1f s (timeout %.1f s); "
+                        "exiting\n" % (silent, self._timeout))
+                self._exit(EXIT_HEARTBEAT)
+                return
+            sequence += 1
+            try:
+                self._channel.beat(sequence, self._interval)
+            except OSError as err:
+                _stderr("snakepit: cannot send a heartbeat, the JVM is gone (%s); exiting\n" % err)
+                self._exit(EXIT_OK)
+                return
 
 
 def _stderr(text: str) -> None:

@@ -13,6 +13,7 @@ known. A reader that meets an invalid frame cannot find the next boundary, so ev
 fatal to its channel. This module knows nothing of JSON: bodies and attachments stay bytes here.
 """
 import os
+import select
 import socket
 import struct
 import threading
@@ -286,3 +287,22 @@ class PipeFrameWriter(_Writer):
         while data:
             written = os.write(self._fd, data)
             data = data[written:]
+
+    def try_write_empty(self, kind: int, request_id: int, timeout: float) -> bool:
+        """Writes a frame without a body unless that would wait longer than ``timeout`` seconds (another
+        writer holds the pipe, or the pipe is full because nobody reads it); returns whether it was
+        written. Raises OSError when the pipe is broken.
+
+        A frame this small (at most PIPE_BUF bytes) goes into a pipe in one piece once the pipe
+        reports room, so the write itself cannot block.
+        """
+        if not self._lock.acquire(timeout=timeout):
+            return False
+        try:
+            _, writable, _ = select.select([], [self._fd], [], timeout)
+            if not writable:
+                return False
+            os.write(self._fd, encode_header(kind, 0, request_id, 0, ()))
+            return True
+        finally:
+            self._lock.release()

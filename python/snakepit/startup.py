@@ -10,7 +10,7 @@ import sys
 import traceback
 from typing import Any, Dict, NoReturn, Optional, Tuple
 
-from . import __version__, errors, logs, protocol, values
+from . import __version__, control, errors, logs, protocol, values
 from .adapter import Dispatcher, load_class
 from .control import ControlChannel
 
@@ -29,6 +29,16 @@ class StartFailed(Exception):
         self.stage = stage
         self.message = message
         self.cause = cause
+
+
+def heartbeat_settings() -> Tuple[float, float]:
+    """(interval, timeout) in seconds from SNAKEPIT_HEARTBEAT_INTERVAL and _TIMEOUT (milliseconds)."""
+    interval = int_setting("SNAKEPIT_HEARTBEAT_INTERVAL", control.DEFAULT_HEARTBEAT_INTERVAL_MS, 1)
+    timeout = int_setting("SNAKEPIT_HEARTBEAT_TIMEOUT", control.DEFAULT_HEARTBEAT_TIMEOUT_MS, 1)
+    if timeout <= interval:
+        raise StartFailed("connect", "SNAKEPIT_HEARTBEAT_TIMEOUT=%d must be longer than "
+                                     "SNAKEPIT_HEARTBEAT_INTERVAL=%d" % (timeout, interval))
+    return interval / 1000.0, timeout / 1000.0
 
 
 def int_setting(name: str, default: int, minimum: int) -> int:

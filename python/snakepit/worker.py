@@ -21,7 +21,8 @@ from typing import Any, Dict, List, Optional
 from . import errors, logs, protocol, startup, values
 from .adapter import Dispatcher, InvalidCall, split_args, strip_runtime_frames
 from .cancel import SWITCH, CallCancelled, CallSwitch
-from .control import EXIT_OK, EXIT_VIOLATION, ControlChannel, take_standard_streams
+from .control import (DEFAULT_HEARTBEAT_INTERVAL_MS, DEFAULT_HEARTBEAT_TIMEOUT_MS, EXIT_OK, EXIT_VIOLATION,
+                      ControlChannel, Heartbeat, take_standard_streams)
 from .protocol import FrameTooLarge, ProtocolError
 from .startup import StartFailed
 
@@ -48,10 +49,18 @@ def main(argv: Optional[List[str]] = None) -> int:
                                               protocol.HEADER_SIZE)
     except StartFailed as failure:
         max_frame_bytes, bad_setting = protocol.DEFAULT_MAX_FRAME_BYTES, failure
+    try:
+        interval, timeout = startup.heartbeat_settings()
+    except StartFailed as failure:
+        interval, timeout = DEFAULT_HEARTBEAT_INTERVAL_MS / 1000.0, DEFAULT_HEARTBEAT_TIMEOUT_MS / 1000.0
+        bad_setting = bad_setting or failure
 
     channel = ControlChannel(control_in, control_out, max_frame_bytes)
+    # Beats start before the adapter is imported: a slow import (a large ML library) is no silence.
+    heartbeat = Heartbeat(channel, interval, timeout)
     SWITCH.install_wakeup()
-    channel.start(SWITCH.cancel)
+    channel.start(SWITCH.cancel, heartbeat.acknowledged)
+    heartbeat.start()
     logs.install(channel, os.environ.get("SNAKEPIT_LOG_LEVEL"))
     try:
         if bad_setting is not None:

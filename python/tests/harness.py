@@ -84,8 +84,11 @@ class Reply:
 
 class FakeJvm:
     def __init__(self, adapter: str = DEMO, env: Optional[Dict[str, Optional[str]]] = None,
-                 max_frame_bytes: int = 1 << 20, python: str = WORKER_PYTHON) -> None:
+                 max_frame_bytes: int = 1 << 20, python: str = WORKER_PYTHON,
+                 ack_heartbeats: bool = True, read_control: bool = True) -> None:
         self.adapter = adapter
+        self.ack_heartbeats = ack_heartbeats  # as the JVM does; a test may stop it at any time
+        self._stdin_lock = threading.Lock()
         self.max_frame_bytes = max_frame_bytes
         self.token = secrets.token_hex(32)
         self.dir = tempfile.mkdtemp(prefix="snakepit-test-")  # mode 0700, as the JVM makes it
@@ -117,9 +120,11 @@ class FakeJvm:
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr,
                                      env=full_env, cwd=self.dir)
         STARTED_GROUPS.add(self.proc.pid)
-        self._control_thread = threading.Thread(target=self._read_control, daemon=True,
-                                                name="fake-jvm-control")
-        self._control_thread.start()
+        self._control_thread = None  # type: Optional[threading.Thread]
+        if read_control:
+            self._control_thread = threading.Thread(target=self._read_control, daemon=True,
+                                                    name="fake-jvm-control")
+            self._control_thread.start()
 
     # ------------------------------------------------------------------ control plane
 
@@ -130,6 +135,11 @@ class FakeJvm:
                 frame = reader.read_frame()
                 if frame is None:
                     break
+                if frame.kind == protocol.HEARTBEAT and self.ack_heartbeats:
+                    try:
+                        self._write_stdin(protocol.encode_header(protocol.HEARTBEAT_ACK, 0, frame.request_id, 0, []))
+                    except (OSError, ValueError):
+                        pass  # the test closed stdin on purpose
                 self.control.put((frame.kind, frame.request_id,
                                   values.decode(frame.body, frame.attachments, frame.flags)))
         except Exception as err:  # reported to the test through the queue
@@ -147,9 +157,13 @@ class FakeJvm:
 
     def send_control(self, kind: int, request_id: int, body: Dict[str, Any]) -> None:
         data, attachments, flags = values.encode(body)
-        self.proc.stdin.write(protocol.encode_header(kind, flags, request_id, len(data), [len(a) for a in attachments])
-                              + data + b"".join(attachments))
-        self.proc.stdin.flush()
+        self._write_stdin(protocol.encode_header(kind, flags, request_id, len(data), [len(a) for a in attachments])
+                          + data + b"".join(attachments))
+
+    def _write_stdin(self, data: bytes) -> None:
+        with self._stdin_lock:
+            self.proc.stdin.write(data)
+            self.proc.stdin.flush()
 
     def cancel(self, request_id: int, reason: str = "cancelled") -> None:
         self.send_control(protocol.CANCEL, request_id, {"reason": reason})
@@ -246,7 +260,8 @@ class FakeJvm:
                         closable.close()
                 except OSError:
                     pass
-            self._control_thread.join(timeout=TIMEOUT)
+            if self._control_thread is not None:
+                self._control_thread.join(timeout=TIMEOUT)
             self.proc.stdout.close()
             stderr = self._read_stderr_file()
             shutil.rmtree(self.dir, ignore_errors=True)

@@ -215,6 +215,11 @@ def main():
     valid("empty_body", "A frame may have an empty body; it decodes to no value (null).", "SHUTDOWN", 0,
           "", N())
 
+    valid("heartbeat", "The worker's 42nd heartbeat: the number in the request id, no body.", "HEARTBEAT", 42,
+          "", N())
+
+    valid("heartbeat_ack", "The JVM acknowledges heartbeat 42.", "HEARTBEAT_ACK", 42, "", N())
+
     ok = '{"tool":"x"}'
     invalid("oversize", "Declares 2 MiB, above the 1 MiB limit; rejected after reading 4 bytes.",
             struct.pack(">I", 2 << 20) + b"\x03", "oversize")

@@ -3,6 +3,7 @@
 Misbehaving toward the protocol needs the worker's private descriptors, which user code is never
 given: they are found in /proc/self/fd (Linux), as a buggy C extension might stumble on them.
 """
+import ctypes
 import os
 import socket
 import struct
@@ -80,6 +81,13 @@ class PoolTestAdapter(DemoAdapter):
             raise RuntimeError("expected one socket, found %s" % fds)
         os.write(fds[0], _frame_header(length, kind))
         return "written"
+
+    @tool
+    def hold_gil(self, seconds: int) -> str:
+        """Sleeps inside C without releasing the GIL, as a wedged C extension would: no other Python
+        thread of the worker runs meanwhile, its heartbeat thread included."""
+        ctypes.PyDLL(None).sleep(seconds)
+        return "released"
 
     @tool
     def stop_reading(self) -> str:

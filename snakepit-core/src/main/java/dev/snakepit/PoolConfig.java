@@ -8,6 +8,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
 
 /**
@@ -24,7 +25,9 @@ import java.util.regex.Pattern;
  *
  * <p>Defaults: {@code size} = the number of processors; the interpreter is {@code $SNAKEPIT_PYTHON} or
  * else {@code python3} from the {@code PATH}; call timeout 30 s; acquire timeout 5 s; queue of 1024
- * calls; start timeout 30 s; shutdown grace 5 s; cancel grace 5 s; maximum frame 128 MiB.
+ * calls; start timeout 30 s; shutdown grace 5 s; cancel grace 5 s; maximum frame 128 MiB; heartbeat
+ * interval 2 s and timeout 10 s, or {@code $SNAKEPIT_HEARTBEAT_INTERVAL} and
+ * {@code $SNAKEPIT_HEARTBEAT_TIMEOUT} in milliseconds.
  */
 public final class PoolConfig {
   /** The smallest allowed {@link Builder#maxFrameBytes(int)}: 64 KiB. */
@@ -38,6 +41,11 @@ public final class PoolConfig {
       Pattern.compile("[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*:[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*");
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
   private static final Duration MAX_DURATION = Duration.ofDays(1);
+  /** The environment variable overriding the default {@link Builder#heartbeatInterval}, in milliseconds. */
+  public static final String HEARTBEAT_INTERVAL_VARIABLE = "SNAKEPIT_HEARTBEAT_INTERVAL";
+  /** The environment variable overriding the default {@link Builder#heartbeatTimeout}, in milliseconds. */
+  public static final String HEARTBEAT_TIMEOUT_VARIABLE = "SNAKEPIT_HEARTBEAT_TIMEOUT";
+  private static final Duration MIN_HEARTBEAT_INTERVAL = Duration.ofMillis(10);
 
   private final String adapter;
   private final String name;
@@ -53,6 +61,8 @@ public final class PoolConfig {
   private final Duration shutdownGrace;
   private final Duration cancelGrace;
   private final int maxFrameBytes;
+  private final Duration heartbeatInterval;
+  private final Duration heartbeatTimeout;
   private final String pythonLogLevel;
   private final PoolListener listener;
 
@@ -71,6 +81,8 @@ public final class PoolConfig {
     this.shutdownGrace = b.shutdownGrace;
     this.cancelGrace = b.cancelGrace;
     this.maxFrameBytes = b.maxFrameBytes;
+    this.heartbeatInterval = b.heartbeatInterval;
+    this.heartbeatTimeout = b.heartbeatTimeout;
     this.pythonLogLevel = b.pythonLogLevel;
     this.listener = b.listener;
   }
@@ -154,6 +166,19 @@ public final class PoolConfig {
     return maxFrameBytes;
   }
 
+  /** How often each worker sends a heartbeat on its control plane. */
+  public Duration heartbeatInterval() {
+    return heartbeatInterval;
+  }
+
+  /**
+   * How long a worker may go without a heartbeat before the pool kills and replaces it, and how long
+   * a worker waits for the pool's acknowledgements before it ends itself.
+   */
+  public Duration heartbeatTimeout() {
+    return heartbeatTimeout;
+  }
+
   /** The lowest Python logging level forwarded to SLF4J. */
   public String pythonLogLevel() {
     return pythonLogLevel;
@@ -168,7 +193,8 @@ public final class PoolConfig {
   public String toString() {
     return "PoolConfig{name=" + name + ", adapter=" + adapter + ", size=" + size + ", python="
         + pythonExecutable + ", callTimeout=" + callTimeout + ", acquireTimeout=" + acquireTimeout
-        + ", maxQueue=" + maxQueue + ", maxFrameBytes=" + maxFrameBytes + "}";
+        + ", maxQueue=" + maxQueue + ", maxFrameBytes=" + maxFrameBytes + ", heartbeatInterval=" + heartbeatInterval
+        + ", heartbeatTimeout=" + heartbeatTimeout + "}";
   }
 
   /** Builds a {@link PoolConfig}; each setter validates its value at once. */
@@ -187,14 +213,23 @@ public final class PoolConfig {
     private Duration shutdownGrace = Duration.ofSeconds(5);
     private Duration cancelGrace = Duration.ofSeconds(5);
     private int maxFrameBytes = DEFAULT_MAX_FRAME_BYTES;
+    private Duration heartbeatInterval;
+    private Duration heartbeatTimeout;
     private String pythonLogLevel = "INFO";
     private PoolListener listener = PoolListener.NONE;
 
     private Builder(String adapter) {
+      this(adapter, System.getenv());
+    }
+
+    /** A builder whose defaults come from {@code environment} instead of the process's. */
+    Builder(String adapter, Map<String, String> environment) {
       if (adapter == null || !ADAPTER.matcher(adapter).matches()) {
         throw invalid("adapter", adapter, "it must name a class as package.module:Class");
       }
       this.adapter = adapter;
+      this.heartbeatInterval = millisVariable(environment, HEARTBEAT_INTERVAL_VARIABLE, Duration.ofSeconds(2), Builder::validInterval);
+      this.heartbeatTimeout = millisVariable(environment, HEARTBEAT_TIMEOUT_VARIABLE, Duration.ofSeconds(10), Builder::validTimeout);
     }
 
     /** The pool's name: 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit. */
@@ -314,6 +349,23 @@ public final class PoolConfig {
       return this;
     }
 
+    /** How often each worker beats: 10 ms to one day; it must stay shorter than the heartbeat timeout. */
+    public Builder heartbeatInterval(Duration value) {
+      this.heartbeatInterval = validInterval(value);
+      return this;
+    }
+
+    /**
+     * How long a worker may be silent before it is killed and replaced (and how long it waits for the
+     * pool's acknowledgements before it ends itself): positive, at most one day, longer than the
+     * heartbeat interval. A tool holding the GIL for longer (a long C call that does not release it)
+     * silences its worker; raise this for such tools.
+     */
+    public Builder heartbeatTimeout(Duration value) {
+      this.heartbeatTimeout = validTimeout(value);
+      return this;
+    }
+
     /** The lowest Python logging level forwarded: DEBUG, INFO, WARNING, ERROR or CRITICAL. */
     public Builder pythonLogLevel(String value) {
       if (value == null || !List.of("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL").contains(value)) {
@@ -332,9 +384,48 @@ public final class PoolConfig {
       return this;
     }
 
-    /** Builds the configuration. */
+    /**
+     * Builds the configuration.
+     *
+     * @throws IllegalArgumentException if the heartbeat timeout is not longer than the interval
+     */
     public PoolConfig build() {
+      if (heartbeatTimeout.compareTo(heartbeatInterval) <= 0) {
+        throw invalid("heartbeatTimeout", heartbeatTimeout, "it must be longer than heartbeatInterval (" + heartbeatInterval + ")");
+      }
       return new PoolConfig(this);
+    }
+
+    private static Duration validInterval(Duration value) {
+      if (value == null || value.compareTo(MIN_HEARTBEAT_INTERVAL) < 0 || value.compareTo(MAX_DURATION) > 0) {
+        throw invalid("heartbeatInterval", value, "it must be between " + MIN_HEARTBEAT_INTERVAL + " and " + MAX_DURATION);
+      }
+      return value;
+    }
+
+    private static Duration validTimeout(Duration value) {
+      return positive("heartbeatTimeout", value);
+    }
+
+    /**
+     * A duration given in milliseconds by an environment variable and checked by {@code rule}, or
+     * {@code otherwise} when the variable is unset.
+     */
+    private static Duration millisVariable(Map<String, String> environment, String name, Duration otherwise,
+        UnaryOperator<Duration> rule) {
+      String text = environment.get(name);
+      if (text == null || text.isBlank()) {
+        return otherwise;
+      }
+      String problem;
+      try {
+        return rule.apply(Duration.ofMillis(Long.parseLong(text.strip())));
+      } catch (NumberFormatException e) {
+        problem = "it must be a whole number of milliseconds";
+      } catch (IllegalArgumentException e) {
+        problem = e.getMessage();
+      }
+      throw new IllegalArgumentException("environment variable " + name + " = '" + text + "' is invalid: " + problem);
     }
 
     private static Duration positive(String field, Duration value) {

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import dev.snakepit.spi.PoolListener;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -54,7 +55,10 @@ class PoolConfigTest {
         rejected("maxFrameBytes", "below 64 KiB", "65535", "between 65536 and 2147483647", b -> b.maxFrameBytes(65535)),
         rejected("pythonLogLevel", "unknown level", "'LOUD'", "one of DEBUG, INFO, WARNING, ERROR, CRITICAL", b -> b.pythonLogLevel("LOUD")),
         rejected("pythonLogLevel", "lower case", "'info'", "one of DEBUG, INFO, WARNING, ERROR, CRITICAL", b -> b.pythonLogLevel("info")),
-        rejected("listener", "null", "null", "must not be null", b -> b.listener(null)));
+        rejected("listener", "null", "null", "must not be null", b -> b.listener(null)),
+        rejected("heartbeatInterval", "below 10 ms", "PT0.009S", "between PT0.01S and PT24H", b -> b.heartbeatInterval(Duration.ofMillis(9))),
+        rejected("heartbeatInterval", "null", "null", "between PT0.01S and PT24H", b -> b.heartbeatInterval(null)),
+        rejected("heartbeatTimeout", "zero", "PT0S", "positive and at most PT24H", b -> b.heartbeatTimeout(Duration.ZERO)));
   }
 
   private static Arguments rejected(
@@ -138,6 +142,42 @@ class PoolConfigTest {
     assertThat(config.maxFrameBytes()).isEqualTo(128 * 1024 * 1024).isEqualTo(PoolConfig.DEFAULT_MAX_FRAME_BYTES);
     assertThat(config.pythonLogLevel()).isEqualTo("INFO");
     assertThat(config.listener()).isSameAs(PoolListener.NONE);
+  }
+
+  @Test
+  void heartbeatsDefaultToTwoSecondsAndTenUnlessTheEnvironmentSaysOtherwise() {
+    PoolConfig plain = new PoolConfig.Builder(ADAPTER, Map.of()).build();
+    PoolConfig tuned = new PoolConfig.Builder(ADAPTER,
+        Map.of("SNAKEPIT_HEARTBEAT_INTERVAL", "500", "SNAKEPIT_HEARTBEAT_TIMEOUT", " 3000 ")).build();
+    PoolConfig overridden = new PoolConfig.Builder(ADAPTER, Map.of("SNAKEPIT_HEARTBEAT_INTERVAL", "500"))
+        .heartbeatInterval(Duration.ofSeconds(1)).build();
+
+    assertThat(plain.heartbeatInterval()).isEqualTo(Duration.ofSeconds(2));
+    assertThat(plain.heartbeatTimeout()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(tuned.heartbeatInterval()).isEqualTo(Duration.ofMillis(500));
+    assertThat(tuned.heartbeatTimeout()).isEqualTo(Duration.ofSeconds(3));
+    assertThat(overridden.heartbeatInterval()).as("a setter wins over the environment").isEqualTo(Duration.ofSeconds(1));
+  }
+
+  @Test
+  void aBadHeartbeatVariableIsRejectedNamingTheVariableValueAndRule() {
+    assertThatThrownBy(() -> new PoolConfig.Builder(ADAPTER, Map.of("SNAKEPIT_HEARTBEAT_INTERVAL", "2s")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("environment variable SNAKEPIT_HEARTBEAT_INTERVAL = '2s' is invalid: it must be a whole number of milliseconds");
+    assertThatThrownBy(() -> new PoolConfig.Builder(ADAPTER, Map.of("SNAKEPIT_HEARTBEAT_TIMEOUT", "-5")))
+        .hasMessageStartingWith("environment variable SNAKEPIT_HEARTBEAT_TIMEOUT = '-5' is invalid: ")
+        .hasMessageContaining("positive and at most PT24H");
+  }
+
+  @Test
+  void theHeartbeatTimeoutMustBeLongerThanTheInterval() {
+    PoolConfig.Builder builder = new PoolConfig.Builder(ADAPTER, Map.of())
+        .heartbeatInterval(Duration.ofSeconds(3)).heartbeatTimeout(Duration.ofSeconds(3));
+
+    assertThatThrownBy(builder::build)
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("PoolConfig.heartbeatTimeout = PT3S is invalid: it must be longer than heartbeatInterval (PT3S)");
+    assertThat(builder.heartbeatTimeout(Duration.ofMillis(3001)).build().heartbeatTimeout()).isEqualTo(Duration.ofMillis(3001));
   }
 
   @Test

@@ -59,6 +59,28 @@ public final class Processes {
     return false;
   }
 
+  /** Sends {@code signal} (a name such as {@code STOP}) to {@code pid} with kill(1), and waits for kill to finish. */
+  public static void signal(long pid, String signal) {
+    try {
+      Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).redirectErrorStream(true).start();
+      String output = new String(kill.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      if (!kill.waitFor(10, java.util.concurrent.TimeUnit.SECONDS) || kill.exitValue() != 0) {
+        throw new IllegalStateException("kill -" + signal + " " + pid + " failed: " + output);
+      }
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot run kill", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    }
+  }
+
+  /** The state letter of {@code pid} ({@code R}, {@code S}, {@code T} for stopped, {@code Z} ...), or '?' if it is gone. */
+  public static char state(long pid) {
+    String[] fields = statFields(pid);
+    return fields == null ? '?' : fields[0].charAt(0);
+  }
+
   /** Every pid in {@code /proc}. */
   public static List<Long> all() {
     List<Long> pids = new ArrayList<>();

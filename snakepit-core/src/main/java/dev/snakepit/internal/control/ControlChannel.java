@@ -12,6 +12,8 @@ import dev.snakepit.internal.protocol.ValueEncodingException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
@@ -28,6 +30,9 @@ public final class ControlChannel implements Runnable {
 
     /** The channel broke the protocol; the worker must be replaced. */
     void violation(String description);
+
+    /** The worker sent HEARTBEAT number {@code sequence}; it has been acknowledged already. */
+    default void heartbeat(long sequence) {}
   }
 
   private static final ValueEncoder ENCODER = new ValueEncoder();
@@ -78,8 +83,20 @@ public final class ControlChannel implements Runnable {
       case LOG -> logs.record(intValue(body.get("level")), string(body.get("logger")),
           string(body.get("message")), string(body.get("exc")));
       case FATAL -> listener.fatal(body);
-      case HEARTBEAT -> { /* reserved: the heartbeat protocol is not active yet */ }
+      case HEARTBEAT -> {
+        acknowledge(frame.requestId());
+        listener.heartbeat(frame.requestId());
+      }
       default -> listener.violation("sent a " + frame.kind() + " frame on the control plane, where workers may not send it");
+    }
+  }
+
+  /** Answers HEARTBEAT {@code sequence}. A broken pipe is ignored: the worker is dying. */
+  private void acknowledge(long sequence) {
+    try {
+      writer.write(FrameKind.HEARTBEAT_ACK, 0, sequence, ByteBuffer.allocate(0), List.of());
+    } catch (IOException | FrameTooLargeException e) {
+      // The worker is gone or going; its exit is handled elsewhere.
     }
   }
 

@@ -98,7 +98,27 @@ public final class Supervisor implements Worker.Reports {
         launch(false);
       }
     });
+    long interval = config.heartbeatInterval().toNanos();
+    loop.scheduleWithFixedDelay(this::checkHeartbeats, interval, interval, TimeUnit.NANOSECONDS);
     return started;
+  }
+
+  /**
+   * Kills every worker that has been silent for longer than the heartbeat timeout: frozen (SIGSTOP,
+   * a debugger), wedged in C code that holds the GIL, or starved. Runs on the loop every interval, so
+   * a silent worker is caught within the timeout plus one interval.
+   */
+  private void checkHeartbeats() {
+    long now = System.nanoTime();
+    long timeout = config.heartbeatTimeout().toNanos();
+    for (Worker worker : workers.values()) {
+      WorkerState state = worker.state();
+      long silent = now - worker.lastBeatNanos;
+      if ((state == WorkerState.STARTING || state == WorkerState.READY) && silent > timeout) {
+        broken(worker, "sent no heartbeat for " + TimeUnit.NANOSECONDS.toMillis(silent) + " ms (heartbeat timeout "
+            + config.heartbeatTimeout().toMillis() + " ms)", ErrorKind.WORKER_CRASHED);
+      }
+    }
   }
 
   public PoolStats.State state() {

@@ -50,6 +50,8 @@ final class Worker {
   volatile String stopReason;
   /** Whether the worker ever became ready. */
   volatile boolean wasReady;
+  /** When the worker last sent a HEARTBEAT (its spawn until the first), in {@link System#nanoTime()} terms. */
+  volatile long lastBeatNanos = spawnedNanos;
 
   /** What the worker's reading threads report to the supervisor. */
   interface Reports {
@@ -82,6 +84,11 @@ final class Worker {
           @Override
           public void violation(String description) {
             reports.broken(Worker.this, description, ErrorKind.WORKER_CRASHED);
+          }
+
+          @Override
+          public void heartbeat(long sequence) {
+            lastBeatNanos = System.nanoTime();
           }
         });
   }
