@@ -27,7 +27,7 @@ import java.util.regex.Pattern;
  * else {@code python3} from the {@code PATH}; call timeout 30 s; acquire timeout 5 s; queue of 1024
  * calls; start timeout 30 s; shutdown grace 5 s; cancel grace 5 s; maximum frame 128 MiB; heartbeat
  * interval 2 s and timeout 10 s, or {@code $SNAKEPIT_HEARTBEAT_INTERVAL} and
- * {@code $SNAKEPIT_HEARTBEAT_TIMEOUT} in milliseconds.
+ * {@code $SNAKEPIT_HEARTBEAT_TIMEOUT} in milliseconds; a crash loop at 10 crashes within 60 s.
  */
 public final class PoolConfig {
   /** The smallest allowed {@link Builder#maxFrameBytes(int)}: 64 KiB. */
@@ -63,6 +63,8 @@ public final class PoolConfig {
   private final int maxFrameBytes;
   private final Duration heartbeatInterval;
   private final Duration heartbeatTimeout;
+  private final int crashLoopLimit;
+  private final Duration crashLoopWindow;
   private final String pythonLogLevel;
   private final PoolListener listener;
 
@@ -83,6 +85,8 @@ public final class PoolConfig {
     this.maxFrameBytes = b.maxFrameBytes;
     this.heartbeatInterval = b.heartbeatInterval;
     this.heartbeatTimeout = b.heartbeatTimeout;
+    this.crashLoopLimit = b.crashLoopLimit;
+    this.crashLoopWindow = b.crashLoopWindow;
     this.pythonLogLevel = b.pythonLogLevel;
     this.listener = b.listener;
   }
@@ -179,6 +183,16 @@ public final class PoolConfig {
     return heartbeatTimeout;
   }
 
+  /** How many worker crashes within {@link #crashLoopWindow()} make the pool crash-looping. */
+  public int crashLoopLimit() {
+    return crashLoopLimit;
+  }
+
+  /** The window in which {@link #crashLoopLimit()} crashes make the pool crash-looping. */
+  public Duration crashLoopWindow() {
+    return crashLoopWindow;
+  }
+
   /** The lowest Python logging level forwarded to SLF4J. */
   public String pythonLogLevel() {
     return pythonLogLevel;
@@ -194,7 +208,7 @@ public final class PoolConfig {
     return "PoolConfig{name=" + name + ", adapter=" + adapter + ", size=" + size + ", python="
         + pythonExecutable + ", callTimeout=" + callTimeout + ", acquireTimeout=" + acquireTimeout
         + ", maxQueue=" + maxQueue + ", maxFrameBytes=" + maxFrameBytes + ", heartbeatInterval=" + heartbeatInterval
-        + ", heartbeatTimeout=" + heartbeatTimeout + "}";
+        + ", heartbeatTimeout=" + heartbeatTimeout + ", crashLoop=" + crashLoopLimit + " in " + crashLoopWindow + "}";
   }
 
   /** Builds a {@link PoolConfig}; each setter validates its value at once. */
@@ -215,6 +229,8 @@ public final class PoolConfig {
     private int maxFrameBytes = DEFAULT_MAX_FRAME_BYTES;
     private Duration heartbeatInterval;
     private Duration heartbeatTimeout;
+    private int crashLoopLimit = 10;
+    private Duration crashLoopWindow = Duration.ofSeconds(60);
     private String pythonLogLevel = "INFO";
     private PoolListener listener = PoolListener.NONE;
 
@@ -363,6 +379,21 @@ public final class PoolConfig {
      */
     public Builder heartbeatTimeout(Duration value) {
       this.heartbeatTimeout = validTimeout(value);
+      return this;
+    }
+
+    /**
+     * When {@code crashes} workers (1 to 10,000) have crashed within {@code window} (positive, at most
+     * one day), the pool is crash-looping: it reports itself unhealthy and starts at most
+     * {@code crashes} replacements per window, instead of restarting workers as fast as they die. It
+     * recovers by itself once fewer crashes fall within the window.
+     */
+    public Builder crashLoop(int crashes, Duration window) {
+      if (crashes < 1 || crashes > 10_000) {
+        throw invalid("crashLoop.crashes", crashes, "it must be between 1 and 10000");
+      }
+      this.crashLoopWindow = positive("crashLoop.window", window);
+      this.crashLoopLimit = crashes;
       return this;
     }
 

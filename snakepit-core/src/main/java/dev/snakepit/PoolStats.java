@@ -20,6 +20,8 @@ import java.time.Duration;
  * @param workersCrashed workers that died without being asked to
  * @param workersReplaced workers started to replace ones that died
  * @param uptime time since the pool started
+ * @param crashLooping whether workers crash so often that replacements are held back (see
+ *     {@link PoolConfig.Builder#crashLoop})
  */
 public record PoolStats(
     String pool,
@@ -35,7 +37,8 @@ public record PoolStats(
     long workersStarted,
     long workersCrashed,
     long workersReplaced,
-    Duration uptime) {
+    Duration uptime,
+    boolean crashLooping) {
 
   /** A pool's lifecycle. */
   public enum State {
@@ -49,14 +52,14 @@ public record PoolStats(
     CLOSED
   }
 
-  /** Whether the pool can serve a call now: running, with at least one ready worker. */
+  /** Whether the pool serves as it should: running, not crash-looping, with at least one ready worker. */
   public boolean healthy() {
-    return state == State.RUNNING && idle + busy > 0;
+    return state == State.RUNNING && !crashLooping && idle + busy > 0;
   }
 
   /** The counts as one line, the form used in error messages. */
   public String describe() {
     return "total=" + workers + ", busy=" + busy + ", idle=" + idle + ", starting=" + starting
-        + ", queued=" + queued + ", target=" + targetSize;
+        + ", queued=" + queued + ", target=" + targetSize + (crashLooping ? ", crash-looping" : "");
   }
 }

@@ -84,6 +84,11 @@ public final class Snakepit implements AutoCloseable {
     return core.stats();
   }
 
+  /** Whether the pool serves as it should, and if not, why. */
+  public PoolHealth health() {
+    return core.health();
+  }
+
   /** The configuration the pool was started with. */
   public PoolConfig config() {
     return core.config();

@@ -58,7 +58,10 @@ class PoolConfigTest {
         rejected("listener", "null", "null", "must not be null", b -> b.listener(null)),
         rejected("heartbeatInterval", "below 10 ms", "PT0.009S", "between PT0.01S and PT24H", b -> b.heartbeatInterval(Duration.ofMillis(9))),
         rejected("heartbeatInterval", "null", "null", "between PT0.01S and PT24H", b -> b.heartbeatInterval(null)),
-        rejected("heartbeatTimeout", "zero", "PT0S", "positive and at most PT24H", b -> b.heartbeatTimeout(Duration.ZERO)));
+        rejected("heartbeatTimeout", "zero", "PT0S", "positive and at most PT24H", b -> b.heartbeatTimeout(Duration.ZERO)),
+        rejected("crashLoop.crashes", "zero", "0", "between 1 and 10000", b -> b.crashLoop(0, Duration.ofSeconds(1))),
+        rejected("crashLoop.crashes", "too many", "10001", "between 1 and 10000", b -> b.crashLoop(10_001, Duration.ofSeconds(1))),
+        rejected("crashLoop.window", "zero", "PT0S", "positive and at most PT24H", b -> b.crashLoop(3, Duration.ZERO)));
   }
 
   private static Arguments rejected(
@@ -141,6 +144,8 @@ class PoolConfigTest {
     assertThat(config.cancelGrace()).isEqualTo(Duration.ofSeconds(5));
     assertThat(config.maxFrameBytes()).isEqualTo(128 * 1024 * 1024).isEqualTo(PoolConfig.DEFAULT_MAX_FRAME_BYTES);
     assertThat(config.pythonLogLevel()).isEqualTo("INFO");
+    assertThat(config.crashLoopLimit()).isEqualTo(10);
+    assertThat(config.crashLoopWindow()).isEqualTo(Duration.ofSeconds(60));
     assertThat(config.listener()).isSameAs(PoolListener.NONE);
   }
 

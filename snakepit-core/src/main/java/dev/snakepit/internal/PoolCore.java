@@ -3,6 +3,7 @@ package dev.snakepit.internal;
 import dev.snakepit.Call;
 import dev.snakepit.ErrorKind;
 import dev.snakepit.PoolConfig;
+import dev.snakepit.PoolHealth;
 import dev.snakepit.PoolStats;
 import dev.snakepit.SnakepitException;
 import dev.snakepit.ToolInfo;
@@ -244,7 +245,22 @@ public final class PoolCore {
     return new PoolStats(pool, supervisor.state(), config.size(), workers[0], dispatch[0], dispatch[1], workers[1],
         dispatch[2], counters.callsSucceeded.sum(), counters.callsFailed.sum(), counters.workersStarted.sum(),
         counters.workersCrashed.sum(), counters.workersReplaced.sum(),
-        Duration.ofNanos(System.nanoTime() - startedNanos));
+        Duration.ofNanos(System.nanoTime() - startedNanos), supervisor.crashLooping());
+  }
+
+  public PoolHealth health() {
+    PoolStats stats = stats();
+    int ready = stats.idle() + stats.busy();
+    if (stats.state() != PoolStats.State.RUNNING) {
+      return new PoolHealth(false, "pool '" + pool + "' is " + stats.state());
+    }
+    if (stats.crashLooping()) {
+      return new PoolHealth(false, supervisor.crashLoopDescription() + " [" + stats.describe() + "]");
+    }
+    if (ready == 0) {
+      return new PoolHealth(false, "no worker of pool '" + pool + "' is ready [" + stats.describe() + "]");
+    }
+    return new PoolHealth(true, ready + " of " + stats.targetSize() + " workers of pool '" + pool + "' are ready");
   }
 
   public void close() {

@@ -60,6 +60,8 @@ public final class Supervisor implements Worker.Reports {
   private final Events events;
   private final Counters counters;
   private final RestartBackoff backoff = new RestartBackoff(Duration.ofMillis(100), Duration.ofSeconds(10));
+  /** Loop only. */
+  private final CrashLoop crashLoop;
 
   /** Workers not yet DEAD, by id. Written only on the loop. */
   private final Map<String, Worker> workers = new ConcurrentHashMap<>();
@@ -75,6 +77,8 @@ public final class Supervisor implements Worker.Reports {
   private int initialReady;
 
   private volatile PoolStats.State state = PoolStats.State.STARTING;
+  /** Whether replacements are held back because workers crash too often; written on the loop. */
+  private volatile boolean crashLooping;
   private volatile List<ToolInfo> tools = List.of();
   private volatile boolean selfDispatching;
 
@@ -87,6 +91,19 @@ public final class Supervisor implements Worker.Reports {
     this.dispatcher = dispatcher;
     this.events = events;
     this.counters = counters;
+    this.crashLoop = new CrashLoop(config.crashLoopLimit(), config.crashLoopWindow());
+  }
+
+  /** Whether workers crash so often that replacements are held back. */
+  public boolean crashLooping() {
+    return crashLooping;
+  }
+
+  /** What the crash-loop circuit says, for health reports. */
+  public String crashLoopDescription() {
+    return "pool '" + pool + "' is crash-looping: " + config.crashLoopLimit() + " or more workers crashed within "
+        + config.crashLoopWindow().toSeconds() + " s; it starts at most " + config.crashLoopLimit()
+        + " replacements per " + config.crashLoopWindow().toSeconds() + " s until its workers stay up";
   }
 
   /** Starts the pool's workers; the future completes when all are ready, or fails with the first start failure. */
@@ -402,6 +419,7 @@ public final class Supervisor implements Worker.Reports {
       events.workerStop(event);
     } else {
       counters.workersCrashed.increment();
+      crashLoop.crashed(System.nanoTime());
       events.workerCrash(event);
       if (state == PoolStats.State.RUNNING) {
         LOG.warn("{} of pool '{}' {} ({}){}", worker, pool, worker.failure != null ? "was killed: " + worker.failure : "died",
@@ -426,8 +444,18 @@ public final class Supervisor implements Worker.Reports {
     if (delay > 0) {
       LOG.info("pool '{}' replaces a worker in {} ms after {} failed start(s) in a row", pool, delay, backoff.failures());
     }
+    long now = System.nanoTime();
+    long held = (crashLoop.holdNanos(now) + 999_999) / 1_000_000; // rounded up: never before the circuit closes
+    if (held > delay) {
+      if (!crashLooping) {
+        LOG.error("{}; the next replacement starts in {} ms", crashLoopDescription(), held);
+      }
+      delay = held;
+    }
+    crashLooping = crashLoop.looping(now);
     pendingReplacements++;
     loop.schedule(() -> {
+      crashLooping = crashLoop.looping(System.nanoTime());
       pendingReplacements--;
       boolean open = state == PoolStats.State.RUNNING || state == PoolStats.State.STARTING;
       if (open && workers.size() + pendingReplacements < config.size()) {
