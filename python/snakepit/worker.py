@@ -18,7 +18,7 @@ import sys
 import time
 from typing import Any, Dict, List, Optional
 
-from . import errors, logs, protocol, startup, values
+from . import errors, guard, logs, protocol, startup, values
 from .adapter import Dispatcher, InvalidCall, split_args, strip_runtime_frames
 from .cancel import SWITCH, CallCancelled, CallSwitch
 from .control import (DEFAULT_HEARTBEAT_INTERVAL_MS, DEFAULT_HEARTBEAT_TIMEOUT_MS, EXIT_OK, EXIT_VIOLATION,
@@ -40,6 +40,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m snakepit", description="Snakepit worker runtime")
     parser.add_argument("--adapter", required=True, help="the adapter class, as package.module:Class")
     options = parser.parse_args(argv)
+    # While the process has one thread: the reaper is forked, and the JVM's death is made fatal.
+    guard.arm_parent_death_signal(_int_or_none(os.environ.get("SNAKEPIT_JVM_PID")))
+    guard.start_reaper(control_in)
 
     # Removed before any user code runs, so the adapter's children never inherit the token.
     token = os.environ.pop("SNAKEPIT_TOKEN", None)
@@ -84,6 +87,13 @@ def main(argv: Optional[List[str]] = None) -> int:
         # A broken channel: threads the user started must not keep the process alive.
         os._exit(status)
     return status
+
+
+def _int_or_none(text: Optional[str]) -> Optional[int]:
+    try:
+        return int(text) if text else None
+    except ValueError:
+        return None
 
 
 class Worker:

@@ -110,6 +110,7 @@ class FakeJvm:
             "SNAKEPIT_SOCKET": self.socket_path, "SNAKEPIT_TOKEN": self.token,
             "SNAKEPIT_WORKER_ID": "w1", "SNAKEPIT_POOL": "test",
             "SNAKEPIT_MAX_FRAME_BYTES": str(max_frame_bytes), "SNAKEPIT_PROTOCOL": "1",
+            "SNAKEPIT_JVM_PID": str(os.getpid()),
         })
         for key, value in (env or {}).items():
             if value is None:

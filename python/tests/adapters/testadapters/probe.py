@@ -21,6 +21,33 @@ class ProbeAdapter(Adapter):
                 f.write("teardown ran")
 
     @tool
+    def parent_death_signal(self):
+        """The parent-death signal armed for the worker (0 for none)."""
+        from snakepit import guard
+        return guard.parent_death_signal()
+
+    @tool
+    def children(self):
+        """The pids of the worker's own child processes."""
+        with open("/proc/self/task/%d/children" % os.getpid()) as f:
+            return [int(pid) for pid in f.read().split()]
+
+    @tool
+    def spawn_sleeper(self, seconds: float):
+        """Starts a child process that sleeps for the given seconds; returns its pid."""
+        child = subprocess.Popen([sys.executable, "-c", "import time, sys; time.sleep(float(sys.argv[1]))",
+                                  str(seconds)])
+        _children.append(child)
+        return child.pid
+
+    @tool
+    def hold_gil(self, seconds: int):
+        """Sleeps inside C without releasing the GIL: the worker is wedged meanwhile."""
+        import ctypes
+        ctypes.PyDLL(None).sleep(seconds)
+        return "released"
+
+    @tool
     def token(self):
         """The token as the worker's environment shows it (it must be gone)."""
         return os.environ.get("SNAKEPIT_TOKEN")
@@ -104,3 +131,6 @@ def _spin(seconds):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         pass
+
+
+_children = []  # kept so that children that end while the worker lives are reaped

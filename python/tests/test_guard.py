@@ -1,0 +1,128 @@
+"""The guards against orphans beyond the lifeline (snakepit/guard.py): the parent-death signal and
+the reaper that kills the worker's process group once the JVM is gone, even a wedged worker's."""
+import os
+import select
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+import harness
+
+PROBE = "testadapters.probe:ProbeAdapter"
+linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="parent-death signals are Linux only")
+
+
+def gone_within(pids, seconds):
+    """Whether every pid has exited (a zombie counts as gone) within ``seconds``."""
+    harness.wait_until_gone(pids, seconds)
+    return not [pid for pid in pids if alive(pid)]
+
+
+def alive(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@linux_only
+def test_the_worker_arms_sigkill_as_its_parent_death_signal(jvm_factory):
+    jvm = jvm_factory(PROBE)
+    jvm.start()
+
+    assert jvm.call("parent_death_signal").value == signal.SIGKILL
+
+
+@linux_only
+def test_a_worker_whose_jvm_is_gone_already_exits_at_once(jvm_factory):
+    jvm = jvm_factory(PROBE, env={"SNAKEPIT_JVM_PID": str(os.getpid() + 1000000)})
+
+    assert jvm.wait() == 0
+    assert "is gone before the worker started" in jvm.stderr_text()
+
+
+@linux_only
+def test_the_worker_dies_with_its_parent_even_while_its_lifeline_stays_open():
+    # A stand-in JVM starts the worker and a second process that keeps the lifeline's write end open,
+    # then is killed: only the parent-death signal can end the worker now.
+    parent_code = (
+        "import os, subprocess, sys\n"
+        "os.environ['SNAKEPIT_JVM_PID'] = str(os.getpid())\n"
+        "r, w = os.pipe()\n"
+        "worker = subprocess.Popen([sys.executable, '-m', 'snakepit', '--adapter', 'testadapters.slow_import:Never'],"
+        " stdin=r, stdout=subprocess.PIPE)\n"
+        "holder = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'], pass_fds=(w,),"
+        " start_new_session=True)\n"
+        "print(worker.pid, holder.pid, flush=True)\n"
+        "sys.stdin.read()\n")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([harness.PYTHON_DIR, harness.ADAPTERS_DIR]),
+               SNAKEPIT_SOCKET="/nonexistent", SNAKEPIT_TOKEN="00")
+    parent = subprocess.Popen([harness.WORKER_PYTHON, "-c", parent_code], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, env=env)
+    holder = None
+    try:
+        ready, _, _ = select.select([parent.stdout], [], [], harness.TIMEOUT)
+        assert ready, "the stand-in JVM did not report its worker"
+        worker, holder = (int(pid) for pid in parent.stdout.readline().split())
+        harness.STARTED_GROUPS.add(worker)
+
+        parent.kill()
+        parent.wait(timeout=5)
+
+        assert gone_within([worker], 2.0), "the worker outlived its parent"
+    finally:
+        if holder is not None:
+            os.kill(holder, signal.SIGKILL)
+        if parent.poll() is None:
+            parent.kill()
+            parent.wait(timeout=5)
+        parent.stdin.close()
+        parent.stdout.close()
+
+
+def test_the_reaper_holds_only_the_lifeline_and_a_watch_on_the_worker(jvm_factory):
+    jvm = jvm_factory(PROBE)
+    jvm.start()
+
+    (reaper,) = jvm.call("children").value
+    descriptors = sorted(int(fd) for fd in os.listdir("/proc/%d/fd" % reaper))
+
+    assert descriptors[:3] == [0, 1, 2]
+    assert len(descriptors) == 5, descriptors  # and the lifeline, and the worker's pidfd
+    for fd in (1, 2):
+        assert os.readlink("/proc/%d/fd/%d" % (reaper, fd)) == os.devnull
+    assert os.getpgid(reaper) == jvm.proc.pid
+
+
+def test_when_the_lifeline_ends_a_healthy_worker_exits_0_and_its_children_die(jvm_factory):
+    jvm = jvm_factory(PROBE)
+    jvm.start()
+    child = harness_spawn_child(jvm)
+
+    jvm.proc.stdin.close()
+
+    assert jvm.wait() == 0
+    assert gone_within([child], 2.0), "the worker's child outlived the lifeline"
+
+
+def test_the_reaper_kills_a_wedged_worker_and_its_children_when_the_lifeline_ends(jvm_factory):
+    jvm = jvm_factory(PROBE)
+    jvm.start()
+    child = harness_spawn_child(jvm)
+    jvm.send_call("hold_gil", [60])
+    started = time.monotonic()
+
+    jvm.proc.stdin.close()
+
+    assert jvm.wait() == -signal.SIGKILL
+    assert gone_within([child], 2.0), "the wedged worker's child outlived the lifeline"
+    assert time.monotonic() - started < 2.0
+
+
+def harness_spawn_child(jvm):
+    """Starts a sleeping child process from the worker; returns its pid."""
+    return jvm.call("spawn_sleeper", 60.0).value
