@@ -101,7 +101,7 @@ def test_the_reaper_holds_only_the_lifeline_and_a_watch_on_the_worker(jvm_factor
 def test_when_the_lifeline_ends_a_healthy_worker_exits_0_and_its_children_die(jvm_factory):
     jvm = jvm_factory(PROBE)
     jvm.start()
-    child = harness_spawn_child(jvm)
+    child = spawn_child(jvm)
 
     jvm.proc.stdin.close()
 
@@ -112,8 +112,9 @@ def test_when_the_lifeline_ends_a_healthy_worker_exits_0_and_its_children_die(jv
 def test_the_reaper_kills_a_wedged_worker_and_its_children_when_the_lifeline_ends(jvm_factory):
     jvm = jvm_factory(PROBE)
     jvm.start()
-    child = harness_spawn_child(jvm)
+    child = spawn_child(jvm)
     jvm.send_call("hold_gil", [60])
+    wait_for_stderr(jvm, "holding the GIL", harness.TIMEOUT)
     started = time.monotonic()
 
     jvm.proc.stdin.close()
@@ -123,6 +124,13 @@ def test_the_reaper_kills_a_wedged_worker_and_its_children_when_the_lifeline_end
     assert time.monotonic() - started < 2.0
 
 
-def harness_spawn_child(jvm):
+def wait_for_stderr(jvm, text, seconds):
+    deadline = time.monotonic() + seconds
+    while text not in jvm.stderr_text():
+        assert time.monotonic() < deadline, "the worker never wrote %r to stderr" % text
+        time.sleep(0.01)  # polls a condition with a bound
+
+
+def spawn_child(jvm):
     """Starts a sleeping child process from the worker; returns its pid."""
     return jvm.call("spawn_sleeper", 60.0).value

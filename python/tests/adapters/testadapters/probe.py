@@ -42,8 +42,10 @@ class ProbeAdapter(Adapter):
 
     @tool
     def hold_gil(self, seconds: int):
-        """Sleeps inside C without releasing the GIL: the worker is wedged meanwhile."""
+        """Sleeps inside C without releasing the GIL: the worker is wedged meanwhile. Says so on
+        stderr first."""
         import ctypes
+        os.write(2, b"holding the GIL\n")
         ctypes.PyDLL(None).sleep(seconds)
         return "released"
 

@@ -77,6 +77,7 @@ final class WorkerLauncher {
     env.put("SNAKEPIT_MAX_FRAME_BYTES", Integer.toString(config.maxFrameBytes()));
     env.put("SNAKEPIT_PROTOCOL", Long.toString(Hello.PROTOCOL));
     env.put("SNAKEPIT_LOG_LEVEL", config.pythonLogLevel());
+    env.put("SNAKEPIT_JVM_PID", Long.toString(ProcessHandle.current().pid()));
     env.put(PoolConfig.HEARTBEAT_INTERVAL_VARIABLE, Long.toString(config.heartbeatInterval().toMillis()));
     env.put(PoolConfig.HEARTBEAT_TIMEOUT_VARIABLE, Long.toString(config.heartbeatTimeout().toMillis()));
     builder.redirectInput(ProcessBuilder.Redirect.PIPE);
