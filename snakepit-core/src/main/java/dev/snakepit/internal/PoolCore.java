@@ -13,6 +13,7 @@ import dev.snakepit.internal.dispatch.WorkerSlot;
 import dev.snakepit.internal.process.PythonInterpreter;
 import dev.snakepit.internal.process.PythonRuntime;
 import dev.snakepit.internal.process.RunDirectory;
+import dev.snakepit.internal.process.RunRegistry;
 import dev.snakepit.internal.protocol.EncodedBody;
 import dev.snakepit.internal.protocol.ValueEncoder;
 import dev.snakepit.internal.protocol.ValueEncodingException;
@@ -54,6 +55,8 @@ public final class PoolCore {
   private final long startedNanos = System.nanoTime();
   private final AtomicBoolean closing = new AtomicBoolean();
   private final CountDownLatch closed = new CountDownLatch(1);
+  /** What the JVM's shutdown hook does for this pool if it is still open at exit. */
+  private final Runnable atExit;
 
   private PoolCore(PoolConfig config, PythonInterpreter python, Path runtime, RunDirectory runDirectory) {
     this.config = config;
@@ -83,6 +86,12 @@ public final class PoolCore {
           }
         });
     this.supervisor = new Supervisor(config, python, runtime, runDirectory, loop, dispatcher, events, counters);
+    this.atExit = () -> {
+      closing.set(true);
+      supervisor.abandon();
+      runDirectory.close();
+    };
+    RunRegistry.get().atExit(atExit);
   }
 
   /** Starts a pool and waits until all its workers are ready; see {@code Snakepit.start}. */
@@ -92,6 +101,7 @@ public final class PoolCore {
     RunDirectory runDirectory;
     try {
       runtime = PythonRuntime.directory();
+      RunRegistry.get().sweepOnce();
       python = PythonInterpreter.resolve(config.pythonExecutable(), config.startTimeout());
       runDirectory = RunDirectory.create(config.name());
     } catch (PythonInterpreter.Unusable e) {
@@ -318,6 +328,7 @@ public final class PoolCore {
       interrupted = true;
     }
     runDirectory.close();
+    RunRegistry.get().done(atExit);
     supervisor.markClosed();
     closed.countDown();
     if (interrupted) {

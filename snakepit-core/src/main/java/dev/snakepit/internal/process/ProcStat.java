@@ -30,6 +30,14 @@ public final class ProcStat {
     return field(pid, 4);
   }
 
+  /**
+   * When {@code pid} started, in clock ticks since boot (field 22): with the pid, it names a process
+   * for good, since a reused pid has another start time. Empty when the process is gone.
+   */
+  public static OptionalLong startTime(long pid) {
+    return field(pid, 22);
+  }
+
   /** Whether {@code pid} has exited but not been reaped by its parent yet. */
   public static boolean isZombie(long pid) {
     String[] rest = fieldsAfterName(pid);

@@ -105,7 +105,8 @@ public final class PythonRuntime {
     }
   }
 
-  private static Path cacheRoot() {
+  /** Where Snakepit keeps per-user files: the runtime cache, the run registry. */
+  static Path cacheRoot() {
     String explicit = System.getenv("SNAKEPIT_CACHE_DIR");
     if (explicit != null && !explicit.isBlank()) {
       return Path.of(explicit);

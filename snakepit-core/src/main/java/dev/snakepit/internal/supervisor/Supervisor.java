@@ -14,6 +14,7 @@ import dev.snakepit.internal.process.ExitStatus;
 import dev.snakepit.internal.process.ProcessTree;
 import dev.snakepit.internal.process.PythonInterpreter;
 import dev.snakepit.internal.process.RunDirectory;
+import dev.snakepit.internal.process.RunRegistry;
 import dev.snakepit.internal.protocol.FrameKind;
 import dev.snakepit.internal.protocol.ValueEncoder;
 import dev.snakepit.spi.WorkerEvent;
@@ -318,6 +319,16 @@ public final class Supervisor implements Worker.Reports {
     state = PoolStats.State.CLOSED;
   }
 
+  /**
+   * The JVM is exiting with the pool still open (the shutdown hook kills the workers next): from now
+   * on nothing is replaced and no death is reported as a crash. Runs on the hook's thread.
+   */
+  public void abandon() {
+    if (state == PoolStats.State.STARTING || state == PoolStats.State.RUNNING) {
+      state = PoolStats.State.CLOSING;
+    }
+  }
+
   /** Waits for the reading threads of all workers to end, up to {@code timeout} in total. */
   public void joinThreads(Duration timeout) throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
@@ -407,6 +418,7 @@ public final class Supervisor implements Worker.Reports {
     WorkerExit exit = ExitStatus.of(worker.pid, worker.process.exitValue(), worker.stderr.tail());
     worker.moveTo(WorkerState.DEAD);
     workers.remove(worker.id);
+    RunRegistry.get().remove(worker.pid);
     worker.closeSockets();
     worker.control.closeLifeline();
     boolean intended = worker.stopReason != null && worker.failure == null;

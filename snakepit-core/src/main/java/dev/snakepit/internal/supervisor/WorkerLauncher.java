@@ -3,6 +3,7 @@ package dev.snakepit.internal.supervisor;
 import dev.snakepit.PoolConfig;
 import dev.snakepit.internal.process.PythonInterpreter;
 import dev.snakepit.internal.process.RunDirectory;
+import dev.snakepit.internal.process.RunRegistry;
 import java.io.File;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
@@ -47,6 +48,7 @@ final class WorkerLauncher {
     try {
       server.bind(UnixDomainSocketAddress.of(socket), 1);
       Process process = processBuilder(id, socket, token).start();
+      RunRegistry.get().add(process.pid());
       return new Worker(config.name(), id, socket, token, server, process, replacement, config.maxFrameBytes(), reports);
     } catch (IOException | RuntimeException e) {
       server.close();
@@ -78,6 +80,7 @@ final class WorkerLauncher {
     env.put("SNAKEPIT_PROTOCOL", Long.toString(Hello.PROTOCOL));
     env.put("SNAKEPIT_LOG_LEVEL", config.pythonLogLevel());
     env.put("SNAKEPIT_JVM_PID", Long.toString(ProcessHandle.current().pid()));
+    env.put(RunRegistry.INSTANCE_VARIABLE, RunRegistry.get().token());
     env.put(PoolConfig.HEARTBEAT_INTERVAL_VARIABLE, Long.toString(config.heartbeatInterval().toMillis()));
     env.put(PoolConfig.HEARTBEAT_TIMEOUT_VARIABLE, Long.toString(config.heartbeatTimeout().toMillis()));
     builder.redirectInput(ProcessBuilder.Redirect.PIPE);
