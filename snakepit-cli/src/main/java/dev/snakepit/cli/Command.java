@@ -20,6 +20,11 @@ interface Command {
   /** The options the command accepts, {@code --help} excluded. */
   List<Option> options();
 
+  /** Whether the command is left out of the command list: a helper other commands run, not for people. */
+  default boolean hidden() {
+    return false;
+  }
+
   /** The name of the one positional argument the command accepts, such as {@code COMMAND}, or {@code null}. */
   default String operand() {
     return null;

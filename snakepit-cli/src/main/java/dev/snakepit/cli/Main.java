@@ -20,6 +20,8 @@ public final class Main {
   Main() {
     add(new DemoCommand());
     add(new RoundTripCommand());
+    add(new CrashTestCommand());
+    add(new CrashTargetCommand());
     add(new HelpCommand(this));
     add(new VersionCommand());
   }
@@ -66,7 +68,7 @@ public final class Main {
 
   /** The names of all commands, the launcher's included, as help lists them. */
   List<String> names() {
-    List<String> names = new ArrayList<>(commands.keySet());
+    List<String> names = new ArrayList<>(commands.values().stream().filter(c -> !c.hidden()).map(Command::name).toList());
     names.add(names.indexOf("help"), LAUNCHER_TEST);
     return names;
   }
@@ -78,6 +80,9 @@ public final class Main {
         .append("Calls Python from the JVM through a supervised pool of Python worker processes.\n\n")
         .append("commands:\n");
     for (Command c : commands.values()) {
+      if (c.hidden()) {
+        continue;
+      }
       if (c.name().equals("help")) {
         out.append(String.format("  %-10s %s%n", LAUNCHER_TEST,
             "run the Java and Python test suites (extra arguments go to Maven)"));

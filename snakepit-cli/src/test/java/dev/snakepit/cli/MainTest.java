@@ -17,7 +17,8 @@ class MainTest {
     assertThat(run()).isZero();
 
     assertThat(captured.out()).startsWith("usage: snakepit <command> [options]")
-        .contains("  demo ", "  test ", "  roundtrip ", "  help ", "  version ");
+        .contains("  demo ", "  test ", "  roundtrip ", "  crash-test ", "  help ", "  version ")
+        .doesNotContain("crash-target");
   }
 
   @Test
@@ -43,7 +44,7 @@ class MainTest {
     assertThat(run("dmeo")).isEqualTo(2);
 
     assertThat(captured.err()).isEqualTo("""
-        snakepit: unknown command 'dmeo'; valid commands: demo, roundtrip, test, help, version
+        snakepit: unknown command 'dmeo'; valid commands: demo, roundtrip, crash-test, test, help, version
         Run 'snakepit help' for usage.
         """);
   }

@@ -1,0 +1,85 @@
+package dev.snakepit.cli;
+
+import dev.snakepit.Call;
+import dev.snakepit.PoolConfig;
+import dev.snakepit.Snakepit;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * {@code snakepit crash-target}, run by {@link CrashTestCommand} in a JVM of its own: starts a pool
+ * whose every worker has started a grandchild process, reports the pids, and then waits to be killed,
+ * or, when told "exit" on stdin, leaves through {@code System.exit} without closing the pool.
+ */
+final class CrashTargetCommand implements Command {
+  static final String NAME = "crash-target";
+  /** How long the grandchildren would live if nobody killed them, in seconds. */
+  private static final double GRANDCHILD_SECONDS = 600;
+  private static final int MAX_ROUNDS = 50;
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public String summary() {
+    return "(used by crash-test) start a pool with grandchildren, report the pids, wait to be killed";
+  }
+
+  @Override
+  public boolean hidden() {
+    return true;
+  }
+
+  @Override
+  public List<Option> options() {
+    return List.of(
+        Option.withValue("workers", "N", "workers in the pool, 1 to 64 (default 5)"),
+        Option.withValue("python", "CMD", "the Python interpreter"));
+  }
+
+  @Override
+  public int run(Options options, Terminal terminal) {
+    int workers = options.integer("workers", 5, 1, 64);
+    String python = options.string("python", PythonCommand.defaultCommand());
+    // Never closed, on purpose: what happens to its processes is what the crash test checks.
+    Snakepit pool = Snakepit.start(PoolConfig.builder(DemoSettings.ADAPTER).name("crash-target").size(workers)
+        .pythonExecutable(python).build());
+    List<Long> workerPids = pool.workerPids();
+    Set<Long> withChild = new LinkedHashSet<>();
+    List<Long> grandchildren = new ArrayList<>();
+    // As many calls at once as there are workers: each free worker takes one, so one round normally
+    // gives every worker a child; another round follows if a worker was not free.
+    for (int round = 0; round < MAX_ROUNDS && withChild.size() < workerPids.size(); round++) {
+      List<CompletableFuture<Object>> calls = new ArrayList<>();
+      for (int i = 0; i < workerPids.size(); i++) {
+        calls.add(pool.executeAsync(Call.of("spawn_child").withArg("seconds", GRANDCHILD_SECONDS)));
+      }
+      for (CompletableFuture<Object> call : calls) {
+        long child = ((Number) call.join()).longValue();
+        grandchildren.add(child);
+        ProcessHandle.of(child).flatMap(h -> h.parent()).map(ProcessHandle::pid).ifPresent(withChild::add);
+      }
+    }
+    workerPids.forEach(pid -> terminal.out().println("worker " + pid));
+    grandchildren.forEach(pid -> terminal.out().println("grandchild " + pid));
+    terminal.out().println("ready");
+    terminal.out().flush();
+    try {
+      String line = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
+      terminal.out().println("leaving after '" + line + "' without closing the pool");
+    } catch (IOException e) {
+      terminal.out().println("leaving: stdin failed: " + e.getMessage());
+    }
+    terminal.out().flush();
+    return OK; // Main ends the JVM with System.exit
+  }
+}
