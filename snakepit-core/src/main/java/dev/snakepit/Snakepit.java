@@ -22,6 +22,11 @@ import java.util.concurrent.CompletableFuture;
 public final class Snakepit implements AutoCloseable {
   private final PoolCore core;
 
+  /** The pool's internals, for fault injection in tests of this module. */
+  PoolCore core() {
+    return core;
+  }
+
   private Snakepit(PoolCore core) {
     this.core = core;
   }

@@ -10,6 +10,7 @@ import dev.snakepit.ToolInfo;
 import dev.snakepit.internal.dispatch.Dispatcher;
 import dev.snakepit.internal.dispatch.PendingCall;
 import dev.snakepit.internal.dispatch.WorkerSlot;
+import dev.snakepit.internal.process.ProcessTree;
 import dev.snakepit.internal.process.PythonInterpreter;
 import dev.snakepit.internal.process.PythonRuntime;
 import dev.snakepit.internal.process.RunDirectory;
@@ -62,6 +63,8 @@ public final class PoolCore {
     this.config = config;
     this.pool = config.name();
     this.runDirectory = runDirectory;
+    // Workers are forked from this one long-lived thread, which their parent-death signal is tied to.
+    // Tasks never end it: a task that throws is handled as a supervisor failure (Supervisor#guarded).
     this.loop = new ScheduledThreadPoolExecutor(1,
         r -> Thread.ofPlatform().daemon().name("snakepit-" + pool + "-supervisor").unstarted(r));
     loop.setRemoveOnCancelPolicy(true);
@@ -86,6 +89,8 @@ public final class PoolCore {
           }
         });
     this.supervisor = new Supervisor(config, python, runtime, runDirectory, loop, dispatcher, events, counters);
+    // After a bug in the control loop the pool's state cannot be trusted: close, from a thread of its own.
+    supervisor.onInternalFailure(error -> Thread.ofPlatform().daemon().name("snakepit-" + pool + "-failure").start(this::close));
     this.atExit = () -> {
       closing.set(true);
       supervisor.abandon();
@@ -186,7 +191,9 @@ public final class PoolCore {
   private PendingCall submit(Call call) {
     String tool = call.tool();
     if (closing.get()) {
-      throw failed(new SnakepitException(ErrorKind.POOL_CLOSED, "pool '" + pool + "' is closed; tool '" + tool
+      Throwable failure = supervisor.internalFailure();
+      throw failed(new SnakepitException(ErrorKind.POOL_CLOSED, "pool '" + pool + "' is closed"
+          + (failure == null ? "" : " after an internal error in its control loop (" + failure + ")") + "; tool '" + tool
           + "' was not called", pool, null, tool, null, null, null));
     }
     List<ToolInfo> tools = supervisor.tools();
@@ -261,6 +268,11 @@ public final class PoolCore {
   public PoolHealth health() {
     PoolStats stats = stats();
     int ready = stats.idle() + stats.busy();
+    Throwable failure = supervisor.internalFailure();
+    if (failure != null) {
+      return new PoolHealth(false, "pool '" + pool + "' is " + stats.state() + " after an internal error in its control loop ("
+          + failure + ")");
+    }
     if (stats.state() != PoolStats.State.RUNNING) {
       return new PoolHealth(false, "pool '" + pool + "' is " + stats.state());
     }
@@ -316,8 +328,10 @@ public final class PoolCore {
     } catch (InterruptedException e) {
       interrupted = true;
     } catch (ExecutionException | TimeoutException e) {
-      LOG.error("pool '{}': could not confirm that all workers are dead", pool, e);
+      LOG.error("pool '{}': could not confirm that all workers are dead; killing them directly", pool, e);
     }
+    // Without the loop's help too, should it be the thing that is broken.
+    supervisor.pids().forEach(pid -> ProcessHandle.of(pid).ifPresent(ProcessTree::kill));
     loop.shutdown();
     try {
       if (!loop.awaitTermination(5, TimeUnit.SECONDS)) {
@@ -342,6 +356,11 @@ public final class PoolCore {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+  }
+
+  /** Fault injection (tests, chaos kit): a failure inside the pool's control loop, as a bug would cause. */
+  public void injectSupervisorFailure(RuntimeException error) {
+    supervisor.injectFailure(error);
   }
 
   private Supervisor supervisor() {

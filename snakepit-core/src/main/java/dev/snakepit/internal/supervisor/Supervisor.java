@@ -30,6 +30,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -78,6 +79,9 @@ public final class Supervisor implements Worker.Reports {
   private int initialReady;
 
   private volatile PoolStats.State state = PoolStats.State.STARTING;
+  private volatile Consumer<Throwable> onInternalFailure = error -> {};
+  /** The first failure inside the control loop; written on the loop. */
+  private volatile Throwable internalFailure;
   /** Whether replacements are held back because workers crash too often; written on the loop. */
   private volatile boolean crashLooping;
   private volatile List<ToolInfo> tools = List.of();
@@ -117,7 +121,7 @@ public final class Supervisor implements Worker.Reports {
       }
     });
     long interval = config.heartbeatInterval().toNanos();
-    loop.scheduleWithFixedDelay(this::checkHeartbeats, interval, interval, TimeUnit.NANOSECONDS);
+    loop.scheduleWithFixedDelay(guarded(this::checkHeartbeats), interval, interval, TimeUnit.NANOSECONDS);
     return started;
   }
 
@@ -213,7 +217,7 @@ public final class Supervisor implements Worker.Reports {
         dispatcher.retire(worker.slot);
       }
       try {
-        loop.schedule(() -> broken(worker, reason, ErrorKind.WORKER_CRASHED),
+        schedule(() -> broken(worker, reason, ErrorKind.WORKER_CRASHED),
             CONNECTION_LOSS_GRACE_MILLIS, TimeUnit.MILLISECONDS);
       } catch (RejectedExecutionException e) {
         // The pool has shut its loop down: every worker is being killed anyway.
@@ -362,7 +366,7 @@ public final class Supervisor implements Worker.Reports {
     worker.startThreads(pool, new DataConnection(worker, this, dispatcher, pool, config.maxFrameBytes()));
     threads.addAll(worker.threads);
     worker.process.onExit().thenRun(() -> post(() -> exited(worker)));
-    loop.schedule(() -> {
+    schedule(() -> {
       if (worker.state() == WorkerState.STARTING) {
         broken(worker, "did not become ready within " + config.startTimeout().toMillis() + " ms", ErrorKind.TIMEOUT);
       }
@@ -408,7 +412,7 @@ public final class Supervisor implements Worker.Reports {
     // processed only once that channel has been read to its end, as well as stderr.
     CompletableFuture.allOf(worker.stderr.ended(), worker.control.ended())
         .thenRun(() -> post(() -> buried(worker)));
-    loop.schedule(() -> buried(worker), OUTPUT_DRAIN_MILLIS, TimeUnit.MILLISECONDS);
+    schedule(() -> buried(worker), OUTPUT_DRAIN_MILLIS, TimeUnit.MILLISECONDS);
   }
 
   private void buried(Worker worker) {
@@ -466,7 +470,7 @@ public final class Supervisor implements Worker.Reports {
     }
     crashLooping = crashLoop.looping(now);
     pendingReplacements++;
-    loop.schedule(() -> {
+    schedule(() -> {
       crashLooping = crashLoop.looping(System.nanoTime());
       pendingReplacements--;
       boolean open = state == PoolStats.State.RUNNING || state == PoolStats.State.STARTING;
@@ -484,18 +488,61 @@ public final class Supervisor implements Worker.Reports {
     initialStart.completeExceptionally(error);
   }
 
-  /** Runs {@code task} on the control loop; a task that throws is logged, never kills the loop. */
+  /** Runs {@code task} on the control loop; see {@link #guarded}. */
   void post(Runnable task) {
     try {
-      loop.execute(() -> {
-        try {
-          task.run();
-        } catch (RuntimeException | Error e) {
-          LOG.error("internal error in the control loop of pool '{}'", pool, e);
-        }
-      });
+      loop.execute(guarded(task));
     } catch (RejectedExecutionException e) {
       // The pool is closed; late reports about dead workers do not matter any more.
     }
+  }
+
+  /** Runs {@code task} on the control loop after {@code delay}; see {@link #guarded}. */
+  private void schedule(Runnable task, long delay, TimeUnit unit) {
+    loop.schedule(guarded(task), delay, unit);
+  }
+
+  /**
+   * {@code task}, made safe for the loop: an exception it throws is a bug in the supervisor, after which
+   * the pool's state cannot be trusted, so it is reported once to the {@link #onInternalFailure}
+   * handler, which closes the pool and kills its workers. (Without this, the executor would keep such
+   * an exception in a future nobody reads, and a periodic task would silently stop.)
+   */
+  private Runnable guarded(Runnable task) {
+    return () -> {
+      try {
+        task.run();
+      } catch (RuntimeException | Error e) {
+        if (e instanceof VirtualMachineError fatal && !(e instanceof StackOverflowError)) {
+          throw fatal;
+        }
+        internalFailure(e);
+      }
+    };
+  }
+
+  private void internalFailure(Throwable error) {
+    LOG.error("internal error in the control loop of pool '{}'; the pool closes and kills its workers", pool, error);
+    if (internalFailure == null) {
+      internalFailure = error;
+      onInternalFailure.accept(error);
+    }
+  }
+
+  /** Sets what happens after a failure inside the control loop; the pool closes itself. */
+  public void onInternalFailure(Consumer<Throwable> handler) {
+    this.onInternalFailure = handler;
+  }
+
+  /** The failure inside the control loop that closed the pool, or null. */
+  public Throwable internalFailure() {
+    return internalFailure;
+  }
+
+  /** Fault injection (tests, chaos kit): a task on the control loop that fails as a bug would. */
+  public void injectFailure(RuntimeException error) {
+    post(() -> {
+      throw error;
+    });
   }
 }
