@@ -17,6 +17,8 @@ import java.util.stream.Stream;
  * {@code /tmp}.
  */
 public final class RunDirectory implements AutoCloseable {
+  /** The start of every run directory's name, followed by the JVM's pid and a dash. */
+  static final String PREFIX = "snakepit-";
   /** Room left for a socket's file name within the kernel's limit. */
   private static final int MAX_DIR_LENGTH = 90;
 
@@ -28,7 +30,7 @@ public final class RunDirectory implements AutoCloseable {
 
   /** Creates a fresh directory for the pool named {@code pool}. */
   public static RunDirectory create(String pool) {
-    String prefix = "snakepit-" + ProcessHandle.current().pid() + "-";
+    String prefix = PREFIX + ProcessHandle.current().pid() + "-";
     for (String base : new String[] {System.getenv("XDG_RUNTIME_DIR"), System.getProperty("java.io.tmpdir"), "/tmp"}) {
       if (base == null || base.isBlank() || !Files.isDirectory(Path.of(base))) {
         continue;
@@ -40,6 +42,7 @@ public final class RunDirectory implements AutoCloseable {
       try {
         Path dir = Files.createTempDirectory(parent, prefix,
             PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        RunRegistry.get().addDirectory(dir);
         return new RunDirectory(dir);
       } catch (IOException | UnsupportedOperationException e) {
         // Try the next base.
@@ -62,7 +65,13 @@ public final class RunDirectory implements AutoCloseable {
   /** Deletes the directory and whatever is left in it. */
   @Override
   public void close() {
-    try (Stream<Path> paths = Files.walk(path)) {
+    delete(path);
+    RunRegistry.get().removeDirectory(path);
+  }
+
+  /** Deletes {@code dir} and what is in it, if it is there. */
+  static void delete(Path dir) {
+    try (Stream<Path> paths = Files.walk(dir)) {
       paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
     } catch (IOException ignored) {
       // Already gone.

@@ -48,6 +48,8 @@ public final class RunRegistry {
   private final Path file;
   /** Live workers: pid to start time. Guarded by this. */
   private final Map<Long, Long> workers = new LinkedHashMap<>();
+  /** The pools' run directories (sockets), deleted by the sweep when the owner is dead. Guarded by this. */
+  private final List<Path> directories = new ArrayList<>();
   /** Cleanups for the shutdown hook (run directories). Guarded by this. */
   private final List<Runnable> atExit = new ArrayList<>();
   /** Guarded by this. */
@@ -100,6 +102,22 @@ public final class RunRegistry {
     }
     workers.put(pid, ProcStat.startTime(pid).orElse(0));
     write();
+  }
+
+  /** Records a pool's run directory. */
+  public synchronized void addDirectory(Path dir) {
+    if (!ProcStat.available() || shutDown) {
+      return;
+    }
+    directories.add(dir.toAbsolutePath());
+    write();
+  }
+
+  /** Forgets a run directory that is deleted. */
+  public synchronized void removeDirectory(Path dir) {
+    if (directories.remove(dir.toAbsolutePath())) {
+      write();
+    }
   }
 
   /** Forgets a worker that is gone. */
@@ -176,10 +194,12 @@ public final class RunRegistry {
     long[] owner = null;
     String otherToken = null;
     List<long[]> recorded = new ArrayList<>();
+    List<Path> dirs = new ArrayList<>();
     for (String line : lines.subList(1, lines.size())) {
       String[] parts = line.split(" ");
       try {
         switch (parts[0]) {
+          case "dir" -> dirs.add(Path.of(line.substring("dir ".length())));
           case "owner" -> owner = new long[] {Long.parseLong(parts[1]), Long.parseLong(parts[2])};
           case "instance" -> otherToken = parts[1];
           case "worker" -> recorded.add(new long[] {Long.parseLong(parts[1]), Long.parseLong(parts[2])});
@@ -195,6 +215,13 @@ public final class RunRegistry {
     int killed = 0;
     for (long[] worker : recorded) {
       killed += killWorker(worker[0], worker[1], otherToken);
+    }
+    for (Path dir : dirs) {
+      // Only what a pool of that JVM made: a damaged file must not point the sweep elsewhere.
+      if (dir.getFileName() != null && dir.getFileName().toString().startsWith(RunDirectory.PREFIX + owner[0] + "-")
+          && Files.isDirectory(dir)) {
+        RunDirectory.delete(dir);
+      }
     }
     try {
       Files.deleteIfExists(other);
@@ -249,6 +276,7 @@ public final class RunRegistry {
         .append("owner ").append(ownerPid).append(' ').append(ownerStart).append('\n')
         .append("instance ").append(token).append('\n');
     workers.forEach((pid, start) -> text.append("worker ").append(pid).append(' ').append(start).append('\n'));
+    directories.forEach(dir -> text.append("dir ").append(dir).append('\n'));
     try {
       Files.createDirectories(directory);
       Path temporary = Files.createTempFile(directory, ".", ".tmp");

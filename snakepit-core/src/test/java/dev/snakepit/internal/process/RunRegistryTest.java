@@ -65,6 +65,21 @@ class RunRegistryTest {
   }
 
   @Test
+  void theSweepDeletesTheRunDirectoriesOfADeadJvm() throws Exception {
+    RunRegistry dead = deadOwner();
+    Path runDirectory = Files.createDirectories(directory.resolve("snakepit-" + ProcessHandle.current().pid() + "-pool"));
+    Files.writeString(runDirectory.resolve("w1.sock"), "");
+    dead.addDirectory(runDirectory);
+    Path elsewhere = Files.createDirectories(directory.resolve("not-a-run-directory"));
+    dead.addDirectory(elsewhere);
+
+    me().sweep();
+
+    assertThat(runDirectory).doesNotExist();
+    assertThat(elsewhere).as("only directories named as a pool of that JVM names them").isDirectory();
+  }
+
+  @Test
   void theSweepKillsTheChildrenOfAWorkerThatIsGoneAlready() throws Exception {
     RunRegistry dead = deadOwner();
     long worker = standInWorker(dead.token());
@@ -83,12 +98,15 @@ class RunRegistryTest {
     RunRegistry live = new RunRegistry(directory, owner.pid(), ProcStat.startTime(owner.pid()).orElseThrow());
     long worker = standInWorker(live.token());
     live.add(worker);
+    Path runDirectory = Files.createDirectories(directory.resolve("snakepit-run-of-a-live-jvm"));
+    live.addDirectory(runDirectory);
 
     int killed = me().sweep();
 
     assertThat(killed).isZero();
     assertThat(Processes.isRunning(worker)).isTrue();
     assertThat(Processes.isRunning(grandchildren.getLast())).isTrue();
+    assertThat(runDirectory).isDirectory();
     try (var files = Files.list(directory)) {
       assertThat(files.filter(f -> f.toString().endsWith(".workers"))).hasSize(1);
     }
