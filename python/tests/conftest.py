@@ -32,12 +32,20 @@ def _leftovers():
             if state != "Z" and (ppid == me or pgrp in harness.STARTED_GROUPS) and pid != me]
 
 
+# How long processes a test started may take to exit after it, in seconds.
+SETTLE = 5.0
+
+
 @pytest.fixture(autouse=True)
 def no_process_left_behind():
     """Fails a test that leaves a child, a worker or anything a worker started, still running."""
     before = {p[0] for p in _leftovers()}
     yield
     left = [p for p in _leftovers() if p[0] not in before]
+    if left:
+        # Exits are asynchronous (a reaper finishing its group kill, say): give them a moment.
+        harness.wait_until_gone([p[0] for p in left], SETTLE)
+        left = [p for p in _leftovers() if p[0] not in before]
     for pid, _, _, _ in left:
         try:
             os.kill(pid, signal.SIGKILL)  # only processes this test run started, or their children

@@ -77,6 +77,8 @@ def test_the_worker_dies_with_its_parent_even_while_its_lifeline_stays_open():
     finally:
         if holder is not None:
             os.kill(holder, signal.SIGKILL)
+            # With the lifeline's last holder gone, the worker's reaper ends what is left of its group.
+            harness.wait_until_gone(harness.group_members(worker), 2.0)
         if parent.poll() is None:
             parent.kill()
             parent.wait(timeout=5)

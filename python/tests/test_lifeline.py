@@ -71,6 +71,9 @@ def test_worker_exits_when_its_parent_is_sigkilled():
         parent.kill()
         parent.wait(timeout=5)
         assert wait_for_exit_of(worker_pid, 2.0), "worker survived its parent"
+        # Its reaper, too, saw the lifeline hang up and killed what was left of the group.
+        harness.wait_until_gone(harness.group_members(worker_pid), 2.0)
+        assert not harness.group_members(worker_pid)
     finally:
         if parent.poll() is None:
             parent.kill()
