@@ -58,6 +58,36 @@ def wait_until_gone(pids: List[int], timeout: float) -> None:
             os.close(fd)
 
 
+class StandInJvm:
+    """A Python process playing the JVM: it runs ``code``, which starts workers and prints one line of
+    pids; the test then kills it, as the JVM can be killed. Use as a context manager."""
+
+    def __init__(self, code: str) -> None:
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join([PYTHON_DIR, ADAPTERS_DIR]),
+                   SNAKEPIT_SOCKET="/nonexistent", SNAKEPIT_TOKEN="00")
+        self.proc = subprocess.Popen([WORKER_PYTHON, "-c", code], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, env=env)
+
+    def pids(self) -> List[int]:
+        """The pids the stand-in printed."""
+        ready, _, _ = select.select([self.proc.stdout], [], [], TIMEOUT)
+        assert ready, "the stand-in JVM did not report its workers"
+        return [int(pid) for pid in self.proc.stdout.readline().split()]
+
+    def kill(self) -> None:
+        self.proc.kill()
+        self.proc.wait(timeout=5)
+
+    def __enter__(self) -> "StandInJvm":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.proc.poll() is None:
+            self.kill()
+        self.proc.stdin.close()
+        self.proc.stdout.close()
+
+
 class Reply:
     def __init__(self, frame: protocol.Frame) -> None:
         self.kind = frame.kind

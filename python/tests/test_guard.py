@@ -1,9 +1,7 @@
 """The guards against orphans beyond the lifeline (snakepit/guard.py): the parent-death signal and
 the reaper that kills the worker's process group once the JVM is gone, even a wedged worker's."""
 import os
-import select
 import signal
-import subprocess
 import sys
 import time
 
@@ -49,41 +47,26 @@ def test_a_worker_whose_jvm_is_gone_already_exits_at_once(jvm_factory):
 def test_the_worker_dies_with_its_parent_even_while_its_lifeline_stays_open():
     # A stand-in JVM starts the worker and a second process that keeps the lifeline's write end open,
     # then is killed: only the parent-death signal can end the worker now.
-    parent_code = (
-        "import os, subprocess, sys\n"
-        "os.environ['SNAKEPIT_JVM_PID'] = str(os.getpid())\n"
-        "r, w = os.pipe()\n"
-        "worker = subprocess.Popen([sys.executable, '-m', 'snakepit', '--adapter', 'testadapters.slow_import:Never'],"
-        " stdin=r, stdout=subprocess.PIPE)\n"
-        "holder = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'], pass_fds=(w,),"
-        " start_new_session=True)\n"
-        "print(worker.pid, holder.pid, flush=True)\n"
-        "sys.stdin.read()\n")
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([harness.PYTHON_DIR, harness.ADAPTERS_DIR]),
-               SNAKEPIT_SOCKET="/nonexistent", SNAKEPIT_TOKEN="00")
-    parent = subprocess.Popen([harness.WORKER_PYTHON, "-c", parent_code], stdin=subprocess.PIPE,
-                              stdout=subprocess.PIPE, env=env)
-    holder = None
-    try:
-        ready, _, _ = select.select([parent.stdout], [], [], harness.TIMEOUT)
-        assert ready, "the stand-in JVM did not report its worker"
-        worker, holder = (int(pid) for pid in parent.stdout.readline().split())
+    code = ("import os, subprocess, sys\n"
+            "os.environ['SNAKEPIT_JVM_PID'] = str(os.getpid())\n"
+            "r, w = os.pipe()\n"
+            "worker = subprocess.Popen([sys.executable, '-m', 'snakepit', '--adapter', 'testadapters.slow_import:Never'],"
+            " stdin=r, stdout=subprocess.PIPE)\n"
+            "holder = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'], pass_fds=(w,),"
+            " start_new_session=True)\n"
+            "print(worker.pid, holder.pid, flush=True)\n"
+            "sys.stdin.read()\n")
+    with harness.StandInJvm(code) as parent:
+        worker, holder = parent.pids()
         harness.STARTED_GROUPS.add(worker)
+        try:
+            parent.kill()
 
-        parent.kill()
-        parent.wait(timeout=5)
-
-        assert gone_within([worker], 2.0), "the worker outlived its parent"
-    finally:
-        if holder is not None:
+            assert gone_within([worker], 2.0), "the worker outlived its parent"
+        finally:
             os.kill(holder, signal.SIGKILL)
             # With the lifeline's last holder gone, the worker's reaper ends what is left of its group.
             harness.wait_until_gone(harness.group_members(worker), 2.0)
-        if parent.poll() is None:
-            parent.kill()
-            parent.wait(timeout=5)
-        parent.stdin.close()
-        parent.stdout.close()
 
 
 def test_the_reaper_holds_only_the_lifeline_and_a_watch_on_the_worker(jvm_factory):

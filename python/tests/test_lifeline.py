@@ -1,7 +1,6 @@
 """The worker's ties to the JVM: lifeline, start-up failures, stream isolation, logs, secrets."""
 import os
 import select
-import subprocess
 import time
 
 import pytest
@@ -53,33 +52,19 @@ def wait_for_exit_of(pid, timeout):
 def test_worker_exits_when_its_parent_is_sigkilled():
     # A stand-in for the JVM starts the worker and is then killed with SIGKILL, so nobody closes
     # the worker's stdin but the kernel.
-    parent_code = (
-        "import subprocess, sys\n"
-        "p = subprocess.Popen([sys.executable, '-m', 'snakepit', '--adapter', 'testadapters.slow_import:Never'],"
-        " stdin=subprocess.PIPE, stdout=subprocess.PIPE)\n"
-        "print(p.pid, flush=True)\n"
-        "sys.stdin.read()\n")
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([harness.PYTHON_DIR, harness.ADAPTERS_DIR]),
-               SNAKEPIT_SOCKET="/nonexistent", SNAKEPIT_TOKEN="00")
-    parent = subprocess.Popen([harness.WORKER_PYTHON, "-c", parent_code], stdin=subprocess.PIPE,
-                              stdout=subprocess.PIPE, env=env)
-    try:
-        ready, _, _ = select.select([parent.stdout], [], [], harness.TIMEOUT)
-        assert ready, "the stand-in JVM did not report its worker"
-        worker_pid = int(parent.stdout.readline())
+    code = ("import subprocess, sys\n"
+            "p = subprocess.Popen([sys.executable, '-m', 'snakepit', '--adapter', 'testadapters.slow_import:Never'],"
+            " stdin=subprocess.PIPE, stdout=subprocess.PIPE)\n"
+            "print(p.pid, flush=True)\n"
+            "sys.stdin.read()\n")
+    with harness.StandInJvm(code) as parent:
+        (worker_pid,) = parent.pids()
         harness.STARTED_GROUPS.add(worker_pid)
         parent.kill()
-        parent.wait(timeout=5)
         assert wait_for_exit_of(worker_pid, 2.0), "worker survived its parent"
         # Its reaper, too, saw the lifeline hang up and killed what was left of the group.
         harness.wait_until_gone(harness.group_members(worker_pid), 2.0)
         assert not harness.group_members(worker_pid)
-    finally:
-        if parent.poll() is None:
-            parent.kill()
-            parent.wait(timeout=5)
-        parent.stdin.close()
-        parent.stdout.close()
 
 
 def fatal_of(jvm):
