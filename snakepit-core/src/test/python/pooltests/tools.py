@@ -83,6 +83,15 @@ class PoolTestAdapter(DemoAdapter):
         return "written"
 
     @tool
+    def hoard(self, mib: int) -> int:
+        """Keeps mib MiB more memory for the worker's life, as a leak would; returns the MiB kept."""
+        block = bytearray(mib * 1024 * 1024)
+        for i in range(0, len(block), 4096):
+            block[i] = 1  # touch every page, so it is resident
+        _hoard.append(block)
+        return sum(len(b) for b in _hoard) // (1024 * 1024)
+
+    @tool
     def hold_gil(self, seconds: int) -> str:
         """Sleeps inside C without releasing the GIL, as a wedged C extension would: no other Python
         thread of the worker runs meanwhile, its heartbeat thread included."""
@@ -111,6 +120,9 @@ class PoolTestAdapter(DemoAdapter):
         os.write(fds[0], _frame_header(length, kind))
         time.sleep(then_sleep)
         return "written"
+
+
+_hoard = []  # memory kept by hoard()
 
 
 def _spin_until(deadline: float) -> None:

@@ -27,7 +27,8 @@ import java.util.regex.Pattern;
  * else {@code python3} from the {@code PATH}; call timeout 30 s; acquire timeout 5 s; queue of 1024
  * calls; start timeout 30 s; shutdown grace 5 s; cancel grace 5 s; maximum frame 128 MiB; heartbeat
  * interval 2 s and timeout 10 s, or {@code $SNAKEPIT_HEARTBEAT_INTERVAL} and
- * {@code $SNAKEPIT_HEARTBEAT_TIMEOUT} in milliseconds; a crash loop at 10 crashes within 60 s.
+ * {@code $SNAKEPIT_HEARTBEAT_TIMEOUT} in milliseconds; a crash loop at 10 crashes within 60 s; no
+ * recycling, and recycling thresholds spread by 10% when some is set.
  */
 public final class PoolConfig {
   /** The smallest allowed {@link Builder#maxFrameBytes(int)}: 64 KiB. */
@@ -65,6 +66,12 @@ public final class PoolConfig {
   private final Duration heartbeatTimeout;
   private final int crashLoopLimit;
   private final Duration crashLoopWindow;
+  private final long recycleAfterCalls;
+  private final Duration recycleAfterAge;
+  private final long recycleAboveMemory;
+  private final double recycleAboveErrorRate;
+  private final int recycleErrorWindow;
+  private final double recycleJitter;
   private final String pythonLogLevel;
   private final PoolListener listener;
 
@@ -87,6 +94,12 @@ public final class PoolConfig {
     this.heartbeatTimeout = b.heartbeatTimeout;
     this.crashLoopLimit = b.crashLoopLimit;
     this.crashLoopWindow = b.crashLoopWindow;
+    this.recycleAfterCalls = b.recycleAfterCalls;
+    this.recycleAfterAge = b.recycleAfterAge;
+    this.recycleAboveMemory = b.recycleAboveMemory;
+    this.recycleAboveErrorRate = b.recycleAboveErrorRate;
+    this.recycleErrorWindow = b.recycleErrorWindow;
+    this.recycleJitter = b.recycleJitter;
     this.pythonLogLevel = b.pythonLogLevel;
     this.listener = b.listener;
   }
@@ -193,6 +206,36 @@ public final class PoolConfig {
     return crashLoopWindow;
   }
 
+  /** After how many calls a worker is recycled; 0 for never. */
+  public long recycleAfterCalls() {
+    return recycleAfterCalls;
+  }
+
+  /** At what age a worker is recycled; {@link Duration#ZERO} for never. */
+  public Duration recycleAfterAge() {
+    return recycleAfterAge;
+  }
+
+  /** Above how many bytes of resident memory (its whole process tree) a worker is recycled; 0 for never. */
+  public long recycleAboveMemory() {
+    return recycleAboveMemory;
+  }
+
+  /** Above what share of failed calls within {@link #recycleErrorWindow()} a worker is recycled; 0 for never. */
+  public double recycleAboveErrorRate() {
+    return recycleAboveErrorRate;
+  }
+
+  /** How many of a worker's latest calls its error rate is measured over. */
+  public int recycleErrorWindow() {
+    return recycleErrorWindow;
+  }
+
+  /** How far each worker's recycling thresholds are spread, as a fraction up or down (0.1 = 10%). */
+  public double recycleJitter() {
+    return recycleJitter;
+  }
+
   /** The lowest Python logging level forwarded to SLF4J. */
   public String pythonLogLevel() {
     return pythonLogLevel;
@@ -231,6 +274,12 @@ public final class PoolConfig {
     private Duration heartbeatTimeout;
     private int crashLoopLimit = 10;
     private Duration crashLoopWindow = Duration.ofSeconds(60);
+    private long recycleAfterCalls;
+    private Duration recycleAfterAge = Duration.ZERO;
+    private long recycleAboveMemory;
+    private double recycleAboveErrorRate;
+    private int recycleErrorWindow = 100;
+    private double recycleJitter = 0.1;
     private String pythonLogLevel = "INFO";
     private PoolListener listener = PoolListener.NONE;
 
@@ -394,6 +443,68 @@ public final class PoolConfig {
       }
       this.crashLoopWindow = positive("crashLoop.window", window);
       this.crashLoopLimit = crashes;
+      return this;
+    }
+
+    /**
+     * Recycles a worker after it has served {@code calls} calls (1 to 10^12; 0, the default, never):
+     * against leaks and state that grows call by call. Recycling starts the replacement first, sends
+     * the old worker no new call once the replacement is ready, lets it finish the call it runs, then
+     * asks it to stop, so no call fails because of it. Each worker's threshold is spread by
+     * {@link #recycleJitter}, so workers do not all recycle at once.
+     */
+    public Builder recycleAfterCalls(long calls) {
+      if (calls < 0 || calls > 1_000_000_000_000L) {
+        throw invalid("recycleAfterCalls", calls, "it must be between 0 (never) and 1000000000000");
+      }
+      this.recycleAfterCalls = calls;
+      return this;
+    }
+
+    /** Recycles a worker at this age (zero, the default, never; at most one day); see {@link #recycleAfterCalls}. */
+    public Builder recycleAfterAge(Duration age) {
+      if (age == null || age.isNegative() || age.compareTo(MAX_DURATION) > 0) {
+        throw invalid("recycleAfterAge", age, "it must be between 0 (never) and " + MAX_DURATION);
+      }
+      this.recycleAfterAge = age;
+      return this;
+    }
+
+    /**
+     * Recycles a worker whose process tree (the worker and every process it started) holds more than
+     * {@code bytes} of resident memory, as the JVM reads it from {@code /proc} (0, the default, never;
+     * else at least 1 MiB); see {@link #recycleAfterCalls}. Linux only.
+     */
+    public Builder recycleAboveMemory(long bytes) {
+      if (bytes != 0 && bytes < 1024 * 1024) {
+        throw invalid("recycleAboveMemory", bytes, "it must be 0 (never) or at least 1048576 bytes (1 MiB)");
+      }
+      this.recycleAboveMemory = bytes;
+      return this;
+    }
+
+    /**
+     * Recycles a worker when more than {@code rate} (0 to 1; 0, the default, never) of its latest
+     * {@code window} calls (1 to 10,000) ended with an error from Python; see {@link #recycleAfterCalls}.
+     */
+    public Builder recycleAboveErrorRate(double rate, int window) {
+      if (!(rate >= 0 && rate <= 1)) {
+        throw invalid("recycleAboveErrorRate.rate", rate, "it must be between 0 (never) and 1");
+      }
+      if (window < 1 || window > 10_000) {
+        throw invalid("recycleAboveErrorRate.window", window, "it must be between 1 and 10000");
+      }
+      this.recycleAboveErrorRate = rate;
+      this.recycleErrorWindow = window;
+      return this;
+    }
+
+    /** How far each worker's recycling thresholds are spread up or down: 0 to 0.5 (default 0.1, 10%). */
+    public Builder recycleJitter(double fraction) {
+      if (!(fraction >= 0 && fraction <= 0.5)) {
+        throw invalid("recycleJitter", fraction, "it must be between 0 and 0.5");
+      }
+      this.recycleJitter = fraction;
       return this;
     }
 

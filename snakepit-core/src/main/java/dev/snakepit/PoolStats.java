@@ -1,6 +1,9 @@
 package dev.snakepit;
 
 import java.time.Duration;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.Map;
 
 /**
  * A snapshot of a pool's counts. Worker counts describe the moment of the call; call and worker
@@ -22,6 +25,7 @@ import java.time.Duration;
  * @param uptime time since the pool started
  * @param crashLooping whether workers crash so often that replacements are held back (see
  *     {@link PoolConfig.Builder#crashLoop})
+ * @param recycles workers recycled on purpose, by reason (every reason is present)
  */
 public record PoolStats(
     String pool,
@@ -38,7 +42,22 @@ public record PoolStats(
     long workersCrashed,
     long workersReplaced,
     Duration uptime,
-    boolean crashLooping) {
+    boolean crashLooping,
+    Map<RecycleReason, Long> recycles) {
+
+  /** Copies {@code recycles}, filling in every reason that is missing with 0. */
+  public PoolStats {
+    Map<RecycleReason, Long> all = new EnumMap<>(RecycleReason.class);
+    for (RecycleReason reason : RecycleReason.values()) {
+      all.put(reason, recycles == null ? 0L : recycles.getOrDefault(reason, 0L));
+    }
+    recycles = Collections.unmodifiableMap(all);
+  }
+
+  /** Workers recycled on purpose, all reasons together. */
+  public long workersRecycled() {
+    return recycles.values().stream().mapToLong(Long::longValue).sum();
+  }
 
   /** A pool's lifecycle. */
   public enum State {

@@ -61,7 +61,14 @@ class PoolConfigTest {
         rejected("heartbeatTimeout", "zero", "PT0S", "positive and at most PT24H", b -> b.heartbeatTimeout(Duration.ZERO)),
         rejected("crashLoop.crashes", "zero", "0", "between 1 and 10000", b -> b.crashLoop(0, Duration.ofSeconds(1))),
         rejected("crashLoop.crashes", "too many", "10001", "between 1 and 10000", b -> b.crashLoop(10_001, Duration.ofSeconds(1))),
-        rejected("crashLoop.window", "zero", "PT0S", "positive and at most PT24H", b -> b.crashLoop(3, Duration.ZERO)));
+        rejected("crashLoop.window", "zero", "PT0S", "positive and at most PT24H", b -> b.crashLoop(3, Duration.ZERO)),
+        rejected("recycleAfterCalls", "negative", "-1", "between 0 (never) and 1000000000000", b -> b.recycleAfterCalls(-1)),
+        rejected("recycleAfterAge", "negative", "PT-1S", "between 0 (never) and PT24H", b -> b.recycleAfterAge(Duration.ofSeconds(-1))),
+        rejected("recycleAboveMemory", "below 1 MiB", "1000", "0 (never) or at least 1048576 bytes", b -> b.recycleAboveMemory(1000)),
+        rejected("recycleAboveErrorRate.rate", "above 1", "1.5", "between 0 (never) and 1", b -> b.recycleAboveErrorRate(1.5, 10)),
+        rejected("recycleAboveErrorRate.rate", "NaN", "NaN", "between 0 (never) and 1", b -> b.recycleAboveErrorRate(Double.NaN, 10)),
+        rejected("recycleAboveErrorRate.window", "zero", "0", "between 1 and 10000", b -> b.recycleAboveErrorRate(0.5, 0)),
+        rejected("recycleJitter", "above a half", "0.6", "between 0 and 0.5", b -> b.recycleJitter(0.6)));
   }
 
   private static Arguments rejected(
@@ -145,6 +152,11 @@ class PoolConfigTest {
     assertThat(config.maxFrameBytes()).isEqualTo(128 * 1024 * 1024).isEqualTo(PoolConfig.DEFAULT_MAX_FRAME_BYTES);
     assertThat(config.pythonLogLevel()).isEqualTo("INFO");
     assertThat(config.crashLoopLimit()).isEqualTo(10);
+    assertThat(config.recycleAfterCalls()).isZero();
+    assertThat(config.recycleAfterAge()).isZero();
+    assertThat(config.recycleAboveMemory()).isZero();
+    assertThat(config.recycleAboveErrorRate()).isZero();
+    assertThat(config.recycleJitter()).isEqualTo(0.1);
     assertThat(config.crashLoopWindow()).isEqualTo(Duration.ofSeconds(60));
     assertThat(config.listener()).isSameAs(PoolListener.NONE);
   }

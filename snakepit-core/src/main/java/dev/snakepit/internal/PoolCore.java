@@ -5,6 +5,7 @@ import dev.snakepit.ErrorKind;
 import dev.snakepit.PoolConfig;
 import dev.snakepit.PoolHealth;
 import dev.snakepit.PoolStats;
+import dev.snakepit.RecycleReason;
 import dev.snakepit.SnakepitException;
 import dev.snakepit.ToolInfo;
 import dev.snakepit.internal.dispatch.Dispatcher;
@@ -81,6 +82,11 @@ public final class PoolCore {
           @Override
           public void lost(WorkerSlot slot, String reason) {
             supervisor().lostSlot(slot, reason);
+          }
+
+          @Override
+          public void recycle(WorkerSlot slot, RecycleReason reason) {
+            supervisor().recycleSlot(slot, reason);
           }
 
           @Override
@@ -262,7 +268,7 @@ public final class PoolCore {
     return new PoolStats(pool, supervisor.state(), config.size(), workers[0], dispatch[0], dispatch[1], workers[1],
         dispatch[2], counters.callsSucceeded.sum(), counters.callsFailed.sum(), counters.workersStarted.sum(),
         counters.workersCrashed.sum(), counters.workersReplaced.sum(),
-        Duration.ofNanos(System.nanoTime() - startedNanos), supervisor.crashLooping());
+        Duration.ofNanos(System.nanoTime() - startedNanos), supervisor.crashLooping(), counters.recycles());
   }
 
   public PoolHealth health() {

@@ -1,6 +1,7 @@
 package dev.snakepit.internal.dispatch;
 
 import dev.snakepit.ErrorKind;
+import dev.snakepit.RecycleReason;
 import dev.snakepit.SnakepitException;
 import dev.snakepit.internal.Counters;
 import dev.snakepit.internal.Events;
@@ -56,6 +57,9 @@ public final class Dispatcher {
      * stderr) is what should be reported; the worker is killed only if it outlives a short grace.
      */
     void lost(WorkerSlot slot, String reason);
+
+    /** The worker reached a recycling threshold; the pool replaces it without failing any call. */
+    void recycle(WorkerSlot slot, RecycleReason reason);
 
     /** The pool's counts, for error messages. */
     String counts();
@@ -211,6 +215,7 @@ public final class Dispatcher {
   public void onReply(WorkerSlot slot, Frame frame) {
     PendingCall call;
     PendingCall next = null;
+    RecycleReason recycle = null;
     lock.lock();
     try {
       call = slot.current;
@@ -218,6 +223,7 @@ public final class Dispatcher {
         call = null;
       } else {
         release(slot);
+        recycle = slot.answered(frame.kind() == FrameKind.ERROR);
         if (!slot.retired) {
           next = queue.pollFirst();
           if (next != null) {
@@ -235,6 +241,9 @@ public final class Dispatcher {
       return;
     }
     events.checkin(call.callId, call.tool, slot.id, call.submittedNanos);
+    if (recycle != null) {
+      host.recycle(slot, recycle);
+    }
     if (next != null) {
       // Keep the worker busy while this thread decodes the previous result.
       send(slot, next);

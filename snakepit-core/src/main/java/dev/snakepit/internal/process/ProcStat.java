@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.OptionalLong;
 
 /**
@@ -36,6 +37,32 @@ public final class ProcStat {
    */
   public static OptionalLong startTime(long pid) {
     return field(pid, 22);
+  }
+
+  /**
+   * The resident memory of {@code pid} and every process descended from it, in bytes, from
+   * {@code VmRSS} in {@code /proc/<pid>/status}; 0 when it is gone or /proc is unavailable.
+   */
+  public static long treeResidentBytes(long pid) {
+    long total = residentBytes(pid);
+    for (ProcessHandle descendant : ProcessHandle.of(pid).map(h -> h.descendants().toList()).orElse(List.of())) {
+      total += residentBytes(descendant.pid());
+    }
+    return total;
+  }
+
+  static long residentBytes(long pid) {
+    try {
+      for (String line : Files.readAllLines(PROC.resolve(Long.toString(pid)).resolve("status"), StandardCharsets.UTF_8)) {
+        if (line.startsWith("VmRSS:")) {
+          String[] parts = line.substring("VmRSS:".length()).trim().split("\\s+");
+          return Long.parseLong(parts[0]) * 1024; // the kernel reports kB
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // Gone, or a kernel thread without memory.
+    }
+    return 0;
   }
 
   /** Whether {@code pid} has exited but not been reaped by its parent yet. */

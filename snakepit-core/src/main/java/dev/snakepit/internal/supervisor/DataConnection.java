@@ -1,6 +1,7 @@
 package dev.snakepit.internal.supervisor;
 
 import dev.snakepit.ErrorKind;
+import dev.snakepit.PoolConfig;
 import dev.snakepit.internal.dispatch.Dispatcher;
 import dev.snakepit.internal.dispatch.WorkerSlot;
 import dev.snakepit.internal.protocol.EncodedBody;
@@ -33,15 +34,17 @@ final class DataConnection implements Runnable {
   private final Worker worker;
   private final Supervisor supervisor;
   private final Dispatcher dispatcher;
+  private final PoolConfig config;
   private final String pool;
   private final int maxFrameBytes;
 
-  DataConnection(Worker worker, Supervisor supervisor, Dispatcher dispatcher, String pool, int maxFrameBytes) {
+  DataConnection(Worker worker, Supervisor supervisor, Dispatcher dispatcher, PoolConfig config) {
     this.worker = worker;
     this.supervisor = supervisor;
     this.dispatcher = dispatcher;
-    this.pool = pool;
-    this.maxFrameBytes = maxFrameBytes;
+    this.config = config;
+    this.pool = config.name();
+    this.maxFrameBytes = config.maxFrameBytes();
   }
 
   @Override
@@ -111,7 +114,8 @@ final class DataConnection implements Runnable {
     welcome.put("pool", pool);
     welcome.put("worker_id", worker.id);
     send(writer, welcome);
-    WorkerSlot slot = new WorkerSlot(worker.id, writer, worker.control);
+    WorkerSlot slot = new WorkerSlot(worker.id, writer, worker.control, worker.limits.calls(),
+        config.recycleAboveErrorRate(), config.recycleErrorWindow());
     supervisor.ready(worker, slot, hello);
     return slot;
   }

@@ -3,6 +3,7 @@ package dev.snakepit.internal.supervisor;
 import dev.snakepit.ErrorKind;
 import dev.snakepit.PoolConfig;
 import dev.snakepit.PoolStats;
+import dev.snakepit.RecycleReason;
 import dev.snakepit.SnakepitException;
 import dev.snakepit.ToolInfo;
 import dev.snakepit.WorkerExit;
@@ -13,6 +14,7 @@ import dev.snakepit.internal.dispatch.WorkerSlot;
 import dev.snakepit.internal.process.ExitStatus;
 import dev.snakepit.internal.process.ProcessTree;
 import dev.snakepit.internal.process.PythonInterpreter;
+import dev.snakepit.internal.process.ProcStat;
 import dev.snakepit.internal.process.RunDirectory;
 import dev.snakepit.internal.process.RunRegistry;
 import dev.snakepit.internal.protocol.FrameKind;
@@ -122,7 +124,93 @@ public final class Supervisor implements Worker.Reports {
     });
     long interval = config.heartbeatInterval().toNanos();
     loop.scheduleWithFixedDelay(guarded(this::checkHeartbeats), interval, interval, TimeUnit.NANOSECONDS);
+    if (RecycleLimits.of(config).any() || config.recycleAboveErrorRate() > 0) {
+      // Memory is read from /proc, which costs a little per worker: once a second is enough for it.
+      long period = config.recycleAboveMemory() > 0 ? 1000 : 250;
+      loop.scheduleWithFixedDelay(guarded(this::checkRecycling), period, period, TimeUnit.MILLISECONDS);
+    }
     return started;
+  }
+
+  /** Workers that count toward the pool's size: starting or ready, and not being replaced by a recycle. */
+  private int activeWorkers() {
+    int active = 0;
+    for (Worker w : workers.values()) {
+      WorkerState s = w.state();
+      if ((s == WorkerState.STARTING || s == WorkerState.READY) && w.successor == null) {
+        active++;
+      }
+    }
+    return active;
+  }
+
+  /** The dispatcher found a worker past a recycling threshold (calls served, error rate). */
+  public void recycleSlot(WorkerSlot slot, RecycleReason reason) {
+    Worker worker = workers.get(slot.id());
+    if (worker != null) {
+      post(() -> recycle(worker, reason));
+    }
+  }
+
+  /**
+   * Starts recycling a ready worker: its replacement starts now, and only once that replacement is
+   * ready does the worker stop getting calls ({@link #retireRecycled}). If the replacement fails to
+   * start, the worker serves on and {@link #checkRecycling} tries again.
+   */
+  private void recycle(Worker worker, RecycleReason reason) {
+    if (worker.state() != WorkerState.READY || worker.successor != null || state != PoolStats.State.RUNNING) {
+      return;
+    }
+    worker.recycling = reason;
+    Worker successor = launch(false);
+    if (successor != null) {
+      successor.predecessor = worker;
+      worker.successor = successor;
+      LOG.debug("{} of pool '{}' is recycled ({}); {} replaces it", worker, pool, reason.description(), successor);
+    }
+  }
+
+  /** The replacement of a recycled worker is ready: the old one gets no new call, finishes its call, and stops. */
+  private void retireRecycled(Worker worker) {
+    worker.successor = null;
+    if (worker.state() != WorkerState.READY) {
+      return;
+    }
+    RecycleReason reason = worker.recycling;
+    worker.stopReason = "recycled (" + reason.description() + ")";
+    worker.moveTo(WorkerState.STOPPING);
+    dispatcher.retire(worker.slot);
+    counters.recycled(reason);
+    // SHUTDOWN queues behind the call the worker runs, if any: it answers that call, then stops.
+    askToShutDown(worker, worker.stopReason);
+    Duration bound = config.callTimeout().plus(config.cancelGrace()).plus(config.shutdownGrace());
+    schedule(() -> {
+      if (worker.state() != WorkerState.DEAD) {
+        LOG.warn("{} of pool '{}' did not stop within {} ms of being recycled; killing it", worker, pool, bound.toMillis());
+        kill(worker);
+      }
+    }, bound.toNanos(), TimeUnit.NANOSECONDS);
+  }
+
+  /** Recycles the ready workers past their age or memory threshold, and retries recycles that failed to start. */
+  private void checkRecycling() {
+    long now = System.nanoTime();
+    for (Worker worker : List.copyOf(workers.values())) {
+      if (worker.state() != WorkerState.READY || worker.successor != null) {
+        continue;
+      }
+      RecycleLimits limits = worker.limits;
+      RecycleReason reason = worker.recycling;
+      if (reason == null && limits.ageNanos() > 0 && now - worker.spawnedNanos >= limits.ageNanos()) {
+        reason = RecycleReason.AGE;
+      }
+      if (reason == null && limits.memoryBytes() > 0 && ProcStat.treeResidentBytes(worker.pid) > limits.memoryBytes()) {
+        reason = RecycleReason.MEMORY;
+      }
+      if (reason != null) {
+        recycle(worker, reason);
+      }
+    }
   }
 
   /**
@@ -256,6 +344,11 @@ public final class Supervisor implements Worker.Reports {
         return;
       }
       dispatcher.add(slot);
+      Worker replaced = worker.predecessor;
+      if (replaced != null) {
+        worker.predecessor = null;
+        retireRecycled(replaced);
+      }
       if (initialStart != null && !initialStart.isDone() && ++initialReady >= config.size()) {
         state = PoolStats.State.RUNNING;
         initialStart.complete(null);
@@ -345,7 +438,8 @@ public final class Supervisor implements Worker.Reports {
     }
   }
 
-  private void launch(boolean replacement) {
+  /** Starts a worker; returns it, or null when it could not be started (a replacement is scheduled then). */
+  private Worker launch(boolean replacement) {
     String id = "w" + (++sequence);
     Worker worker;
     try {
@@ -359,11 +453,12 @@ public final class Supervisor implements Worker.Reports {
         LOG.warn(message, e);
         scheduleReplacement(true);
       }
-      return;
+      return null;
     }
+    worker.limits = RecycleLimits.of(config);
     workers.put(id, worker);
     threads.removeIf(t -> !t.isAlive());
-    worker.startThreads(pool, new DataConnection(worker, this, dispatcher, pool, config.maxFrameBytes()));
+    worker.startThreads(pool, new DataConnection(worker, this, dispatcher, config));
     threads.addAll(worker.threads);
     worker.process.onExit().thenRun(() -> post(() -> exited(worker)));
     schedule(() -> {
@@ -371,6 +466,7 @@ public final class Supervisor implements Worker.Reports {
         broken(worker, "did not become ready within " + config.startTimeout().toMillis() + " ms", ErrorKind.TIMEOUT);
       }
     }, config.startTimeout().toNanos(), TimeUnit.NANOSECONDS);
+    return worker;
   }
 
   private void askToShutDown(Worker worker, String reason) {
@@ -423,6 +519,17 @@ public final class Supervisor implements Worker.Reports {
     worker.moveTo(WorkerState.DEAD);
     workers.remove(worker.id);
     RunRegistry.get().remove(worker.pid);
+    if (worker.predecessor != null) {
+      // A replacement that died before it was ready: the worker it was to replace serves on, and the
+      // recycling check tries again.
+      worker.predecessor.successor = null;
+      worker.predecessor = null;
+    }
+    if (worker.successor != null) {
+      // Died while its replacement was starting: that replacement now simply takes its place.
+      worker.successor.predecessor = null;
+      worker.successor = null;
+    }
     worker.closeSockets();
     worker.control.closeLifeline();
     boolean intended = worker.stopReason != null && worker.failure == null;
@@ -474,7 +581,7 @@ public final class Supervisor implements Worker.Reports {
       crashLooping = crashLoop.looping(System.nanoTime());
       pendingReplacements--;
       boolean open = state == PoolStats.State.RUNNING || state == PoolStats.State.STARTING;
-      if (open && workers.size() + pendingReplacements < config.size()) {
+      if (open && activeWorkers() + pendingReplacements < config.size()) {
         launch(true);
       }
     }, delay, TimeUnit.MILLISECONDS);

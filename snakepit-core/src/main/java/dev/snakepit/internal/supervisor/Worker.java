@@ -50,6 +50,14 @@ final class Worker {
   volatile String stopReason;
   /** Whether the worker ever became ready. */
   volatile boolean wasReady;
+  /** This worker's recycling thresholds; set on the loop before its threads start. */
+  volatile RecycleLimits limits = RecycleLimits.NONE;
+  /** The worker this one replaces in a recycle, until this one is ready; loop only. */
+  Worker predecessor;
+  /** The worker starting to replace this one in a recycle; loop only. */
+  Worker successor;
+  /** Why this worker is being recycled; loop only. */
+  dev.snakepit.RecycleReason recycling;
   /** When the worker last sent a HEARTBEAT (its spawn until the first), in {@link System#nanoTime()} terms. */
   volatile long lastBeatNanos = spawnedNanos;
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.snakepit.ErrorKind;
+import dev.snakepit.RecycleReason;
 import dev.snakepit.SnakepitException;
 import dev.snakepit.internal.Counters;
 import dev.snakepit.internal.Events;
@@ -48,6 +49,7 @@ class DispatcherTest {
   private final Counters counters = new Counters();
   private final List<String> lost = new ArrayList<>();
   private final List<String> broken = new ArrayList<>();
+  private final List<String> recycles = new ArrayList<>();
   private final List<Pipe> pipes = new ArrayList<>();
   private final List<String> checkouts = new ArrayList<>();
   /** Everything the workers' control planes were sent (cancel frames). */
@@ -76,6 +78,11 @@ class DispatcherTest {
           @Override
           public void lost(WorkerSlot slot, String reason) {
             lost.add(slot.id() + ": " + reason);
+          }
+
+          @Override
+          public void recycle(WorkerSlot slot, RecycleReason reason) {
+            recycles.add(slot.id() + ": " + reason);
           }
 
           @Override
