@@ -12,6 +12,7 @@ before any thread or user code exists:
   then; the processes it started (which stay in its group unless they leave it on purpose) die all
   the same. The JVM kills the group, reaper included, whenever a worker ends while it is alive.
 """
+import faulthandler
 import os
 import select
 import signal
@@ -51,6 +52,19 @@ def parent_death_signal() -> int:
     if libc.prctl(_PR_GET_PDEATHSIG, ctypes.byref(value), 0, 0, 0) != 0:
         return -1
     return value.value
+
+
+# The signal on which the worker writes every thread's Python stack to stderr (see enable_stack_dumps).
+DUMP_SIGNAL = signal.SIGUSR2
+
+
+def enable_stack_dumps() -> None:
+    """Writes Python stacks to stderr when the interpreter crashes (SIGSEGV, SIGABRT ...) and, for all
+    threads, on DUMP_SIGNAL: the JVM sends it before it kills a hung or wedged worker, so the error and
+    the log show where the worker was. Both work without the GIL, from C."""
+    faulthandler.enable(all_threads=True)
+    if hasattr(faulthandler, "register") and hasattr(signal, "SIGUSR2"):
+        faulthandler.register(DUMP_SIGNAL, all_threads=True)
 
 
 def start_reaper(lifeline: int) -> Optional[int]:

@@ -43,6 +43,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     # While the process has one thread: the reaper is forked, and the JVM's death is made fatal.
     guard.arm_parent_death_signal(_int_or_none(os.environ.get("SNAKEPIT_JVM_PID")))
     guard.start_reaper(control_in)
+    guard.enable_stack_dumps()
 
     # Removed before any user code runs, so the adapter's children never inherit the token.
     token = os.environ.pop("SNAKEPIT_TOKEN", None)

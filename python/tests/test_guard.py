@@ -119,3 +119,14 @@ def wait_for_stderr(jvm, text, seconds):
 def spawn_child(jvm):
     """Starts a sleeping child process from the worker; returns its pid."""
     return jvm.call("spawn_sleeper", 60.0).value
+
+
+def test_the_worker_writes_its_stacks_on_the_dump_signal_and_serves_on(jvm_factory):
+    jvm = jvm_factory(PROBE)
+    jvm.start()
+
+    os.kill(jvm.proc.pid, signal.SIGUSR2)
+
+    wait_for_stderr(jvm, "most recent call first", harness.TIMEOUT)
+    assert "in serve" in jvm.stderr_text()  # the main thread, waiting for the next call
+    assert jvm.call("spawn_sleeper", 0.0).value > 0

@@ -83,6 +83,11 @@ class PoolTestAdapter(DemoAdapter):
         return "written"
 
     @tool
+    def segfault(self) -> None:
+        """Crashes the interpreter with a segmentation fault, as a broken C extension would."""
+        ctypes.string_at(0)
+
+    @tool
     def hoard(self, mib: int) -> int:
         """Keeps mib MiB more memory for the worker's life, as a leak would; returns the MiB kept."""
         block = bytearray(mib * 1024 * 1024)

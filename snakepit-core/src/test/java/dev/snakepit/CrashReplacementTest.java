@@ -125,6 +125,17 @@ class CrashReplacementTest {
   }
 
   @Test
+  void aNativeCrashFailsTheCallWithThePythonStackWhereItHappened() {
+    SnakepitException e = catchThrowableOfType(SnakepitException.class, () -> pool.execute("segfault", Map.of()));
+
+    assertThat(e.kind()).isEqualTo(ErrorKind.WORKER_CRASHED);
+    WorkerExit exit = e.workerExit().orElseThrow();
+    assertThat(exit.signal()).isEqualTo("SIGSEGV");
+    assertThat(exit.stderrTail()).contains("Fatal Python error: Segmentation fault", "in segfault");
+    assertThat(e.getMessage()).contains("SIGSEGV", "in segfault");
+  }
+
+  @Test
   void aCallThatReachesNoWorkerIsRunByAnotherInsteadOfFailing() {
     long failed = pool.stats().callsFailed();
     long replaced = pool.stats().workersReplaced();

@@ -136,6 +136,8 @@ class ExecuteTest {
     assertThat(events.ofType("workerCrash")).anySatisfy(crash -> {
       assertThat(crash.worker().workerId()).isEqualTo(worker);
       assertThat(crash.worker().reason()).contains("ignore_cancel", "still running", CANCEL_GRACE.toMillis() + " ms");
+      // Where the hung tool was when it was killed: its stack, written by the worker first.
+      assertThat(crash.worker().exit().stderrTail()).contains("most recent call first", "in ignore_cancel");
       assertThat(before).contains(crash.worker().pid());
       assertThat(Processes.isRunning(crash.worker().pid())).isFalse();
     });

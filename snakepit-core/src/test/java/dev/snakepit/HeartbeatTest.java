@@ -91,6 +91,8 @@ class HeartbeatTest {
 
     assertThat(error.kind()).isEqualTo(ErrorKind.WORKER_CRASHED);
     assertThat(error.getMessage()).contains("heartbeat timeout", "hold_gil");
+    // Before the kill, the worker wrote where each of its threads was, the wedged one included.
+    assertThat(error.workerExit().orElseThrow().stderrTail()).contains("most recent call first", "in hold_gil");
     await().atMost(Duration.ofSeconds(10)).until(() -> !Processes.isRunning(wedged));
   }
 

@@ -24,6 +24,20 @@ public final class ProcessTree {
 
   private ProcessTree() {}
 
+  /**
+   * Sends signal {@code name} (such as {@code USR2}) to {@code pid} with kill(1), without waiting for
+   * it; returns false when kill cannot be run. For signals the JDK cannot send itself.
+   */
+  public static boolean signal(long pid, String name) {
+    try {
+      new ProcessBuilder("kill", "-" + name, Long.toString(pid))
+          .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
   /** Kills {@code worker} (SIGKILL), its process group and its descendants. */
   public static void kill(ProcessHandle worker) {
     List<ProcessHandle> descendants = worker.descendants().toList();

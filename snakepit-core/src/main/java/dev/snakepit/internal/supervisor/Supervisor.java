@@ -53,6 +53,10 @@ public final class Supervisor implements Worker.Reports {
    * a process that holds them open and escaped the group kill.
    */
   private static final long OUTPUT_DRAIN_MILLIS = 1000;
+  /** The signal on which a worker writes its threads' Python stacks to stderr (snakepit/guard.py). */
+  private static final String STACK_DUMP_SIGNAL = "USR2";
+  /** How long a worker killed for misbehaving gets to write its stacks first. */
+  private static final long STACK_DUMP_WAIT_MILLIS = 200;
   /** How long a worker whose data connection ended may take to be reported dead before it is killed. */
   private static final long CONNECTION_LOSS_GRACE_MILLIS = 1000;
 
@@ -288,7 +292,17 @@ public final class Supervisor implements Worker.Reports {
           worker.failureKind = kind;
         }
         LOG.warn("{} of pool '{}' {}; killing it", worker, pool, reason);
-        kill(worker);
+        // First the worker writes every thread's Python stack to stderr (faulthandler, which works
+        // even when the GIL is held), so that the error and the log show where it hung.
+        if (worker.slot != null) {
+          dispatcher.retire(worker.slot);
+        }
+        worker.moveTo(WorkerState.STOPPING);
+        if (ProcessTree.signal(worker.pid, STACK_DUMP_SIGNAL)) {
+          schedule(() -> kill(worker), STACK_DUMP_WAIT_MILLIS, TimeUnit.MILLISECONDS);
+        } else {
+          kill(worker);
+        }
       }
     });
   }
