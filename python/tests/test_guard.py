@@ -124,6 +124,7 @@ def spawn_child(jvm):
 def test_the_worker_writes_its_stacks_on_the_dump_signal_and_serves_on(jvm_factory):
     jvm = jvm_factory(PROBE)
     jvm.start()
+    assert jvm.call("children").value  # serving: past the handshake
 
     os.kill(jvm.proc.pid, signal.SIGUSR2)
 
