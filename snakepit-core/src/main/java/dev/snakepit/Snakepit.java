@@ -89,6 +89,19 @@ public final class Snakepit implements AutoCloseable {
     return core.stats();
   }
 
+  /**
+   * Changes how many workers the pool keeps, 1 to {@link PoolConfig#MAX_SIZE}. Growing starts the new
+   * workers at once; shrinking stops the surplus, starting and idle workers first, and lets a busy
+   * worker finish its call before it stops, so no call fails. Returns once the change is under way;
+   * {@link #stats()} shows the new target at once and the workers as they come and go.
+   *
+   * @throws IllegalArgumentException if {@code size} is out of range
+   * @throws SnakepitException with {@link ErrorKind#POOL_CLOSED} if the pool is closing or closed
+   */
+  public void resize(int size) {
+    core.resize(size);
+  }
+
   /** Whether the pool serves as it should, and if not, why. */
   public PoolHealth health() {
     return core.health();

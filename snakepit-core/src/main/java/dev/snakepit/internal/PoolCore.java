@@ -265,10 +265,32 @@ public final class PoolCore {
   public PoolStats stats() {
     int[] dispatch = dispatcher.counts();
     int[] workers = supervisor.counts();
-    return new PoolStats(pool, supervisor.state(), config.size(), workers[0], dispatch[0], dispatch[1], workers[1],
+    return new PoolStats(pool, supervisor.state(), supervisor.targetSize(), workers[0], dispatch[0], dispatch[1], workers[1],
         dispatch[2], counters.callsSucceeded.sum(), counters.callsFailed.sum(), counters.workersStarted.sum(),
         counters.workersCrashed.sum(), counters.workersReplaced.sum(),
         Duration.ofNanos(System.nanoTime() - startedNanos), supervisor.crashLooping(), counters.recycles());
+  }
+
+  /** See {@code Snakepit.resize}. */
+  public void resize(int size) {
+    if (size < 1 || size > PoolConfig.MAX_SIZE) {
+      throw new IllegalArgumentException("size = " + size + " is invalid: it must be between 1 and " + PoolConfig.MAX_SIZE);
+    }
+    if (closing.get()) {
+      throw new SnakepitException(ErrorKind.POOL_CLOSED, "pool '" + pool + "' is closed; it cannot be resized", pool, null,
+          null, null, null, null);
+    }
+    try {
+      supervisor.resize(size).get(10, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      throw e.getCause() instanceof SnakepitException s ? s : new IllegalStateException(e.getCause());
+    } catch (TimeoutException e) {
+      throw new SnakepitException(ErrorKind.TIMEOUT, "pool '" + pool + "' did not resize within 10 s", pool, null, null,
+          null, null, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new SnakepitException(ErrorKind.CANCELLED, "interrupted while pool '" + pool + "' was resized");
+    }
   }
 
   public PoolHealth health() {

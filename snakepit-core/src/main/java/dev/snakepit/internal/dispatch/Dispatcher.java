@@ -284,6 +284,16 @@ public final class Dispatcher {
     }
   }
 
+  /** Whether the worker is running a call now. */
+  public boolean running(WorkerSlot slot) {
+    lock.lock();
+    try {
+      return slot.current != null;
+    } finally {
+      lock.unlock();
+    }
+  }
+
   /** Counts for stats: idle, busy, queued. */
   public int[] counts() {
     lock.lock();

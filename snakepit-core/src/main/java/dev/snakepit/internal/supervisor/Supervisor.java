@@ -88,6 +88,8 @@ public final class Supervisor implements Worker.Reports {
   private volatile Consumer<Throwable> onInternalFailure = error -> {};
   /** The first failure inside the control loop; written on the loop. */
   private volatile Throwable internalFailure;
+  /** How many workers the pool keeps: the configured size until {@link #resize}; written on the loop. */
+  private volatile int targetSize;
   /** Whether replacements are held back because workers crash too often; written on the loop. */
   private volatile boolean crashLooping;
   private volatile List<ToolInfo> tools = List.of();
@@ -103,6 +105,72 @@ public final class Supervisor implements Worker.Reports {
     this.events = events;
     this.counters = counters;
     this.crashLoop = new CrashLoop(config.crashLoopLimit(), config.crashLoopWindow());
+    this.targetSize = config.size();
+  }
+
+  /** How many workers the pool keeps. */
+  public int targetSize() {
+    return targetSize;
+  }
+
+  /**
+   * Changes how many workers the pool keeps. Growing starts the new workers at once. Shrinking stops
+   * the surplus: workers still starting first, then idle ones, then busy ones, each of which gets no
+   * new call, finishes the one it runs, and stops, so no call fails. Completes when the change is made
+   * (new workers may still be starting, old ones still finishing).
+   */
+  public CompletableFuture<Void> resize(int size) {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    post(() -> {
+      if (state != PoolStats.State.RUNNING) {
+        done.completeExceptionally(new SnakepitException(ErrorKind.POOL_CLOSED, "pool '" + pool + "' is " + state
+            + "; it cannot be resized", pool, null, null, null, null, null));
+        return;
+      }
+      int from = targetSize;
+      targetSize = size;
+      int surplus = activeWorkers() + pendingReplacements - size;
+      for (int i = surplus; i < 0; i++) {
+        launch(false);
+      }
+      if (surplus > 0) {
+        String reason = "pool resized from " + from + " to " + size + " workers";
+        for (Worker worker : shrinkOrder()) {
+          if (surplus-- <= 0) {
+            break;
+          }
+          worker.stopReason = reason;
+          if (worker.state() == WorkerState.STARTING) {
+            kill(worker);
+          } else {
+            worker.moveTo(WorkerState.STOPPING);
+            dispatcher.retire(worker.slot);
+            askToShutDown(worker, reason); // queued behind the call it runs, if any
+          }
+        }
+      }
+      LOG.info("pool '{}' resized from {} to {} workers", pool, from, size);
+      done.complete(null);
+    });
+    return done;
+  }
+
+  /** The workers a shrink stops first: starting ones, then idle ones, then busy ones. */
+  private List<Worker> shrinkOrder() {
+    List<Worker> order = new ArrayList<>();
+    for (Worker w : workers.values()) {
+      if (w.state() == WorkerState.STARTING && w.predecessor == null) {
+        order.add(w);
+      }
+    }
+    for (boolean busy : new boolean[] {false, true}) {
+      for (Worker w : workers.values()) {
+        if (w.state() == WorkerState.READY && w.successor == null && w.slot != null && dispatcher.running(w.slot) == busy) {
+          order.add(w);
+        }
+      }
+    }
+    return order;
   }
 
   /** Whether workers crash so often that replacements are held back. */
@@ -122,7 +190,7 @@ public final class Supervisor implements Worker.Reports {
     CompletableFuture<Void> started = new CompletableFuture<>();
     post(() -> {
       initialStart = started;
-      for (int i = 0; i < config.size() && !started.isDone(); i++) {
+      for (int i = 0; i < targetSize && !started.isDone(); i++) {
         launch(false);
       }
     });
@@ -363,7 +431,7 @@ public final class Supervisor implements Worker.Reports {
         worker.predecessor = null;
         retireRecycled(replaced);
       }
-      if (initialStart != null && !initialStart.isDone() && ++initialReady >= config.size()) {
+      if (initialStart != null && !initialStart.isDone() && ++initialReady >= targetSize) {
         state = PoolStats.State.RUNNING;
         initialStart.complete(null);
       }
@@ -595,7 +663,7 @@ public final class Supervisor implements Worker.Reports {
       crashLooping = crashLoop.looping(System.nanoTime());
       pendingReplacements--;
       boolean open = state == PoolStats.State.RUNNING || state == PoolStats.State.STARTING;
-      if (open && activeWorkers() + pendingReplacements < config.size()) {
+      if (open && activeWorkers() + pendingReplacements < targetSize) {
         launch(true);
       }
     }, delay, TimeUnit.MILLISECONDS);
