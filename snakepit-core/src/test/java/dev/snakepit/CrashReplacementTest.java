@@ -59,6 +59,8 @@ class CrashReplacementTest {
     assertThat(events.ofType("workerCrash")).anySatisfy(crash -> {
       assertThat(crash.worker().pid()).isEqualTo(victim);
       assertThat(crash.worker().exit().signal()).isEqualTo("SIGKILL");
+      assertThat(crash.worker().exit().cause()).isEqualTo(WorkerExit.Cause.SIGNALED);
+      assertThat(crash.worker().exit().poolReason()).isNull();
       assertThat(crash.worker().reason()).contains("killed by SIGKILL");
     });
     assertThat(pool.execute("add", Map.of("a", 1))).isEqualTo(3L);
@@ -91,6 +93,7 @@ class CrashReplacementTest {
     WorkerExit exit = e.workerExit().orElseThrow();
     assertThat(exit.exitCode()).isEqualTo(7);
     assertThat(exit.signal()).isNull();
+    assertThat(exit.cause()).isEqualTo(WorkerExit.Cause.EXITED);
     assertThat(exit.stderrTail()).contains("out of memory, giving up");
     assertThat(e.getMessage()).contains("exit code 7", "stderr tail:", "out of memory, giving up");
   }
@@ -131,6 +134,7 @@ class CrashReplacementTest {
     assertThat(e.kind()).isEqualTo(ErrorKind.WORKER_CRASHED);
     WorkerExit exit = e.workerExit().orElseThrow();
     assertThat(exit.signal()).isEqualTo("SIGSEGV");
+    assertThat(exit.cause()).isEqualTo(WorkerExit.Cause.SIGNALED);
     assertThat(exit.stderrTail()).contains("Fatal Python error: Segmentation fault", "in segfault");
     assertThat(e.getMessage()).contains("SIGSEGV", "in segfault");
   }

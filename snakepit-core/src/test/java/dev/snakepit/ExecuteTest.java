@@ -138,6 +138,8 @@ class ExecuteTest {
       assertThat(crash.worker().reason()).contains("ignore_cancel", "still running", CANCEL_GRACE.toMillis() + " ms");
       // Where the hung tool was when it was killed: its stack, written by the worker first.
       assertThat(crash.worker().exit().stderrTail()).contains("most recent call first", "in ignore_cancel");
+      assertThat(crash.worker().exit().cause()).isEqualTo(WorkerExit.Cause.KILLED_BY_POOL);
+      assertThat(crash.worker().exit().poolReason()).isEqualTo(WorkerExit.PoolReason.DEADLINE);
       assertThat(before).contains(crash.worker().pid());
       assertThat(Processes.isRunning(crash.worker().pid())).isFalse();
     });

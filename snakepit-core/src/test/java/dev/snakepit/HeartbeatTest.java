@@ -93,6 +93,8 @@ class HeartbeatTest {
     assertThat(error.getMessage()).contains("heartbeat timeout", "hold_gil");
     // Before the kill, the worker wrote where each of its threads was, the wedged one included.
     assertThat(error.workerExit().orElseThrow().stderrTail()).contains("most recent call first", "in hold_gil");
+    assertThat(error.workerExit().orElseThrow().cause()).isEqualTo(WorkerExit.Cause.KILLED_BY_POOL);
+    assertThat(error.workerExit().orElseThrow().poolReason()).isEqualTo(WorkerExit.PoolReason.HEARTBEAT);
     await().atMost(Duration.ofSeconds(10)).until(() -> !Processes.isRunning(wedged));
   }
 

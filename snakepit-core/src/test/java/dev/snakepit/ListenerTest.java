@@ -136,6 +136,8 @@ class ListenerTest {
     assertThat(lifecycle.ofType("workerStop")).hasSize(2).allSatisfy(stop -> {
       assertThat(stop.worker().reason()).isEqualTo("pool closed");
       assertThat(stop.worker().exit().exitCode()).isZero();
+      assertThat(stop.worker().exit().cause()).isEqualTo(WorkerExit.Cause.STOPPED_BY_POOL);
+      assertThat(stop.worker().exit().poolReason()).isEqualTo(WorkerExit.PoolReason.SHUTDOWN);
     });
   }
 

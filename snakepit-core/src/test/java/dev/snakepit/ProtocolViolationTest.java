@@ -81,6 +81,8 @@ class ProtocolViolationTest {
     assertThat(e.kind()).isEqualTo(ErrorKind.WORKER_CRASHED);
     assertThat(e.getMessage()).contains("was killed while running tool '" + tool + "'").contains(described);
     assertThat(e.workerExit().orElseThrow().signal()).isEqualTo("SIGKILL");
+    assertThat(e.workerExit().orElseThrow().cause()).isEqualTo(WorkerExit.Cause.KILLED_BY_POOL);
+    assertThat(e.workerExit().orElseThrow().poolReason()).isEqualTo(WorkerExit.PoolReason.PROTOCOL);
     assertThat(Processes.isRunning(pid)).isFalse();
     await().atMost(Duration.ofSeconds(15)).until(() -> pool.stats().workersReplaced() == replaced + 1 && pool.stats().idle() == 1);
     assertThat(pool.execute("add", Map.of("a", 1))).isEqualTo(3L);

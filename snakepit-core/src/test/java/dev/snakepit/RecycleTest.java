@@ -57,7 +57,11 @@ class RecycleTest {
       // 100 to 300 ms here), so the run of a few seconds sees a recycle every few hundred calls.
       assertThat(stats.recycles().get(RecycleReason.CALLS)).isGreaterThanOrEqualTo(5);
       assertThat(stats.workersCrashed()).isZero();
-      assertThat(events.ofType("workerStop")).anySatisfy(stop -> assertThat(stop.worker().reason()).isEqualTo("recycled (calls served)"));
+      assertThat(events.ofType("workerStop")).anySatisfy(stop -> {
+        assertThat(stop.worker().reason()).isEqualTo("recycled (calls served)");
+        assertThat(stop.worker().exit().cause()).isEqualTo(WorkerExit.Cause.STOPPED_BY_POOL);
+        assertThat(stop.worker().exit().poolReason()).isEqualTo(WorkerExit.PoolReason.RECYCLE);
+      });
       await().atMost(Duration.ofSeconds(20)).until(() -> pool.stats().workers() == 2 && pool.stats().idle() == 2);
       assertThat(pool.health().healthy()).isTrue();
     }

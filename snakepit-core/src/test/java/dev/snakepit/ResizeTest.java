@@ -48,7 +48,11 @@ class ResizeTest {
       assertThat(pool.stats().callsFailed()).isZero();
       assertThat(pool.stats().workersCrashed()).isZero();
       assertThat(events.ofType("workerStop")).hasSize(2)
-          .allSatisfy(stop -> assertThat(stop.worker().reason()).isEqualTo("pool resized from 3 to 1 workers"));
+          .allSatisfy(stop -> {
+            assertThat(stop.worker().reason()).isEqualTo("pool resized from 3 to 1 workers");
+            assertThat(stop.worker().exit().cause()).isEqualTo(WorkerExit.Cause.STOPPED_BY_POOL);
+            assertThat(stop.worker().exit().poolReason()).isEqualTo(WorkerExit.PoolReason.RESIZE);
+          });
     }
   }
 

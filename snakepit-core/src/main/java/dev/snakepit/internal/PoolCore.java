@@ -7,6 +7,7 @@ import dev.snakepit.PoolHealth;
 import dev.snakepit.PoolStats;
 import dev.snakepit.RecycleReason;
 import dev.snakepit.SnakepitException;
+import dev.snakepit.WorkerExit;
 import dev.snakepit.ToolInfo;
 import dev.snakepit.internal.dispatch.Dispatcher;
 import dev.snakepit.internal.dispatch.PendingCall;
@@ -75,8 +76,8 @@ public final class PoolCore {
         new Dispatcher.Limits(config.acquireTimeout(), config.maxQueue(), config.callTimeout(), config.cancelGrace()),
         loop, events, counters, new Dispatcher.Host() {
           @Override
-          public void broken(WorkerSlot slot, String reason) {
-            supervisor().brokenSlot(slot, reason);
+          public void broken(WorkerSlot slot, String reason, WorkerExit.PoolReason poolReason) {
+            supervisor().brokenSlot(slot, reason, poolReason);
           }
 
           @Override

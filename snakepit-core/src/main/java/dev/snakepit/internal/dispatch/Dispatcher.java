@@ -3,6 +3,7 @@ package dev.snakepit.internal.dispatch;
 import dev.snakepit.ErrorKind;
 import dev.snakepit.RecycleReason;
 import dev.snakepit.SnakepitException;
+import dev.snakepit.WorkerExit;
 import dev.snakepit.internal.Counters;
 import dev.snakepit.internal.Events;
 import dev.snakepit.internal.PythonErrors;
@@ -50,7 +51,7 @@ public final class Dispatcher {
   /** What the dispatcher needs from the pool around it. */
   public interface Host {
     /** The worker must be killed and replaced; its current call fails when its exit is handled. */
-    void broken(WorkerSlot slot, String reason);
+    void broken(WorkerSlot slot, String reason, WorkerExit.PoolReason poolReason);
 
     /**
      * Writing to the worker failed: its process is almost certainly dying, and its exit (code, signal,
@@ -237,7 +238,8 @@ public final class Dispatcher {
       lock.unlock();
     }
     if (call == null) {
-      host.broken(slot, "worker answered request " + frame.requestId() + ", which it was not running");
+      host.broken(slot, "worker answered request " + frame.requestId() + ", which it was not running",
+          WorkerExit.PoolReason.PROTOCOL);
       return;
     }
     events.checkin(call.callId, call.tool, slot.id, call.submittedNanos);
@@ -498,7 +500,7 @@ public final class Dispatcher {
       }
       if (overran) {
         host.broken(slot, "call of tool '" + call.tool + "' (request " + call.requestId + ") was still running "
-            + limits.cancelGrace().toMillis() + " ms after it was cancelled");
+            + limits.cancelGrace().toMillis() + " ms after it was cancelled", WorkerExit.PoolReason.DEADLINE);
       }
     }, limits.cancelGrace().toNanos(), TimeUnit.NANOSECONDS);
   }

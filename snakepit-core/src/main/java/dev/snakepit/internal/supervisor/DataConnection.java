@@ -2,6 +2,7 @@ package dev.snakepit.internal.supervisor;
 
 import dev.snakepit.ErrorKind;
 import dev.snakepit.PoolConfig;
+import dev.snakepit.WorkerExit;
 import dev.snakepit.internal.dispatch.Dispatcher;
 import dev.snakepit.internal.dispatch.WorkerSlot;
 import dev.snakepit.internal.protocol.EncodedBody;
@@ -65,13 +66,13 @@ final class DataConnection implements Runnable {
         if (frame.kind() == FrameKind.RESULT || frame.kind() == FrameKind.ERROR) {
           dispatcher.onReply(slot, frame);
         } else {
-          supervisor.broken(worker, "sent a " + frame.kind() + " frame on the data plane after the handshake", ErrorKind.WORKER_CRASHED);
+          supervisor.broken(worker, "sent a " + frame.kind() + " frame on the data plane after the handshake", ErrorKind.WORKER_CRASHED, WorkerExit.PoolReason.PROTOCOL);
           return;
         }
       }
       supervisor.connectionLost(worker, "closed its data connection");
     } catch (ProtocolViolation e) {
-      supervisor.broken(worker, "violated the protocol on the data plane: " + e.getMessage(), ErrorKind.WORKER_CRASHED);
+      supervisor.broken(worker, "violated the protocol on the data plane: " + e.getMessage(), ErrorKind.WORKER_CRASHED, WorkerExit.PoolReason.PROTOCOL);
     } catch (IOException e) {
       // Closing the socket from the control loop (worker stopping) lands here too; the supervisor
       // ignores reports about workers it is already stopping.
@@ -82,22 +83,22 @@ final class DataConnection implements Runnable {
   private WorkerSlot handshake(FrameReader reader, FrameWriter writer) throws IOException {
     Frame first = reader.read();
     if (first == null) {
-      supervisor.broken(worker, "closed its data connection before the handshake", ErrorKind.WORKER_CRASHED);
+      supervisor.broken(worker, "closed its data connection before the handshake", ErrorKind.WORKER_CRASHED, WorkerExit.PoolReason.PROTOCOL);
       return null;
     }
     if (first.kind() != FrameKind.HELLO) {
-      supervisor.broken(worker, "sent " + first.kind() + " instead of HELLO", ErrorKind.WORKER_CRASHED);
+      supervisor.broken(worker, "sent " + first.kind() + " instead of HELLO", ErrorKind.WORKER_CRASHED, WorkerExit.PoolReason.PROTOCOL);
       return null;
     }
     Map<?, ?> body;
     try {
       body = DECODER.decode(first) instanceof Map<?, ?> m ? m : Map.of();
     } catch (ValueDecodingException e) {
-      supervisor.broken(worker, "sent an unreadable HELLO: " + e.getMessage(), ErrorKind.WORKER_CRASHED);
+      supervisor.broken(worker, "sent an unreadable HELLO: " + e.getMessage(), ErrorKind.WORKER_CRASHED, WorkerExit.PoolReason.PROTOCOL);
       return null;
     }
     if (!Hello.tokenMatches(body, worker.token)) {
-      supervisor.broken(worker, "connected with a wrong token", ErrorKind.WORKER_CRASHED);
+      supervisor.broken(worker, "connected with a wrong token", ErrorKind.WORKER_CRASHED, WorkerExit.PoolReason.PROTOCOL);
       return null;
     }
     Hello hello = Hello.parse(body);
@@ -107,7 +108,7 @@ final class DataConnection implements Runnable {
       String error = "the worker speaks protocol versions " + hello.protocols() + ", this JVM speaks " + Hello.PROTOCOL;
       welcome.put("error", error);
       send(writer, welcome);
-      supervisor.broken(worker, "protocol mismatch: " + error, ErrorKind.INVALID_REQUEST);
+      supervisor.broken(worker, "protocol mismatch: " + error, ErrorKind.INVALID_REQUEST, WorkerExit.PoolReason.PROTOCOL);
       return null;
     }
     welcome.put("protocol", Hello.PROTOCOL);

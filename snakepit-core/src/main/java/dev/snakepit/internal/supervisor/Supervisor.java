@@ -140,6 +140,7 @@ public final class Supervisor implements Worker.Reports {
             break;
           }
           worker.stopReason = reason;
+          worker.poolReason = WorkerExit.PoolReason.RESIZE;
           if (worker.state() == WorkerState.STARTING) {
             kill(worker);
           } else {
@@ -250,6 +251,7 @@ public final class Supervisor implements Worker.Reports {
     }
     RecycleReason reason = worker.recycling;
     worker.stopReason = "recycled (" + reason.description() + ")";
+    worker.poolReason = WorkerExit.PoolReason.RECYCLE;
     worker.moveTo(WorkerState.STOPPING);
     dispatcher.retire(worker.slot);
     counters.recycled(reason);
@@ -298,7 +300,7 @@ public final class Supervisor implements Worker.Reports {
       long silent = now - worker.lastBeatNanos;
       if ((state == WorkerState.STARTING || state == WorkerState.READY) && silent > timeout) {
         broken(worker, "sent no heartbeat for " + TimeUnit.NANOSECONDS.toMillis(silent) + " ms (heartbeat timeout "
-            + config.heartbeatTimeout().toMillis() + " ms)", ErrorKind.WORKER_CRASHED);
+            + config.heartbeatTimeout().toMillis() + " ms)", ErrorKind.WORKER_CRASHED, WorkerExit.PoolReason.HEARTBEAT);
       }
     }
   }
@@ -336,10 +338,10 @@ public final class Supervisor implements Worker.Reports {
   }
 
   /** The dispatcher found a worker misbehaving (it overran a cancel, or answered a call it did not have). */
-  public void brokenSlot(WorkerSlot slot, String reason) {
+  public void brokenSlot(WorkerSlot slot, String reason, WorkerExit.PoolReason poolReason) {
     Worker worker = workers.get(slot.id());
     if (worker != null) {
-      broken(worker, reason, ErrorKind.WORKER_CRASHED);
+      broken(worker, reason, ErrorKind.WORKER_CRASHED, poolReason);
     }
   }
 
@@ -352,12 +354,13 @@ public final class Supervisor implements Worker.Reports {
   }
 
   @Override
-  public void broken(Worker worker, String reason, ErrorKind kind) {
+  public void broken(Worker worker, String reason, ErrorKind kind, WorkerExit.PoolReason poolReason) {
     post(() -> {
       if (worker.state() == WorkerState.STARTING || worker.state() == WorkerState.READY) {
         if (worker.failure == null) {
           worker.failure = reason;
           worker.failureKind = kind;
+          worker.poolReason = poolReason;
         }
         LOG.warn("{} of pool '{}' {}; killing it", worker, pool, reason);
         // First the worker writes every thread's Python stack to stderr (faulthandler, which works
@@ -387,7 +390,7 @@ public final class Supervisor implements Worker.Reports {
         dispatcher.retire(worker.slot);
       }
       try {
-        schedule(() -> broken(worker, reason, ErrorKind.WORKER_CRASHED),
+        schedule(() -> broken(worker, reason, ErrorKind.WORKER_CRASHED, WorkerExit.PoolReason.CONNECTION_LOST),
             CONNECTION_LOSS_GRACE_MILLIS, TimeUnit.MILLISECONDS);
       } catch (RejectedExecutionException e) {
         // The pool has shut its loop down: every worker is being killed anyway.
@@ -422,6 +425,7 @@ public final class Supervisor implements Worker.Reports {
       LOG.debug("{} of pool '{}' is ready after {} ms", worker, pool, worker.uptime().toMillis());
       if (state == PoolStats.State.CLOSING || state == PoolStats.State.CLOSED) {
         worker.stopReason = "pool closing";
+        worker.poolReason = WorkerExit.PoolReason.SHUTDOWN;
         kill(worker);
         return;
       }
@@ -461,6 +465,7 @@ public final class Supervisor implements Worker.Reports {
         exits.add(w.exit);
         if (w.stopReason == null) {
           w.stopReason = reason;
+          w.poolReason = WorkerExit.PoolReason.SHUTDOWN;
         }
         if (w.state() == WorkerState.READY) {
           w.moveTo(WorkerState.STOPPING);
@@ -485,6 +490,7 @@ public final class Supervisor implements Worker.Reports {
         exits.add(w.exit);
         if (w.stopReason == null) {
           w.stopReason = reason;
+          w.poolReason = WorkerExit.PoolReason.SHUTDOWN;
         }
         kill(w);
       }
@@ -545,7 +551,8 @@ public final class Supervisor implements Worker.Reports {
     worker.process.onExit().thenRun(() -> post(() -> exited(worker)));
     schedule(() -> {
       if (worker.state() == WorkerState.STARTING) {
-        broken(worker, "did not become ready within " + config.startTimeout().toMillis() + " ms", ErrorKind.TIMEOUT);
+        broken(worker, "did not become ready within " + config.startTimeout().toMillis() + " ms", ErrorKind.TIMEOUT,
+            WorkerExit.PoolReason.START_TIMEOUT);
       }
     }, config.startTimeout().toNanos(), TimeUnit.NANOSECONDS);
     return worker;
@@ -597,7 +604,11 @@ public final class Supervisor implements Worker.Reports {
     if (worker.state() == WorkerState.DEAD) {
       return;
     }
-    WorkerExit exit = ExitStatus.of(worker.pid, worker.process.exitValue(), worker.stderr.tail());
+    WorkerExit observed = ExitStatus.of(worker.pid, worker.process.exitValue(), worker.stderr.tail());
+    WorkerExit.Cause cause = worker.failure != null ? WorkerExit.Cause.KILLED_BY_POOL
+        : worker.stopReason != null ? WorkerExit.Cause.STOPPED_BY_POOL : observed.cause();
+    WorkerExit exit = new WorkerExit(observed.pid(), observed.exitCode(), observed.signal(), observed.stderrTail(), cause,
+        cause == WorkerExit.Cause.KILLED_BY_POOL || cause == WorkerExit.Cause.STOPPED_BY_POOL ? worker.poolReason : null);
     worker.moveTo(WorkerState.DEAD);
     workers.remove(worker.id);
     RunRegistry.get().remove(worker.pid);

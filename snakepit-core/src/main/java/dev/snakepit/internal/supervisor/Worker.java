@@ -46,6 +46,8 @@ final class Worker {
   /** Why the pool killed the worker against its will (protocol violation, start timeout, overrun). */
   volatile String failure;
   volatile ErrorKind failureKind;
+  /** What made the pool kill or stop the worker, with {@code failure} or {@code stopReason}; loop only. */
+  volatile WorkerExit.PoolReason poolReason;
   /** Set when the pool stopped the worker on purpose; the stop is then not a crash. */
   volatile String stopReason;
   /** Whether the worker ever became ready. */
@@ -67,7 +69,7 @@ final class Worker {
     void fatal(Worker worker, Map<String, Object> body);
 
     /** The worker broke the protocol or its connection; it must be killed. */
-    void broken(Worker worker, String reason, ErrorKind kind);
+    void broken(Worker worker, String reason, ErrorKind kind, WorkerExit.PoolReason poolReason);
   }
 
   Worker(String pool, String id, Path socketPath, String token, ServerSocketChannel server, Process process,
@@ -91,7 +93,7 @@ final class Worker {
 
           @Override
           public void violation(String description) {
-            reports.broken(Worker.this, description, ErrorKind.WORKER_CRASHED);
+            reports.broken(Worker.this, description, ErrorKind.WORKER_CRASHED, WorkerExit.PoolReason.PROTOCOL);
           }
 
           @Override

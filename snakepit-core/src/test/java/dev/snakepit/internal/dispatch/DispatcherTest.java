@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import dev.snakepit.ErrorKind;
 import dev.snakepit.RecycleReason;
 import dev.snakepit.SnakepitException;
+import dev.snakepit.WorkerExit;
 import dev.snakepit.internal.Counters;
 import dev.snakepit.internal.Events;
 import dev.snakepit.internal.control.ControlChannel;
@@ -71,7 +72,7 @@ class DispatcherTest {
     return new Dispatcher("p", new Dispatcher.Limits(acquireTimeout, 10, Duration.ofSeconds(10), Duration.ofMinutes(1)),
         timer, new Events("p", listener), counters, new Dispatcher.Host() {
           @Override
-          public void broken(WorkerSlot slot, String reason) {
+          public void broken(WorkerSlot slot, String reason, WorkerExit.PoolReason poolReason) {
             broken.add(slot.id() + ": " + reason);
           }
 
