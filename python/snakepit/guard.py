@@ -25,6 +25,21 @@ _PR_GET_PDEATHSIG = 2
 REAPER_PATIENCE = 0.2
 
 
+def apply_limits() -> None:
+    """Joins the cgroups the JVM made for this worker (SNAKEPIT_CGROUP_PROCS, paths of cgroup.procs
+    files joined by ':') or caps its own address space (SNAKEPIT_RLIMIT_AS, bytes). Runs before the
+    worker starts anything, so every process it starts is capped with it. Raises OSError when a limit
+    cannot be applied: a worker must not run without the caps it was started with."""
+    procs = os.environ.pop("SNAKEPIT_CGROUP_PROCS", "")
+    for path in filter(None, procs.split(":")):
+        with open(path, "w") as f:
+            f.write(str(os.getpid()))
+    limit = os.environ.pop("SNAKEPIT_RLIMIT_AS", "")
+    if limit:
+        import resource
+        resource.setrlimit(resource.RLIMIT_AS, (int(limit), int(limit)))
+
+
 def arm_parent_death_signal(expected_parent: Optional[int]) -> bool:
     """Asks the kernel for SIGKILL when the parent goes away; exits at once if it is gone already.
 

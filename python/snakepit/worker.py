@@ -40,7 +40,13 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m snakepit", description="Snakepit worker runtime")
     parser.add_argument("--adapter", required=True, help="the adapter class, as package.module:Class")
     options = parser.parse_args(argv)
-    # While the process has one thread: the reaper is forked, and the JVM's death is made fatal.
+    # While the process has one thread: the limits are applied (the reaper is capped with the rest),
+    # the reaper is forked, and the JVM's death is made fatal.
+    limits_failed = None
+    try:
+        guard.apply_limits()
+    except (OSError, ValueError) as err:
+        limits_failed = StartFailed("connect", "cannot apply the worker's resource limits: %s" % err)
     guard.arm_parent_death_signal(_int_or_none(os.environ.get("SNAKEPIT_JVM_PID")))
     guard.start_reaper(control_in)
     guard.enable_stack_dumps()
@@ -58,6 +64,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     except StartFailed as failure:
         interval, timeout = DEFAULT_HEARTBEAT_INTERVAL_MS / 1000.0, DEFAULT_HEARTBEAT_TIMEOUT_MS / 1000.0
         bad_setting = bad_setting or failure
+    bad_setting = bad_setting or limits_failed
 
     channel = ControlChannel(control_in, control_out, max_frame_bytes)
     # Beats start before the adapter is imported: a slow import (a large ML library) is no silence.

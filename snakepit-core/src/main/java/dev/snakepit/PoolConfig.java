@@ -72,6 +72,8 @@ public final class PoolConfig {
   private final double recycleAboveErrorRate;
   private final int recycleErrorWindow;
   private final double recycleJitter;
+  private final long workerMemoryLimit;
+  private final double workerCpuLimit;
   private final String pythonLogLevel;
   private final PoolListener listener;
 
@@ -100,6 +102,8 @@ public final class PoolConfig {
     this.recycleAboveErrorRate = b.recycleAboveErrorRate;
     this.recycleErrorWindow = b.recycleErrorWindow;
     this.recycleJitter = b.recycleJitter;
+    this.workerMemoryLimit = b.workerMemoryLimit;
+    this.workerCpuLimit = b.workerCpuLimit;
     this.pythonLogLevel = b.pythonLogLevel;
     this.listener = b.listener;
   }
@@ -236,6 +240,16 @@ public final class PoolConfig {
     return recycleJitter;
   }
 
+  /** The memory cap of each worker's process tree, in bytes; 0 for none. */
+  public long workerMemoryLimit() {
+    return workerMemoryLimit;
+  }
+
+  /** The CPU cap of each worker's process tree, in cores; 0 for none. */
+  public double workerCpuLimit() {
+    return workerCpuLimit;
+  }
+
   /** The lowest Python logging level forwarded to SLF4J. */
   public String pythonLogLevel() {
     return pythonLogLevel;
@@ -280,6 +294,8 @@ public final class PoolConfig {
     private double recycleAboveErrorRate;
     private int recycleErrorWindow = 100;
     private double recycleJitter = 0.1;
+    private long workerMemoryLimit;
+    private double workerCpuLimit;
     private String pythonLogLevel = "INFO";
     private PoolListener listener = PoolListener.NONE;
 
@@ -505,6 +521,34 @@ public final class PoolConfig {
         throw invalid("recycleJitter", fraction, "it must be between 0 and 0.5");
       }
       this.recycleJitter = fraction;
+      return this;
+    }
+
+    /**
+     * Caps each worker's memory, its whole process tree included (0, the default, for none; else at
+     * least 16 MiB). Enforced by a cgroup v2 or v1 group per worker where the machine allows (a worker
+     * over the cap is killed by the kernel and its exit says {@code OUT_OF_MEMORY}), else by an
+     * address-space limit the worker sets on itself (allocations beyond it raise {@code MemoryError}).
+     * {@code stats().limits()} names the mechanism in use. The pool does not start when no mechanism
+     * can enforce the caps asked for.
+     */
+    public Builder workerMemoryLimit(long bytes) {
+      if (bytes != 0 && bytes < 16L * 1024 * 1024) {
+        throw invalid("workerMemoryLimit", bytes, "it must be 0 (none) or at least 16777216 bytes (16 MiB)");
+      }
+      this.workerMemoryLimit = bytes;
+      return this;
+    }
+
+    /**
+     * Caps each worker's CPU time, its whole process tree included, at {@code cores} cores (0, the
+     * default, for none; else 0.01 to 1024). Needs cgroups (v2 or v1); see {@link #workerMemoryLimit}.
+     */
+    public Builder workerCpuLimit(double cores) {
+      if (!(cores == 0 || (cores >= 0.01 && cores <= 1024))) {
+        throw invalid("workerCpuLimit", cores, "it must be 0 (none) or between 0.01 and 1024 cores");
+      }
+      this.workerCpuLimit = cores;
       return this;
     }
 

@@ -26,6 +26,8 @@ import java.util.Map;
  * @param crashLooping whether workers crash so often that replacements are held back (see
  *     {@link PoolConfig.Builder#crashLoop})
  * @param recycles workers recycled on purpose, by reason (every reason is present)
+ * @param limits how the workers' resource limits are enforced, such as {@code "cgroup v1 (...)"}, or
+ *     {@code "none"}
  */
 public record PoolStats(
     String pool,
@@ -43,7 +45,8 @@ public record PoolStats(
     long workersReplaced,
     Duration uptime,
     boolean crashLooping,
-    Map<RecycleReason, Long> recycles) {
+    Map<RecycleReason, Long> recycles,
+    String limits) {
 
   /** Copies {@code recycles}, filling in every reason that is missing with 0. */
   public PoolStats {
@@ -52,6 +55,7 @@ public record PoolStats(
       all.put(reason, recycles == null ? 0L : recycles.getOrDefault(reason, 0L));
     }
     recycles = Collections.unmodifiableMap(all);
+    limits = limits == null ? "none" : limits;
   }
 
   /** Workers recycled on purpose, all reasons together. */

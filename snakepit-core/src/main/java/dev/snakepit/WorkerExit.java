@@ -20,6 +20,8 @@ public record WorkerExit(long pid, int exitCode, String signal, String stderrTai
     EXITED,
     /** A signal the pool did not send ended it: a native crash ({@code SIGSEGV}, {@code SIGABRT}), a kill from outside. */
     SIGNALED,
+    /** The kernel killed it for going over its memory cap ({@link PoolConfig#workerMemoryLimit()}). */
+    OUT_OF_MEMORY,
     /** The pool killed it for misbehaving; {@link #poolReason()} says how. */
     KILLED_BY_POOL,
     /** The pool stopped it on purpose (closing, recycling, resizing); {@link #poolReason()} says which. */
@@ -58,8 +60,11 @@ public record WorkerExit(long pid, int exitCode, String signal, String stderrTai
     this(pid, exitCode, signal, stderrTail, null, null);
   }
 
-  /** {@code "exit code 3"} or {@code "killed by SIGKILL"}. */
+  /** {@code "exit code 3"}, {@code "killed by SIGKILL"}, or why the kernel killed it. */
   public String describe() {
+    if (cause == Cause.OUT_OF_MEMORY) {
+      return "killed by the kernel for going over its memory limit (" + signal + ")";
+    }
     return signal != null ? "killed by " + signal : "exit code " + exitCode;
   }
 }

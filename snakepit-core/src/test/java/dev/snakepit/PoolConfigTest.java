@@ -68,7 +68,10 @@ class PoolConfigTest {
         rejected("recycleAboveErrorRate.rate", "above 1", "1.5", "between 0 (never) and 1", b -> b.recycleAboveErrorRate(1.5, 10)),
         rejected("recycleAboveErrorRate.rate", "NaN", "NaN", "between 0 (never) and 1", b -> b.recycleAboveErrorRate(Double.NaN, 10)),
         rejected("recycleAboveErrorRate.window", "zero", "0", "between 1 and 10000", b -> b.recycleAboveErrorRate(0.5, 0)),
-        rejected("recycleJitter", "above a half", "0.6", "between 0 and 0.5", b -> b.recycleJitter(0.6)));
+        rejected("recycleJitter", "above a half", "0.6", "between 0 and 0.5", b -> b.recycleJitter(0.6)),
+        rejected("workerMemoryLimit", "below 16 MiB", "1048576", "0 (none) or at least 16777216 bytes", b -> b.workerMemoryLimit(1024 * 1024)),
+        rejected("workerCpuLimit", "negative", "-1.0", "0 (none) or between 0.01 and 1024 cores", b -> b.workerCpuLimit(-1)),
+        rejected("workerCpuLimit", "too small", "0.001", "0 (none) or between 0.01 and 1024 cores", b -> b.workerCpuLimit(0.001)));
   }
 
   private static Arguments rejected(

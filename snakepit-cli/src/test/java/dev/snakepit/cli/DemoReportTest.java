@@ -17,7 +17,7 @@ class DemoReportTest {
 
   private static PoolStats stats(PoolStats.State state, int workers, int idle, long replaced) {
     return new PoolStats("demo", state, 4, workers, idle, 0, 0, 0, 3_999, 1, 4 + replaced, replaced, replaced,
-        Duration.ofSeconds(2), false, null);
+        Duration.ofSeconds(2), false, null, null);
   }
 
   private static DemoResult.Kill kill() {

@@ -17,6 +17,7 @@ import dev.snakepit.internal.process.PythonInterpreter;
 import dev.snakepit.internal.process.PythonRuntime;
 import dev.snakepit.internal.process.RunDirectory;
 import dev.snakepit.internal.process.RunRegistry;
+import dev.snakepit.internal.process.WorkerLimits;
 import dev.snakepit.internal.protocol.EncodedBody;
 import dev.snakepit.internal.protocol.ValueEncoder;
 import dev.snakepit.internal.protocol.ValueEncodingException;
@@ -61,7 +62,7 @@ public final class PoolCore {
   /** What the JVM's shutdown hook does for this pool if it is still open at exit. */
   private final Runnable atExit;
 
-  private PoolCore(PoolConfig config, PythonInterpreter python, Path runtime, RunDirectory runDirectory) {
+  private PoolCore(PoolConfig config, PythonInterpreter python, Path runtime, RunDirectory runDirectory, WorkerLimits limits) {
     this.config = config;
     this.pool = config.name();
     this.runDirectory = runDirectory;
@@ -95,7 +96,7 @@ public final class PoolCore {
             return stats().describe();
           }
         });
-    this.supervisor = new Supervisor(config, python, runtime, runDirectory, loop, dispatcher, events, counters);
+    this.supervisor = new Supervisor(config, python, runtime, runDirectory, limits, loop, dispatcher, events, counters);
     // After a bug in the control loop the pool's state cannot be trusted: close, from a thread of its own.
     supervisor.onInternalFailure(error -> Thread.ofPlatform().daemon().name("snakepit-" + pool + "-failure").start(this::close));
     this.atExit = () -> {
@@ -111,6 +112,7 @@ public final class PoolCore {
     Path runtime;
     PythonInterpreter python;
     RunDirectory runDirectory;
+    WorkerLimits limits;
     try {
       runtime = PythonRuntime.directory();
       RunRegistry.get().sweepOnce();
@@ -123,7 +125,14 @@ public final class PoolCore {
       throw new SnakepitException(ErrorKind.INVALID_REQUEST, "pool '" + config.name() + "' cannot start: "
           + e.getMessage(), config.name(), null, null, null, null, e);
     }
-    PoolCore core = new PoolCore(config, python, runtime, runDirectory);
+    try {
+      limits = WorkerLimits.create(config.name(), config.workerMemoryLimit(), config.workerCpuLimit());
+    } catch (RuntimeException e) {
+      runDirectory.close();
+      throw new SnakepitException(ErrorKind.INVALID_REQUEST, "pool '" + config.name() + "' cannot start: "
+          + e.getMessage(), config.name(), null, null, null, null, e);
+    }
+    PoolCore core = new PoolCore(config, python, runtime, runDirectory, limits);
     core.awaitStart();
     LOG.info("pool '{}' started {} workers of {} on Python {} in {} ms", config.name(), config.size(),
         config.adapter(), python.version(), Duration.ofNanos(System.nanoTime() - core.startedNanos).toMillis());
@@ -269,7 +278,8 @@ public final class PoolCore {
     return new PoolStats(pool, supervisor.state(), supervisor.targetSize(), workers[0], dispatch[0], dispatch[1], workers[1],
         dispatch[2], counters.callsSucceeded.sum(), counters.callsFailed.sum(), counters.workersStarted.sum(),
         counters.workersCrashed.sum(), counters.workersReplaced.sum(),
-        Duration.ofNanos(System.nanoTime() - startedNanos), supervisor.crashLooping(), counters.recycles());
+        Duration.ofNanos(System.nanoTime() - startedNanos), supervisor.crashLooping(), counters.recycles(),
+        supervisor.limits());
   }
 
   /** See {@code Snakepit.resize}. */
@@ -371,6 +381,7 @@ public final class PoolCore {
       interrupted = true;
     }
     runDirectory.close();
+    supervisor.releaseLimits();
     RunRegistry.get().done(atExit);
     supervisor.markClosed();
     closed.countDown();

@@ -17,6 +17,7 @@ import dev.snakepit.internal.process.PythonInterpreter;
 import dev.snakepit.internal.process.ProcStat;
 import dev.snakepit.internal.process.RunDirectory;
 import dev.snakepit.internal.process.RunRegistry;
+import dev.snakepit.internal.process.WorkerLimits;
 import dev.snakepit.internal.protocol.FrameKind;
 import dev.snakepit.internal.protocol.ValueEncoder;
 import dev.snakepit.spi.WorkerEvent;
@@ -63,6 +64,7 @@ public final class Supervisor implements Worker.Reports {
   private final PoolConfig config;
   private final String pool;
   private final WorkerLauncher launcher;
+  private final WorkerLimits limits;
   private final ScheduledExecutorService loop;
   private final Dispatcher dispatcher;
   private final Events events;
@@ -95,17 +97,28 @@ public final class Supervisor implements Worker.Reports {
   private volatile List<ToolInfo> tools = List.of();
   private volatile boolean selfDispatching;
 
-  public Supervisor(PoolConfig config, PythonInterpreter python, Path runtime, RunDirectory runDirectory,
+  public Supervisor(PoolConfig config, PythonInterpreter python, Path runtime, RunDirectory runDirectory, WorkerLimits limits,
       ScheduledExecutorService loop, Dispatcher dispatcher, Events events, Counters counters) {
     this.config = config;
     this.pool = config.name();
-    this.launcher = new WorkerLauncher(config, python, runtime, runDirectory);
+    this.limits = limits;
+    this.launcher = new WorkerLauncher(config, python, runtime, runDirectory, limits);
     this.loop = loop;
     this.dispatcher = dispatcher;
     this.events = events;
     this.counters = counters;
     this.crashLoop = new CrashLoop(config.crashLoopLimit(), config.crashLoopWindow());
     this.targetSize = config.size();
+  }
+
+  /** How the workers' resource limits are enforced. */
+  public String limits() {
+    return limits.describe();
+  }
+
+  /** Removes the pool's resource-limit groups; after every worker is dead. */
+  public void releaseLimits() {
+    limits.close();
   }
 
   /** How many workers the pool keeps. */
@@ -606,7 +619,10 @@ public final class Supervisor implements Worker.Reports {
     }
     WorkerExit observed = ExitStatus.of(worker.pid, worker.process.exitValue(), worker.stderr.tail());
     WorkerExit.Cause cause = worker.failure != null ? WorkerExit.Cause.KILLED_BY_POOL
-        : worker.stopReason != null ? WorkerExit.Cause.STOPPED_BY_POOL : observed.cause();
+        : worker.stopReason != null ? WorkerExit.Cause.STOPPED_BY_POOL
+        : "SIGKILL".equals(observed.signal()) && limits.oomKilled(worker.id) ? WorkerExit.Cause.OUT_OF_MEMORY
+        : observed.cause();
+    limits.release(worker.id);
     WorkerExit exit = new WorkerExit(observed.pid(), observed.exitCode(), observed.signal(), observed.stderrTail(), cause,
         cause == WorkerExit.Cause.KILLED_BY_POOL || cause == WorkerExit.Cause.STOPPED_BY_POOL ? worker.poolReason : null);
     worker.moveTo(WorkerState.DEAD);

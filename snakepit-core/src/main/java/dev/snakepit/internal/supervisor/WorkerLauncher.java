@@ -4,6 +4,7 @@ import dev.snakepit.PoolConfig;
 import dev.snakepit.internal.process.PythonInterpreter;
 import dev.snakepit.internal.process.RunDirectory;
 import dev.snakepit.internal.process.RunRegistry;
+import dev.snakepit.internal.process.WorkerLimits;
 import java.io.File;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
@@ -29,8 +30,10 @@ final class WorkerLauncher {
   private final PythonInterpreter python;
   private final Path runtime;
   private final RunDirectory runDirectory;
+  private final WorkerLimits limits;
 
-  WorkerLauncher(PoolConfig config, PythonInterpreter python, Path runtime, RunDirectory runDirectory) {
+  WorkerLauncher(PoolConfig config, PythonInterpreter python, Path runtime, RunDirectory runDirectory, WorkerLimits limits) {
+    this.limits = limits;
     this.config = config;
     this.python = python;
     this.runtime = runtime;
@@ -57,7 +60,7 @@ final class WorkerLauncher {
     }
   }
 
-  private ProcessBuilder processBuilder(String id, Path socket, String token) {
+  private ProcessBuilder processBuilder(String id, Path socket, String token) throws IOException {
     ProcessBuilder builder = new ProcessBuilder(List.of(
         python.executable(), "-m", "snakepit", "--adapter", config.adapter()));
     builder.directory(config.workingDirectory().toFile());
@@ -81,6 +84,7 @@ final class WorkerLauncher {
     env.put("SNAKEPIT_LOG_LEVEL", config.pythonLogLevel());
     env.put("SNAKEPIT_JVM_PID", Long.toString(ProcessHandle.current().pid()));
     env.put(RunRegistry.INSTANCE_VARIABLE, RunRegistry.get().token());
+    env.putAll(limits.prepare(id));
     env.put(PoolConfig.HEARTBEAT_INTERVAL_VARIABLE, Long.toString(config.heartbeatInterval().toMillis()));
     env.put(PoolConfig.HEARTBEAT_TIMEOUT_VARIABLE, Long.toString(config.heartbeatTimeout().toMillis()));
     builder.redirectInput(ProcessBuilder.Redirect.PIPE);
