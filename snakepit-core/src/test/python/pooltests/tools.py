@@ -99,8 +99,12 @@ class PoolTestAdapter(DemoAdapter):
     @tool
     def hold_gil(self, seconds: int) -> str:
         """Sleeps inside C without releasing the GIL, as a wedged C extension would: no other Python
-        thread of the worker runs meanwhile, its heartbeat thread included."""
-        ctypes.PyDLL(None).sleep(seconds)
+        thread of the worker runs meanwhile, its heartbeat thread included. A signal (the pool's
+        stack-dump request) cuts sleep(3) short; it goes straight back to sleep, as a stuck C call
+        would stay stuck."""
+        remaining = seconds
+        while remaining > 0:
+            remaining = ctypes.PyDLL(None).sleep(remaining)
         return "released"
 
     @tool
