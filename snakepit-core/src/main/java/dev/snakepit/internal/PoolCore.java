@@ -69,7 +69,7 @@ public final class PoolCore {
     // Workers are forked from this one long-lived thread, which their parent-death signal is tied to.
     // Tasks never end it: a task that throws is handled as a supervisor failure (Supervisor#guarded).
     this.loop = new ScheduledThreadPoolExecutor(1,
-        r -> Thread.ofPlatform().daemon().name("snakepit-" + pool + "-supervisor").unstarted(r));
+        r -> Thread.ofPlatform().daemon().name(Supervisor.loopThreadName(pool)).unstarted(r));
     loop.setRemoveOnCancelPolicy(true);
     loop.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
     Events events = new Events(pool, config.listener());

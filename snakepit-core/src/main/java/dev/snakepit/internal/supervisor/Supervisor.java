@@ -111,6 +111,11 @@ public final class Supervisor implements Worker.Reports {
     this.targetSize = config.size();
   }
 
+  /** The name of pool {@code pool}'s control-loop thread, the one thread that starts its workers. */
+  public static String loopThreadName(String pool) {
+    return "snakepit-" + pool + "-supervisor";
+  }
+
   /** How the workers' resource limits are enforced. */
   public String limits() {
     return limits.describe();

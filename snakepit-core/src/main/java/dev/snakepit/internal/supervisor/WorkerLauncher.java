@@ -42,6 +42,11 @@ final class WorkerLauncher {
 
   /** Listens on the worker's socket and starts its process; the caller starts its threads. */
   Worker launch(String id, boolean replacement, Worker.Reports reports) throws IOException {
+    // The parent-death signal is tied to the thread that forks: only the long-lived control loop may.
+    if (!Thread.currentThread().getName().equals(Supervisor.loopThreadName(config.name()))) {
+      throw new IllegalStateException("worker " + id + " of pool '" + config.name() + "' must be started from the pool's"
+          + " control-loop thread, not from " + Thread.currentThread().getName());
+    }
     byte[] secret = new byte[32];
     RANDOM.nextBytes(secret);
     String token = HexFormat.of().formatHex(secret);

@@ -1,0 +1,20 @@
+package dev.snakepit.internal.supervisor;
+
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.snakepit.PoolConfig;
+import dev.snakepit.internal.process.WorkerLimits;
+import org.junit.jupiter.api.Test;
+
+/** Workers are forked only by their pool's control-loop thread, which their parent-death signal is tied to. */
+class WorkerLauncherTest {
+  @Test
+  void aWorkerStartedFromAnyOtherThreadIsRefused() {
+    WorkerLauncher launcher = new WorkerLauncher(PoolConfig.builder("pkg.mod:Adapter").name("p").build(), null, null, null,
+        WorkerLimits.none());
+
+    assertThatThrownBy(() -> launcher.launch("w1", false, null))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("worker w1 of pool 'p' must be started from the pool's control-loop thread, not from ");
+  }
+}
