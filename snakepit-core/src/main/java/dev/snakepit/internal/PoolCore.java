@@ -118,19 +118,14 @@ public final class PoolCore {
       RunRegistry.get().sweepOnce();
       python = PythonInterpreter.resolve(config.pythonExecutable(), config.startTimeout());
       runDirectory = RunDirectory.create(config.name());
-    } catch (PythonInterpreter.Unusable e) {
-      throw new SnakepitException(ErrorKind.INVALID_REQUEST, "pool '" + config.name() + "' cannot start: "
-          + e.getMessage(), config.name(), null, null, null, null, e);
-    } catch (RuntimeException e) {
-      throw new SnakepitException(ErrorKind.INVALID_REQUEST, "pool '" + config.name() + "' cannot start: "
-          + e.getMessage(), config.name(), null, null, null, null, e);
+    } catch (PythonInterpreter.Unusable | RuntimeException e) {
+      throw cannotStart(config, e);
     }
     try {
       limits = WorkerLimits.create(config.name(), config.workerMemoryLimit(), config.workerCpuLimit());
     } catch (RuntimeException e) {
       runDirectory.close();
-      throw new SnakepitException(ErrorKind.INVALID_REQUEST, "pool '" + config.name() + "' cannot start: "
-          + e.getMessage(), config.name(), null, null, null, null, e);
+      throw cannotStart(config, e);
     }
     PoolCore core = new PoolCore(config, python, runtime, runDirectory, limits);
     core.awaitStart();
@@ -396,6 +391,11 @@ public final class PoolCore {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+  }
+
+  private static SnakepitException cannotStart(PoolConfig config, Exception cause) {
+    return new SnakepitException(ErrorKind.INVALID_REQUEST, "pool '" + config.name() + "' cannot start: "
+        + cause.getMessage(), config.name(), null, null, null, null, cause);
   }
 
   /** Fault injection (tests, chaos kit): a failure inside the pool's control loop, as a bug would cause. */

@@ -78,9 +78,10 @@ public final class WorkerLimits {
     String forced = System.getProperty(FORCE_PROPERTY, "");
     List<String> skipped = new ArrayList<>();
     if (forced.isEmpty() || forced.equals("cgroup-v2")) {
-      String problem = tryV2(name, memoryBytes, cpus);
+      List<Path> groups = new ArrayList<>();
+      String problem = tryV2(name, memoryBytes, cpus, groups);
       if (problem == null) {
-        return new WorkerLimits(memoryBytes, cpus, Mechanism.CGROUP_V2, "", v2Groups(name));
+        return new WorkerLimits(memoryBytes, cpus, Mechanism.CGROUP_V2, "", groups);
       }
       skipped.add("cgroup v2: " + problem);
     }
@@ -192,8 +193,8 @@ public final class WorkerLimits {
     }
   }
 
-  /** A v2 subtree: a group beside... inside this JVM's own group, with memory and cpu enabled for its children. */
-  private static String tryV2(String name, long memoryBytes, double cpus) {
+  /** A v2 subtree: a group inside this JVM's own group, with memory and cpu enabled for its children. */
+  private static String tryV2(String name, long memoryBytes, double cpus, List<Path> groups) {
     Path root = v2Root();
     if (root == null) {
       return "not mounted";
@@ -217,16 +218,12 @@ public final class WorkerLimits {
       Files.createDirectories(pool);
       Files.writeString(pool.resolve("cgroup.subtree_control"),
           String.join(" ", needed.stream().map(c -> "+" + c).toList()));
+      groups.add(pool);
       return null;
     } catch (IOException | RuntimeException e) {
       removeWhenEmpty(pool);
       return "cannot set up " + pool + ": " + e;
     }
-  }
-
-  private static List<Path> v2Groups(String name) {
-    Path root = v2Root();
-    return List.of(root.resolve(ownPath("0", "").substring(1)).resolve(name));
   }
 
   private static Path v2Root() {

@@ -25,7 +25,9 @@ record RecycleLimits(long calls, long ageNanos, long memoryBytes) {
     return Math.max(1, Math.round(value * factor));
   }
 
-  boolean any() {
-    return calls > 0 || ageNanos > 0 || memoryBytes > 0;
+  /** Whether the pool recycles workers at all. */
+  static boolean enabled(PoolConfig config) {
+    return config.recycleAfterCalls() > 0 || !config.recycleAfterAge().isZero() || config.recycleAboveMemory() > 0
+        || config.recycleAboveErrorRate() > 0;
   }
 }

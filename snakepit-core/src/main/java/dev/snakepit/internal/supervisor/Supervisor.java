@@ -157,15 +157,7 @@ public final class Supervisor implements Worker.Reports {
           if (surplus-- <= 0) {
             break;
           }
-          worker.stopReason = reason;
-          worker.poolReason = WorkerExit.PoolReason.RESIZE;
-          if (worker.state() == WorkerState.STARTING) {
-            kill(worker);
-          } else {
-            worker.moveTo(WorkerState.STOPPING);
-            dispatcher.retire(worker.slot);
-            askToShutDown(worker, reason); // queued behind the call it runs, if any
-          }
+          stopGracefully(worker, reason, WorkerExit.PoolReason.RESIZE);
         }
       }
       LOG.info("pool '{}' resized from {} to {} workers", pool, from, size);
@@ -215,7 +207,7 @@ public final class Supervisor implements Worker.Reports {
     });
     long interval = config.heartbeatInterval().toNanos();
     loop.scheduleWithFixedDelay(guarded(this::checkHeartbeats), interval, interval, TimeUnit.NANOSECONDS);
-    if (RecycleLimits.of(config).any() || config.recycleAboveErrorRate() > 0) {
+    if (RecycleLimits.enabled(config)) {
       // Memory is read from /proc, which costs a little per worker: once a second is enough for it.
       long period = config.recycleAboveMemory() > 0 ? 1000 : 250;
       loop.scheduleWithFixedDelay(guarded(this::checkRecycling), period, period, TimeUnit.MILLISECONDS);
@@ -268,13 +260,8 @@ public final class Supervisor implements Worker.Reports {
       return;
     }
     RecycleReason reason = worker.recycling;
-    worker.stopReason = "recycled (" + reason.description() + ")";
-    worker.poolReason = WorkerExit.PoolReason.RECYCLE;
-    worker.moveTo(WorkerState.STOPPING);
-    dispatcher.retire(worker.slot);
     counters.recycled(reason);
-    // SHUTDOWN queues behind the call the worker runs, if any: it answers that call, then stops.
-    askToShutDown(worker, worker.stopReason);
+    stopGracefully(worker, "recycled (" + reason.description() + ")", WorkerExit.PoolReason.RECYCLE);
     Duration bound = config.callTimeout().plus(config.cancelGrace()).plus(config.shutdownGrace());
     schedule(() -> {
       if (worker.state() != WorkerState.DEAD) {
@@ -481,17 +468,7 @@ public final class Supervisor implements Worker.Reports {
       List<CompletableFuture<WorkerExit>> exits = new ArrayList<>();
       for (Worker w : workers.values()) {
         exits.add(w.exit);
-        if (w.stopReason == null) {
-          w.stopReason = reason;
-          w.poolReason = WorkerExit.PoolReason.SHUTDOWN;
-        }
-        if (w.state() == WorkerState.READY) {
-          w.moveTo(WorkerState.STOPPING);
-          dispatcher.retire(w.slot);
-          askToShutDown(w, reason);
-        } else if (w.state() == WorkerState.STARTING) {
-          kill(w);
-        }
+        stopGracefully(w, reason, WorkerExit.PoolReason.SHUTDOWN);
       }
       CompletableFuture.allOf(exits.toArray(CompletableFuture[]::new)).whenComplete((v, e) -> done.complete(null));
     });
@@ -574,6 +551,24 @@ public final class Supervisor implements Worker.Reports {
       }
     }, config.startTimeout().toNanos(), TimeUnit.NANOSECONDS);
     return worker;
+  }
+
+  /**
+   * Stops a worker on purpose: one still starting is killed; a ready one gets no new call, and the
+   * SHUTDOWN it is sent queues behind the call it runs, if any, so it answers that call, then stops.
+   */
+  private void stopGracefully(Worker worker, String reason, WorkerExit.PoolReason poolReason) {
+    if (worker.stopReason == null) {
+      worker.stopReason = reason;
+      worker.poolReason = poolReason;
+    }
+    if (worker.state() == WorkerState.READY) {
+      worker.moveTo(WorkerState.STOPPING);
+      dispatcher.retire(worker.slot);
+      askToShutDown(worker, worker.stopReason);
+    } else if (worker.state() == WorkerState.STARTING) {
+      kill(worker);
+    }
   }
 
   private void askToShutDown(Worker worker, String reason) {
