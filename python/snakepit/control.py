@@ -143,13 +143,13 @@ class ControlChannel:
                     raise ProtocolError("unexpected_kind", "unexpected %s frame on the control plane"
                                         % protocol.kind_name(frame.kind))
         except (ProtocolError, values.SerializationError) as err:
-            _stderr("snakepit: control plane broken: %s; exiting\n" % err)
+            write_stderr("snakepit: control plane broken: %s; exiting\n" % err)
             self._exit(EXIT_VIOLATION)
             return
         except (OSError, ValueError):
             pass  # unreadable stdin: as good as closed
         except BaseException as err:  # a bug here must not leave a worker without its lifeline
-            _stderr("snakepit: control reader failed: %r; exiting\n" % (err,))
+            write_stderr("snakepit: control reader failed: %r; exiting\n" % (err,))
             self._exit(EXIT_VIOLATION)
             return
         # The JVM is gone. Exit now: no teardown, no waiting for threads or buffers.
@@ -193,7 +193,7 @@ class Heartbeat:
         while not self._stopped.wait(self._interval):
             silent = self._clock() - self._last_ack
             if silent > self._timeout:
-                _stderr("snakepit: no heartbeat acknowledgement from the JVM for %.1f s (timeout %.1f s); "
+                write_stderr("snakepit: no heartbeat acknowledgement from the JVM for %.1f s (timeout %.1f s); "
                         "exiting\n" % (silent, self._timeout))
                 self._exit(EXIT_HEARTBEAT)
                 return
@@ -201,12 +201,13 @@ class Heartbeat:
             try:
                 self._channel.beat(sequence, self._interval)
             except OSError as err:
-                _stderr("snakepit: cannot send a heartbeat, the JVM is gone (%s); exiting\n" % err)
+                write_stderr("snakepit: cannot send a heartbeat, the JVM is gone (%s); exiting\n" % err)
                 self._exit(EXIT_OK)
                 return
 
 
-def _stderr(text: str) -> None:
+def write_stderr(text: str) -> None:
+    """Writes straight to fd 2, never raising: for messages on the way out."""
     try:
         os.write(2, text.encode("utf-8", "replace"))
     except OSError:

@@ -19,6 +19,8 @@ import signal
 import sys
 from typing import Optional
 
+from .control import write_stderr
+
 _PR_SET_PDEATHSIG = 1
 _PR_GET_PDEATHSIG = 2
 # How long the reaper lets the worker end itself after the lifeline hangs up, in seconds.
@@ -52,7 +54,7 @@ def arm_parent_death_signal(expected_parent: Optional[int]) -> bool:
         return False
     # The JVM may have died between starting us and the prctl above; then no signal will come.
     if expected_parent is not None and os.getppid() != expected_parent:
-        _say("snakepit: the JVM (pid %d) is gone before the worker started; exiting\n" % expected_parent)
+        write_stderr("snakepit: the JVM (pid %d) is gone before the worker started; exiting\n" % expected_parent)
         os._exit(0)
     return True
 
@@ -150,10 +152,3 @@ def _libc():
         return ctypes.CDLL(None, use_errno=True)
     except (ImportError, OSError):
         return None
-
-
-def _say(text: str) -> None:
-    try:
-        os.write(2, text.encode("utf-8", "replace"))
-    except OSError:
-        pass
