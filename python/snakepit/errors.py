@@ -87,8 +87,9 @@ def error_body(kind: str, message: str, exception: Optional[BaseException] = Non
     return body
 
 
-def cancelled(tool: str) -> Dict[str, Any]:
-    return error_body(CANCELLED, "call to '%s' was cancelled" % tool)
+def cancelled(tool: str, exception: Optional[BaseException] = None) -> Dict[str, Any]:
+    """A CANCELLED answer; with the CallCancelled whose traceback shows where the cancel landed."""
+    return error_body(CANCELLED, "call to '%s' was cancelled" % tool, exception)
 
 
 def unknown_tool(tool: str, available: list) -> Dict[str, Any]:

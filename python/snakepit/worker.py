@@ -163,15 +163,15 @@ class Worker:
         deadline = (time.monotonic() + timeout_ms / 1000.0
                     if type(timeout_ms) in (int, float) and timeout_ms > 0 else None)
         result = self._run(request_id, name, args, kwargs, deadline)
-        if result is _CANCELLED:
-            self._send_error(request_id, errors.cancelled(name))
+        if type(result) is _Cancelled:
+            self._send_error(request_id, errors.cancelled(name, result.exception))
         elif type(result) is _Failure:
             self._send_error(request_id, result.body)
         else:
             self._send_result(request_id, name, result)
 
     def _run(self, request_id: int, name: str, args: list, kwargs: dict, deadline: Optional[float]) -> Any:
-        """Runs the tool; returns its value, a _Failure or _CANCELLED. Never lets CallCancelled out.
+        """Runs the tool; returns its value, a _Failure or a _Cancelled. Never lets CallCancelled out.
 
         The control thread injects at most one CallCancelled per call, and none once finish() has
         returned. It may land anywhere up to then: in the tool, in the error description below, or
@@ -192,11 +192,13 @@ class Worker:
                 result = _Failure(errors.error_body(errors.PYTHON_EXCEPTION, errors.summary(exc), exc))
             switch.finish()
             return result
-        except CallCancelled:
+        except CallCancelled as landed:
+            # Its traceback says where the cancel found the tool: the JVM reports it with a timeout.
+            strip_runtime_frames(landed)
             while True:
                 try:
                     switch.finish()
-                    return _CANCELLED
+                    return _Cancelled(landed)
                 except CallCancelled:
                     pass
 
@@ -261,4 +263,10 @@ class _Failure:
         self.body = body
 
 
-_CANCELLED = object()
+class _Cancelled:
+    """A call stopped by a cancel, with the CallCancelled that stopped it."""
+
+    __slots__ = ("exception",)
+
+    def __init__(self, exception: BaseException) -> None:
+        self.exception = exception

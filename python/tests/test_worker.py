@@ -123,6 +123,10 @@ def test_cancelling_spin_answers_cancelled_and_the_worker_goes_on(jvm_factory):
     jvm.cancel(request_id, "timeout")
     error = jvm.reply(request_id).error
     assert error["kind"] == "CANCELLED"
+    # The traceback shows where the cancel found the tool, starting at the tool.
+    assert error["exception"]["type"] == "CallCancelled"
+    assert error["exception"]["frames"][0]["function"] == "spin"
+    assert "in spin" in error["exception"]["traceback"]
     assert jvm.call("add", 2, 2).value == 4
 
 

@@ -1,5 +1,6 @@
 package dev.snakepit;
 
+import dev.snakepit.spi.DataPlaneInterceptor;
 import dev.snakepit.spi.PoolListener;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -76,6 +77,7 @@ public final class PoolConfig {
   private final double workerCpuLimit;
   private final String pythonLogLevel;
   private final PoolListener listener;
+  private final DataPlaneInterceptor dataPlaneInterceptor;
 
   private PoolConfig(Builder b) {
     this.adapter = b.adapter;
@@ -106,6 +108,7 @@ public final class PoolConfig {
     this.workerCpuLimit = b.workerCpuLimit;
     this.pythonLogLevel = b.pythonLogLevel;
     this.listener = b.listener;
+    this.dataPlaneInterceptor = b.dataPlaneInterceptor;
   }
 
   /**
@@ -260,6 +263,11 @@ public final class PoolConfig {
     return listener;
   }
 
+  /** What stands between the pool and its workers on the data plane; {@link DataPlaneInterceptor#NONE} by default. */
+  public DataPlaneInterceptor dataPlaneInterceptor() {
+    return dataPlaneInterceptor;
+  }
+
   @Override
   public String toString() {
     return "PoolConfig{name=" + name + ", adapter=" + adapter + ", size=" + size + ", python="
@@ -298,6 +306,7 @@ public final class PoolConfig {
     private double workerCpuLimit;
     private String pythonLogLevel = "INFO";
     private PoolListener listener = PoolListener.NONE;
+    private DataPlaneInterceptor dataPlaneInterceptor = DataPlaneInterceptor.NONE;
 
     private Builder(String adapter) {
       this(adapter, System.getenv());
@@ -376,7 +385,21 @@ public final class PoolConfig {
       return this;
     }
 
-    /** The default time a call may run on a worker: positive, at most one day. */
+    /** Sets several environment variables for the workers; see {@link #environment(String, String)}. */
+    public Builder environment(Map<String, String> variables) {
+      if (variables == null) {
+        throw invalid("environment", null, "the map of variables must not be null");
+      }
+      variables.forEach(this::environment);
+      return this;
+    }
+
+    /**
+     * The default time a call may run on a worker: positive, at most one day. At the deadline the worker
+     * is told to cancel the call, and the caller gets {@link ErrorKind#TIMEOUT} as soon as the cancel
+     * lands (with the traceback of where it landed), or, for a tool stuck in C code, when the worker is
+     * killed {@link #cancelGrace} later (with the stack dump of every thread).
+     */
     public Builder callTimeout(Duration value) {
       this.callTimeout = positive("callTimeout", value);
       return this;
@@ -415,7 +438,10 @@ public final class PoolConfig {
       return this;
     }
 
-    /** How long a worker may overrun a call's deadline before it is replaced: positive, at most one day. */
+    /**
+     * How long a worker may overrun a call's deadline before it is killed and replaced: positive, at most
+     * one day. A timed-out call's caller waits at most this long past the deadline for its answer.
+     */
     public Builder cancelGrace(Duration value) {
       this.cancelGrace = positive("cancelGrace", value);
       return this;
@@ -567,6 +593,18 @@ public final class PoolConfig {
         throw invalid("listener", null, "it must not be null; use PoolListener.NONE for no listener");
       }
       this.listener = value;
+      return this;
+    }
+
+    /**
+     * Puts an interceptor on the workers' data plane, for fault injection (see {@code snakepit-chaos})
+     * or tracing. Production pools leave the default, {@link DataPlaneInterceptor#NONE}.
+     */
+    public Builder dataPlaneInterceptor(DataPlaneInterceptor value) {
+      if (value == null) {
+        throw invalid("dataPlaneInterceptor", null, "it must not be null; use DataPlaneInterceptor.NONE for none");
+      }
+      this.dataPlaneInterceptor = value;
       return this;
     }
 

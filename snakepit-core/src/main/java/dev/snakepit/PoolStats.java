@@ -18,7 +18,8 @@ import java.util.Map;
  * @param starting workers started but not yet ready
  * @param queued calls waiting for a worker
  * @param callsSucceeded calls that returned a value
- * @param callsFailed calls that ended with an exception
+ * @param callsFailed call attempts that ended with an exception, including attempts that were then retried
+ * @param callsRetried attempts sent again after their worker died under them (see {@link Call#withRetries})
  * @param workersStarted workers that became ready, replacements included
  * @param workersCrashed workers that died without being asked to
  * @param workersReplaced workers started to replace ones that died
@@ -40,6 +41,7 @@ public record PoolStats(
     int queued,
     long callsSucceeded,
     long callsFailed,
+    long callsRetried,
     long workersStarted,
     long workersCrashed,
     long workersReplaced,

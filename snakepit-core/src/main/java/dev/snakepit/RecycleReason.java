@@ -13,7 +13,9 @@ public enum RecycleReason {
   /** Its process tree's resident memory passed the limit. */
   MEMORY("memory"),
   /** Too many of its recent calls ended with an error. */
-  ERROR_RATE("error rate");
+  ERROR_RATE("error rate"),
+  /** Something outside the pool asked for it, such as a fault injector of {@code snakepit-chaos}. */
+  REQUESTED("requested");
 
   private final String description;
 

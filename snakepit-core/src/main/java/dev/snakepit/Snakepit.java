@@ -1,5 +1,6 @@
 package dev.snakepit;
 
+import dev.snakepit.internal.PoolAccess;
 import dev.snakepit.internal.PoolCore;
 import java.util.List;
 import java.util.Map;
@@ -20,6 +21,10 @@ import java.util.concurrent.CompletableFuture;
  * <p>Thread-safe. Callers may be platform or virtual threads.
  */
 public final class Snakepit implements AutoCloseable {
+  static {
+    PoolAccess.install(pool -> pool.core);
+  }
+
   private final PoolCore core;
 
   /** The pool's internals, for fault injection in tests of this module. */

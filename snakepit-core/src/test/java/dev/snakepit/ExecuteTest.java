@@ -106,6 +106,9 @@ class ExecuteTest {
     assertThat(e.tool()).contains("sleep");
     assertThat(e.workerId()).hasValueSatisfying(id -> assertThat(e.getMessage()).contains("worker " + id));
     assertThat(e.getMessage()).contains("'sleep'", DEFAULT_TIMEOUT.toMillis() + " ms", "pool 'execute'");
+    // Where the cancel found the tool.
+    assertThat(e.getMessage()).contains("stopped when cancelled, in:", "in sleep");
+    assertThat(e.pythonError()).hasValueSatisfying(p -> assertThat(p.type()).isEqualTo("CallCancelled"));
     // time.sleep is interrupted by the cancel, so the worker answers within the grace and stays.
     await().atMost(Duration.ofSeconds(10)).until(() -> pool.stats().idle() == 2);
     assertThat(pool.stats().workersCrashed()).isEqualTo(crashed);
@@ -131,6 +134,9 @@ class ExecuteTest {
         () -> pool.execute(Call.of("ignore_cancel").withArg("seconds", 30).withTimeout(Duration.ofMillis(300))));
 
     assertThat(e.kind()).isEqualTo(ErrorKind.TIMEOUT);
+    // The caller waited for the kill, and has the stack the worker wrote just before it.
+    assertThat(e.getMessage()).contains("did not stop within the cancel grace of " + CANCEL_GRACE.toMillis() + " ms",
+        "most recent call first", "in ignore_cancel");
     String worker = e.workerId().orElseThrow();
     await().atMost(Duration.ofSeconds(15)).until(() -> pool.stats().workersReplaced() == replaced + 1 && pool.stats().idle() == 2);
     assertThat(events.ofType("workerCrash")).anySatisfy(crash -> {

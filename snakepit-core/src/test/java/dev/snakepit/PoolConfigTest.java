@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import dev.snakepit.spi.DataPlaneInterceptor;
 import dev.snakepit.spi.PoolListener;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -89,6 +90,36 @@ class PoolConfigTest {
 
     assertThat(e).as("rejection of " + field + " (" + what + ")").isNotNull();
     assertThat(e.getMessage()).startsWith("PoolConfig." + field + " = " + shown + " is invalid: ").contains(rule);
+  }
+
+  @Test
+  void environmentMapsAreCheckedLikeSingleVariables() {
+    PoolConfig config = PoolConfig.builder(ADAPTER).environment(Map.of("A", "1", "B", "2")).build();
+    assertThat(config.environment()).containsEntry("A", "1").containsEntry("B", "2");
+    assertThatThrownBy(() -> PoolConfig.builder(ADAPTER).environment(Map.of("SNAKEPIT_X", "1")))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("SNAKEPIT_X").hasMessageContaining("reserved");
+    assertThatThrownBy(() -> PoolConfig.builder(ADAPTER).environment((Map<String, String>) null))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("must not be null");
+  }
+
+  @Test
+  void theDataPlaneInterceptorDefaultsToNoneAndMustNotBeNull() {
+    assertThat(PoolConfig.builder(ADAPTER).build().dataPlaneInterceptor()).isSameAs(DataPlaneInterceptor.NONE);
+    assertThatThrownBy(() -> PoolConfig.builder(ADAPTER).dataPlaneInterceptor(null))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("dataPlaneInterceptor");
+  }
+
+  @Test
+  void callRetriesAreBoundedAndKeptByEveryCopy() {
+    Call call = Call.of("echo").withRetries(3).withArg("value", 1).withTimeout(Duration.ofSeconds(1)).withArgs(2);
+    assertThat(call.retries()).isEqualTo(3);
+    assertThat(Call.of("echo").retries()).isZero();
+    assertThat(Call.of("echo").withRetries(Call.MAX_RETRIES).retries()).isEqualTo(Call.MAX_RETRIES);
+    for (int bad : new int[] {-1, Call.MAX_RETRIES + 1}) {
+      assertThatThrownBy(() -> Call.of("echo").withRetries(bad)).as("%d", bad)
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("retries of tool 'echo': " + bad + " is invalid; it must be 0 to " + Call.MAX_RETRIES);
+    }
   }
 
   @Test

@@ -16,7 +16,7 @@ class DemoReportTest {
       new DemoSettings(4, 4_000, 8, true, new PythonCommand("python3", "/usr/bin/python3", "3.11.7"));
 
   private static PoolStats stats(PoolStats.State state, int workers, int idle, long replaced) {
-    return new PoolStats("demo", state, 4, workers, idle, 0, 0, 0, 3_999, 1, 4 + replaced, replaced, replaced,
+    return new PoolStats("demo", state, 4, workers, idle, 0, 0, 0, 3_999, 1, 0, 4 + replaced, replaced, replaced,
         Duration.ofSeconds(2), false, null, null);
   }
 

@@ -16,9 +16,9 @@ class DemoVerdictTest {
   private static final DemoSettings WITH_KILL = new DemoSettings(4, 100, 8, true, PYTHON);
   private static final DemoSettings NO_KILL = new DemoSettings(4, 100, 8, false, PYTHON);
   private static final PoolStats FULL =
-      new PoolStats("demo", PoolStats.State.RUNNING, 4, 4, 4, 0, 0, 0, 99, 1, 5, 1, 1, Duration.ofSeconds(1), false, null, null);
+      new PoolStats("demo", PoolStats.State.RUNNING, 4, 4, 4, 0, 0, 0, 99, 1, 0, 5, 1, 1, Duration.ofSeconds(1), false, null, null);
   private static final PoolStats CLOSED =
-      new PoolStats("demo", PoolStats.State.CLOSED, 4, 0, 0, 0, 0, 0, 99, 1, 5, 1, 1, Duration.ofSeconds(1), false, null, null);
+      new PoolStats("demo", PoolStats.State.CLOSED, 4, 0, 0, 0, 0, 0, 99, 1, 0, 5, 1, 1, Duration.ofSeconds(1), false, null, null);
   private static final DemoResult.Kill KILL = new DemoResult.Kill(42, "w1", 40,
       new WorkerEvent("demo", "w1", 42, Duration.ofSeconds(1), "died", new WorkerExit(42, -1, "SIGKILL", "")),
       new WorkerEvent("demo", "w5", 43, Duration.ZERO, null, null), 300_000_000L);

@@ -9,6 +9,7 @@ import java.util.concurrent.atomic.LongAdder;
 public final class Counters {
   public final LongAdder callsSucceeded = new LongAdder();
   public final LongAdder callsFailed = new LongAdder();
+  public final LongAdder callsRetried = new LongAdder();
   public final LongAdder workersStarted = new LongAdder();
   public final LongAdder workersCrashed = new LongAdder();
   public final LongAdder workersReplaced = new LongAdder();

@@ -24,6 +24,7 @@ import dev.snakepit.internal.protocol.ValueEncodingException;
 import dev.snakepit.internal.supervisor.Supervisor;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,6 +35,7 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -155,6 +157,36 @@ public final class PoolCore {
   }
 
   public Object execute(Call call) {
+    List<SnakepitException> earlier = new ArrayList<>();
+    while (true) {
+      try {
+        return executeOnce(call);
+      } catch (SnakepitException e) {
+        if (!retrying(call, e, earlier)) {
+          throw e;
+        }
+      }
+    }
+  }
+
+  /**
+   * Whether a failed attempt of {@code call} is to be sent again: only when its worker died under it and
+   * the call has retries left. Records the failure in {@code earlier}, or, when it is the last one,
+   * attaches the earlier ones to it.
+   */
+  private boolean retrying(Call call, SnakepitException failure, List<SnakepitException> earlier) {
+    if (failure.kind() == ErrorKind.WORKER_CRASHED && earlier.size() < call.retries() && !closing.get()) {
+      earlier.add(failure);
+      counters.callsRetried.increment();
+      LOG.debug("pool '{}': sending the call of tool '{}' again (retry {} of {}) after: {}", pool, call.tool(),
+          earlier.size(), call.retries(), failure.getMessage());
+      return true;
+    }
+    earlier.forEach(failure::addSuppressed);
+    return false;
+  }
+
+  private Object executeOnce(Call call) {
     PendingCall pending = submit(call);
     Duration bound = config.acquireTimeout().plus(timeoutOf(call)).plus(config.cancelGrace()).plus(SAFETY_MARGIN);
     try {
@@ -175,28 +207,44 @@ public final class PoolCore {
 
   public CompletableFuture<Object> executeAsync(Call call) {
     CompletableFuture<Object> result = new CompletableFuture<>();
-    PendingCall pending;
-    try {
-      pending = submit(call);
-    } catch (SnakepitException e) {
-      result.completeExceptionally(e);
-      return result;
-    }
-    // Complete on a fresh virtual thread: the caller's continuations must never run on (and block) a
-    // worker's data thread or the control loop.
-    pending.future().whenComplete((value, error) -> Thread.startVirtualThread(() -> {
-      if (error != null) {
-        result.completeExceptionally(error);
-      } else {
-        result.complete(value);
-      }
-    }));
+    AtomicReference<PendingCall> attempt = new AtomicReference<>();
+    attemptAsync(call, result, attempt, new ArrayList<>());
     result.whenComplete((value, error) -> {
-      if (result.isCancelled()) {
+      PendingCall pending = attempt.get();
+      if (result.isCancelled() && pending != null) {
         dispatcher.cancel(pending, "its future was cancelled");
       }
     });
     return result;
+  }
+
+  /** Sends one attempt of {@code call}; a failure that {@link #retrying} allows sends the next. */
+  private void attemptAsync(Call call, CompletableFuture<Object> result, AtomicReference<PendingCall> attempt,
+      List<SnakepitException> earlier) {
+    PendingCall pending;
+    try {
+      pending = submit(call);
+    } catch (SnakepitException e) {
+      earlier.forEach(e::addSuppressed);
+      result.completeExceptionally(e);
+      return;
+    }
+    attempt.set(pending);
+    if (result.isCancelled()) {
+      dispatcher.cancel(pending, "its future was cancelled");
+      return;
+    }
+    // Complete on a fresh virtual thread: the caller's continuations must never run on (and block) a
+    // worker's data thread or the control loop.
+    pending.future().whenComplete((value, error) -> Thread.startVirtualThread(() -> {
+      if (error == null) {
+        result.complete(value);
+      } else if (error instanceof SnakepitException failure && !result.isDone() && retrying(call, failure, earlier)) {
+        attemptAsync(call, result, attempt, earlier);
+      } else {
+        result.completeExceptionally(error);
+      }
+    }));
   }
 
   private PendingCall submit(Call call) {
@@ -271,7 +319,7 @@ public final class PoolCore {
     int[] dispatch = dispatcher.counts();
     int[] workers = supervisor.counts();
     return new PoolStats(pool, supervisor.state(), supervisor.targetSize(), workers[0], dispatch[0], dispatch[1], workers[1],
-        dispatch[2], counters.callsSucceeded.sum(), counters.callsFailed.sum(), counters.workersStarted.sum(),
+        dispatch[2], counters.callsSucceeded.sum(), counters.callsFailed.sum(), counters.callsRetried.sum(), counters.workersStarted.sum(),
         counters.workersCrashed.sum(), counters.workersReplaced.sum(),
         Duration.ofNanos(System.nanoTime() - startedNanos), supervisor.crashLooping(), counters.recycles(),
         supervisor.limits());
@@ -396,6 +444,15 @@ public final class PoolCore {
   private static SnakepitException cannotStart(PoolConfig config, Exception cause) {
     return new SnakepitException(ErrorKind.INVALID_REQUEST, "pool '" + config.name() + "' cannot start: "
         + cause.getMessage(), config.name(), null, null, null, null, cause);
+  }
+
+  /**
+   * Fault injection (chaos kit): recycles the ready worker with that process id, as a recycling
+   * threshold would: its replacement starts first, then it finishes its call and stops. Returns false
+   * if no ready worker has that pid.
+   */
+  public boolean recycle(long pid) {
+    return !closing.get() && supervisor.recycleWorker(pid);
   }
 
   /** Fault injection (tests, chaos kit): a failure inside the pool's control loop, as a bug would cause. */

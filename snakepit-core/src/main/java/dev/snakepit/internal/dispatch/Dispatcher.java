@@ -2,6 +2,7 @@ package dev.snakepit.internal.dispatch;
 
 import dev.snakepit.ErrorKind;
 import dev.snakepit.RecycleReason;
+import dev.snakepit.PythonError;
 import dev.snakepit.SnakepitException;
 import dev.snakepit.WorkerExit;
 import dev.snakepit.internal.Counters;
@@ -208,7 +209,10 @@ public final class Dispatcher {
       lock.unlock();
     }
     if (call != null) {
-      fail(call, slot.id, errorFor.apply(call.tool));
+      SnakepitException lost = errorFor.apply(call.tool);
+      fail(call, slot.id, call.timedOut == null ? lost : new SnakepitException(ErrorKind.TIMEOUT, call.timedOut
+          + "; it did not stop within the cancel grace of " + limits.cancelGrace().toMillis() + " ms, so the worker was killed: "
+          + lost.getMessage(), pool, slot.id, call.tool, lost.pythonError().orElse(null), lost.workerExit().orElse(null), null));
     }
   }
 
@@ -426,6 +430,7 @@ public final class Dispatcher {
   private void retry(WorkerSlot failed, PendingCall call) {
     WorkerSlot slot = null;
     boolean poolClosed = false;
+    String timedOut = null;
     lock.lock();
     try {
       failed.retired = true;
@@ -435,9 +440,8 @@ public final class Dispatcher {
       }
       release(failed);
       if (call.abandoned || call.claimed()) {
-        return; // the caller has its answer (deadline, cancel); nothing left to run
-      }
-      if (closed) {
+        timedOut = call.timedOut; // a cancelled call has its answer; a timed-out one is answered below
+      } else if (closed) {
         poolClosed = true;
       } else if (!idle.isEmpty()) {
         slot = idle.pop();
@@ -449,7 +453,10 @@ public final class Dispatcher {
     } finally {
       lock.unlock();
     }
-    if (poolClosed) {
+    if (timedOut != null) {
+      fail(call, failed.id, new SnakepitException(ErrorKind.TIMEOUT, timedOut + "; its worker failed before it received the call",
+          pool, failed.id, call.tool, null, null, null));
+    } else if (poolClosed) {
       fail(call, failed.id, new SnakepitException(ErrorKind.POOL_CLOSED, "pool '" + pool + "' closed before the call of tool '"
           + call.tool + "' could be sent again after worker " + failed.id + " failed [" + host.counts() + "]", pool, failed.id, call.tool, null, null, null));
     } else if (slot != null) {
@@ -479,16 +486,24 @@ public final class Dispatcher {
         return;
       }
       call.abandoned = true;
+      call.timedOut = "call of tool '" + call.tool + "' timed out after " + call.timeout.toMillis() + " ms on worker "
+          + slot.id + " of pool '" + pool + "'";
     } finally {
       lock.unlock();
     }
-    abandon(slot, call, ErrorKind.TIMEOUT, "call of tool '" + call.tool + "' timed out after " + call.timeout.toMillis()
-        + " ms on worker " + slot.id + " of pool '" + pool + "'; the worker was told to cancel it", "timeout");
+    // The caller waits for the cancel to land (at most the cancel grace, then the worker's stack dump
+    // and death), so that its TIMEOUT says where the tool was stuck.
+    cancelAndWatch(slot, call, "timeout");
   }
 
   /** Answers the caller now; the worker stays busy until it replies or overruns the cancel grace. */
   private void abandon(WorkerSlot slot, PendingCall call, ErrorKind kind, String message, String reason) {
     fail(call, slot.id, new SnakepitException(kind, message + " [" + host.counts() + "]", pool, slot.id, call.tool, null, null, null));
+    cancelAndWatch(slot, call, reason);
+  }
+
+  /** Tells the worker to stop the call, and reports it broken if it still runs it after the cancel grace. */
+  private void cancelAndWatch(WorkerSlot slot, PendingCall call, String reason) {
     slot.control.cancel(call.requestId, reason);
     timer.schedule(() -> {
       boolean overran;
@@ -514,12 +529,19 @@ public final class Dispatcher {
     try {
       body = DECODER.decode(frame);
     } catch (ValueDecodingException e) {
+      if (call.timedOut != null) {
+        fail(call, slot.id, new SnakepitException(ErrorKind.TIMEOUT, call.timedOut + "; its late reply was unreadable: "
+            + e.getMessage() + " [" + host.counts() + "]", pool, slot.id, call.tool, null, null, e));
+        return;
+      }
       fail(call, slot.id, new SnakepitException(ErrorKind.SERIALIZATION_ERROR, "cannot read the "
           + frame.kind().name().toLowerCase() + " of " + context + ": " + e.getMessage(), pool, slot.id, call.tool, null, null, e));
       return;
     }
     Map<?, ?> map = body instanceof Map<?, ?> m ? m : Map.of();
-    if (frame.kind() == FrameKind.RESULT) {
+    if (call.timedOut != null) {
+      failLate(slot, call, frame.kind() == FrameKind.RESULT ? null : PythonErrors.fromErrorBody(map, pool, slot.id, call.tool, context));
+    } else if (frame.kind() == FrameKind.RESULT) {
       if (call.claim()) {
         counters.callsSucceeded.increment();
         events.callStop(call.callId, call.tool, slot.id, call.submittedNanos);
@@ -528,6 +550,23 @@ public final class Dispatcher {
     } else {
       fail(call, slot.id, PythonErrors.fromErrorBody(map, pool, slot.id, call.tool, context));
     }
+  }
+
+  /** The reply to a call past its deadline: a TIMEOUT with the traceback of where the cancel stopped it. */
+  private void failLate(WorkerSlot slot, PendingCall call, SnakepitException stopped) {
+    String how;
+    String traceback = stopped == null ? "" : stopped.pythonError().map(PythonError::traceback).orElse("").stripTrailing();
+    if (stopped == null) {
+      how = "; it finished after its deadline and its result was discarded";
+    } else if (stopped.kind() != ErrorKind.CANCELLED) {
+      how = "; it then failed: " + stopped.getMessage();
+    } else if (!traceback.isEmpty()) {
+      how = "; it stopped when cancelled, in:\n" + traceback;
+    } else {
+      how = "; it stopped when cancelled";
+    }
+    fail(call, slot.id, new SnakepitException(ErrorKind.TIMEOUT, call.timedOut + how + "\n[" + host.counts() + "]", pool, slot.id,
+        call.tool, stopped == null ? null : stopped.pythonError().orElse(null), null, null));
   }
 
   private void failCheckout(PendingCall call, ErrorKind kind, String message) {

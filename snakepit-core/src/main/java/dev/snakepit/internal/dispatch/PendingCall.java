@@ -26,6 +26,13 @@ public final class PendingCall {
   long requestId;
   /** Set once the caller has been answered without the worker's reply. Guarded by the dispatcher's lock. */
   boolean abandoned;
+  /**
+   * Set when the call's deadline passed: what its TIMEOUT error says. The caller is answered when the
+   * worker stops the call (its reply carries the traceback of where the cancel landed) or when the
+   * worker is killed for overrunning the cancel grace (its error carries the worker's stack dump).
+   * Guarded by the dispatcher's lock.
+   */
+  String timedOut;
   /** Whether the call's checkout-stop event was emitted; a call sent again does not emit it twice. */
   boolean checkedOut;
   /** When the call got its worker. Guarded by the dispatcher's lock. */

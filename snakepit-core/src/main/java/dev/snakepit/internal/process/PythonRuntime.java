@@ -62,14 +62,29 @@ public final class PythonRuntime {
     return props.getProperty("version", "unknown");
   }
 
+  /**
+   * Unpacks another zip of Python code that a module of this project bundles (the chaos adapter of
+   * {@code snakepit-chaos}) into the same cache, the same way, and returns its directory.
+   *
+   * @param owner the class whose package holds the resource
+   * @param resource the zip's resource name, relative to {@code owner}
+   * @param prefix the start of the cache directory's name, such as {@code "chaos"}
+   */
+  public static Path unpackBundled(Class<?> owner, String resource, String prefix) {
+    return unpack(cacheRoot(), readResource(owner, resource), prefix, () -> {});
+  }
+
   static Path unpack(Path cacheRoot) {
     return unpack(cacheRoot, () -> {});
   }
 
   /** {@code beforeMove} runs once the private copy is complete; tests use it to line up a race. */
   static Path unpack(Path cacheRoot, Runnable beforeMove) {
-    byte[] zip = readResource();
-    String name = "runtime-" + version() + "-" + digest(zip).substring(0, 16);
+    return unpack(cacheRoot, readResource(PythonRuntime.class, RESOURCE), "runtime", beforeMove);
+  }
+
+  private static Path unpack(Path cacheRoot, byte[] zip, String prefix, Runnable beforeMove) {
+    String name = prefix + "-" + version() + "-" + digest(zip).substring(0, 16);
     Path target = cacheRoot.resolve(name);
     if (Files.isDirectory(target)) {
       return target;
@@ -96,7 +111,7 @@ public final class PythonRuntime {
       return target;
     } catch (IOException e) {
       throw new UncheckedIOException(
-          "cannot unpack the Python runtime into " + cacheRoot
+          "cannot unpack bundled Python code (" + name + ") into " + cacheRoot
               + " (set SNAKEPIT_CACHE_DIR to a writable directory)", e);
     } finally {
       if (staging != null) {
@@ -118,11 +133,11 @@ public final class PythonRuntime {
     return Path.of(System.getProperty("user.home"), ".cache", "snakepit");
   }
 
-  private static byte[] readResource() {
-    try (InputStream in = PythonRuntime.class.getResourceAsStream(RESOURCE)) {
+  private static byte[] readResource(Class<?> owner, String resource) {
+    try (InputStream in = owner.getResourceAsStream(resource)) {
       if (in == null) {
-        throw new IllegalStateException(
-            "the Python runtime (" + RESOURCE + ") is missing from the snakepit-core jar; the build is incomplete");
+        throw new IllegalStateException("the bundled Python code (" + resource + ") is missing from the jar of "
+            + owner.getName() + "; the build is incomplete");
       }
       return in.readAllBytes();
     } catch (IOException e) {

@@ -342,6 +342,17 @@ public final class Supervisor implements Worker.Reports {
     return pids;
   }
 
+  /** Recycles the worker with that process id, if it is one of this pool's ready workers; says whether it is. */
+  public boolean recycleWorker(long pid) {
+    for (Worker w : workers.values()) {
+      if (w.pid == pid && w.state() == WorkerState.READY) {
+        post(() -> recycle(w, RecycleReason.REQUESTED));
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** The dispatcher found a worker misbehaving (it overran a cancel, or answered a call it did not have). */
   public void brokenSlot(WorkerSlot slot, String reason, WorkerExit.PoolReason poolReason) {
     Worker worker = workers.get(slot.id());

@@ -55,7 +55,11 @@ final class WorkerLauncher {
     ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
     try {
       server.bind(UnixDomainSocketAddress.of(socket), 1);
-      Process process = processBuilder(id, socket, token).start();
+      Path connectTo = config.dataPlaneInterceptor().workerSocket(config.name(), id, socket);
+      if (connectTo == null) {
+        throw new IllegalStateException("the data-plane interceptor of pool '" + config.name() + "' returned no socket for worker " + id);
+      }
+      Process process = processBuilder(id, connectTo, token).start();
       RunRegistry.get().add(process.pid());
       return new Worker(config.name(), id, socket, token, server, process, replacement, config.maxFrameBytes(), reports);
     } catch (IOException | RuntimeException e) {

@@ -168,23 +168,51 @@ class DispatcherTest {
   @Test
   void aShortDeadlineExpiresOnTimeWhileALongerOneIsPending() throws Exception {
     WorkerSlot slow = worker("slow", pipe());
-    WorkerSlot quick = worker("quick", pipe());
+    Pipe quickPipe = pipe();
+    WorkerSlot quick = worker("quick", quickPipe);
     dispatcher.add(slow);
     PendingCall patient = dispatcher.submit("sleep", body("long"), Duration.ofMinutes(10));
     dispatcher.add(quick);
     long submitted = System.nanoTime();
 
     PendingCall hasty = dispatcher.submit("sleep", body("short"), Duration.ofMillis(200));
+    long requestId = reader(quickPipe).read().requestId();
+
+    // At the deadline the worker is told to cancel; the caller waits for the cancel to land.
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(cancels.toString()).contains("\"reason\":\"timeout\""));
+    assertThat(Duration.ofNanos(System.nanoTime() - submitted)).isGreaterThanOrEqualTo(Duration.ofMillis(200));
+    assertThat(hasty.future()).isNotDone();
+    assertThat(patient.future()).isNotDone();
+
+    dispatcher.onReply(quick, cancelled(requestId, "  File \"tools.py\", line 7, in sleep\n    time.sleep(seconds)\n"));
 
     assertThatThrownBy(() -> hasty.future().get(10, TimeUnit.SECONDS))
         .cause().isInstanceOfSatisfying(SnakepitException.class, e -> {
           assertThat(e.kind()).isEqualTo(ErrorKind.TIMEOUT);
-          assertThat(e.getMessage()).contains("timed out after 200 ms", "worker quick");
+          assertThat(e.getMessage()).contains("timed out after 200 ms", "worker quick", "stopped when cancelled, in:",
+              "line 7, in sleep");
+          assertThat(e.pythonError()).isPresent();
         });
-    assertThat(Duration.ofNanos(System.nanoTime() - submitted)).isGreaterThanOrEqualTo(Duration.ofMillis(200));
     assertThat(patient.future()).isNotDone();
-    // The caller is answered first; the cancel frame follows.
+  }
+
+  @Test
+  void aCallPastItsDeadlineWhoseResultArrivesLateStillTimesOut() throws Exception {
+    Pipe pipe = pipe();
+    WorkerSlot worker = worker("late", pipe);
+    dispatcher.add(worker);
+    PendingCall call = dispatcher.submit("sleep", body("short"), Duration.ofMillis(100));
+    long requestId = reader(pipe).read().requestId();
     await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(cancels.toString()).contains("\"reason\":\"timeout\""));
+
+    dispatcher.onReply(worker, result(requestId, "too late"));
+
+    assertThatThrownBy(() -> call.future().get(10, TimeUnit.SECONDS))
+        .cause().isInstanceOfSatisfying(SnakepitException.class, e -> {
+          assertThat(e.kind()).isEqualTo(ErrorKind.TIMEOUT);
+          assertThat(e.getMessage()).contains("finished after its deadline and its result was discarded");
+        });
+    assertThat(dispatcher.counts()).containsExactly(1, 0, 0);
   }
 
   @Test
@@ -227,6 +255,13 @@ class DispatcherTest {
 
   private static EncodedBody body(String text) throws Exception {
     return new ValueEncoder().encode(Map.of("tool", "echo", "args", List.of(text)));
+  }
+
+  private static Frame cancelled(long requestId, String traceback) throws Exception {
+    Map<String, Object> exception = Map.of("type", "CancelledError", "module", "snakepit.cancel", "message", "timeout",
+        "frames", List.of(), "traceback", "Traceback (most recent call last):\n" + traceback + "CancelledError: timeout\n");
+    EncodedBody body = new ValueEncoder().encode(Map.of("kind", "CANCELLED", "message", "cancelled", "exception", exception));
+    return new Frame(FrameKind.ERROR, requestId, body.jsonBytes());
   }
 
   private static Frame result(long requestId, String value) throws Exception {

@@ -127,7 +127,7 @@ class PythonRuntimeTest {
 
     assertThatThrownBy(() -> PythonRuntime.unpack(file))
         .isInstanceOf(UncheckedIOException.class)
-        .hasMessageContaining("cannot unpack the Python runtime into " + file)
+        .hasMessageContaining("cannot unpack bundled Python code (runtime-" )
         .hasMessageContaining("SNAKEPIT_CACHE_DIR");
   }
 

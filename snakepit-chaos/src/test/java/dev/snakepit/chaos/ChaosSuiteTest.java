@@ -1,0 +1,257 @@
+package dev.snakepit.chaos;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.awaitility.Awaitility.await;
+
+import dev.snakepit.Call;
+import dev.snakepit.ErrorKind;
+import dev.snakepit.PoolStats;
+import dev.snakepit.RecycleReason;
+import dev.snakepit.Snakepit;
+import dev.snakepit.SnakepitException;
+import dev.snakepit.internal.process.ProcStat;
+import dev.snakepit.testing.NoLeaks;
+import dev.snakepit.testing.PoolTest;
+import dev.snakepit.testing.Processes;
+import dev.snakepit.testing.TestPools;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The design notes' chaos scenarios, with our thresholds. Tagged {@code chaos}: CI runs them at the
+ * "ci" scale, {@code ./snakepit chaos} at the "full" one. Each prints a {@code chaos-figure} line with
+ * what it measured, for docs/reliability.md.
+ */
+@Tag("chaos")
+@PoolTest
+@Timeout(value = 10, unit = TimeUnit.MINUTES)
+class ChaosSuiteTest {
+  private static final int CALLS = 50;
+  private static final Duration KILL_EVERY = Duration.ofMillis(300);
+
+  @Test
+  void randomKillsDuringFiftyCallsWithRetriesLoseNone() throws Exception {
+    int succeeded = callsUnderRandomKills("kills-retried", 3);
+    assertThat(succeeded).isEqualTo(CALLS);
+  }
+
+  @Test
+  void randomKillsDuringFiftyCallsWithoutRetriesLoseAtMostOneInTen() throws Exception {
+    int succeeded = callsUnderRandomKills("kills-plain", 0);
+    assertThat(succeeded).isGreaterThanOrEqualTo(CALLS * 9 / 10);
+  }
+
+  /** Fifty calls of 50 ms in a row on 5 workers while a random worker is SIGKILLed every 300 ms. */
+  private int callsUnderRandomKills(String name, int retries) throws Exception {
+    try (Snakepit pool = ChaosPools.start(ChaosPools.builder(name).size(5).acquireTimeout(Duration.ofSeconds(20)))) {
+      SplittableRandom random = new SplittableRandom(name.hashCode());
+      AtomicInteger kills = new AtomicInteger();
+      ScheduledExecutorService killer = Executors.newSingleThreadScheduledExecutor();
+      int succeeded = 0;
+      List<ErrorKind> failures = new ArrayList<>();
+      try {
+        killer.scheduleAtFixedRate(() -> Faults.killRandomWorker(pool, random).ifPresent(pid -> kills.incrementAndGet()),
+            KILL_EVERY.toMillis(), KILL_EVERY.toMillis(), TimeUnit.MILLISECONDS);
+        for (int i = 0; i < CALLS; i++) {
+          try {
+            pool.execute(Call.of("sleep").withArg("seconds", 0.05).withRetries(retries));
+            succeeded++;
+          } catch (SnakepitException e) {
+            failures.add(e.kind());
+          }
+        }
+      } finally {
+        killer.shutdownNow();
+        killer.awaitTermination(10, TimeUnit.SECONDS);
+      }
+      assertThat(failures).allMatch(kind -> kind == ErrorKind.WORKER_CRASHED);
+      await().atMost(Duration.ofSeconds(30)).until(() -> pool.stats().idle() == 5 && pool.health().healthy());
+      assertThat(pool.execute("ping", Map.of())).isNull();
+      System.out.printf("chaos-figure: %s: %d/%d calls succeeded, %d kills, %d retries, %d replacements%n", name, succeeded,
+          CALLS, kills.get(), pool.stats().callsRetried(), pool.stats().workersReplaced());
+      return succeeded;
+    }
+  }
+
+  @Test
+  void afterASupervisorFailureNoOldPythonProcessSurvives() {
+    int size = ChaosPools.scaled(5, 10);
+    try (Snakepit pool = ChaosPools.start(ChaosPools.builder("supervisor-chaos").size(size))) {
+      List<Long> old = new ArrayList<>(pool.workerPids());
+      List<CompletableFuture<Object>> spawns = new ArrayList<>();
+      for (int i = 0; i < size; i++) {
+        spawns.add(pool.executeAsync(Call.of("spawn_grandchildren").withArg("count", 1)));
+      }
+      spawns.forEach(f -> ((List<?>) f.join()).forEach(pid -> old.add((Long) pid)));
+
+      long failed = System.nanoTime();
+      Faults.failSupervisor(pool, new IllegalStateException("chaos: supervisor failure"));
+
+      await().atMost(Duration.ofSeconds(20)).until(() -> pool.stats().state() == PoolStats.State.CLOSED);
+      await().atMost(Duration.ofSeconds(2)).until(() -> old.stream().noneMatch(Processes::isRunning));
+      System.out.printf("chaos-figure: supervisor failure: %d processes (workers and grandchildren) gone %d ms after it%n",
+          old.size(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - failed));
+    }
+  }
+
+  @Test
+  void leakingWorkersAreRecycledBeforeMemoryRunsShort() throws Exception {
+    int calls = 100;
+    long limit = 500L << 20;
+    try (Snakepit pool = ChaosPools.start(ChaosPools.builder("leaky").size(3)
+        .environment(ChaosAdapter.mode(ChaosAdapter.Mode.LEAK, 1))
+        .recycleAboveMemory(limit).recycleAfterAge(Duration.ofSeconds(5)))) {
+      AtomicLong peak = new AtomicLong();
+      AtomicInteger failed = new AtomicInteger();
+      CountDownLatch done = new CountDownLatch(calls);
+      ScheduledExecutorService pacer = Executors.newSingleThreadScheduledExecutor();
+      try {
+        // One call every 100 ms, as in the design notes; each leaks 100 MiB for good.
+        pacer.scheduleAtFixedRate(() -> {
+          if (done.getCount() == 0) {
+            return;
+          }
+          try {
+            pool.execute("work", Map.of());
+          } catch (SnakepitException e) {
+            failed.incrementAndGet();
+          }
+          for (long pid : pool.workerPids()) {
+            peak.accumulateAndGet(ProcStat.treeResidentBytes(pid), Math::max);
+          }
+          done.countDown();
+        }, 0, 100, TimeUnit.MILLISECONDS);
+        assertThat(done.await(5, TimeUnit.MINUTES)).isTrue();
+      } finally {
+        pacer.shutdownNow();
+        pacer.awaitTermination(30, TimeUnit.SECONDS);
+      }
+      PoolStats stats = pool.stats();
+      System.out.printf("chaos-figure: leak: %d calls leaking 100 MiB each, %d recycles (%s), peak worker RSS %d MiB, limit %d MiB%n",
+          calls, stats.workersRecycled(), stats.recycles(), peak.get() >> 20, limit >> 20);
+      assertThat(failed.get()).isZero();
+      assertThat(stats.workersRecycled()).isGreaterThan(5);
+      assertThat(stats.recycles().get(RecycleReason.MEMORY)).isPositive();
+      // Checked once a second, a worker leaking 100 MiB per call overshoots the limit by a few calls at most.
+      assertThat(peak.get()).isLessThan(limit * 4);
+      assertThat(pool.execute("ping", Map.of())).isNull();
+      assertThat(pool.health().healthy()).isTrue();
+    }
+  }
+
+  @Test
+  void rapidPoolStartsAndStopsLeakNothing() throws IOException {
+    int cycles = ChaosPools.scaled(20, 100);
+    int size = ChaosPools.scaled(4, 10);
+    cycle(0, size); // the JDK opens some files on first use and keeps them
+    long descriptors = openDescriptors();
+    long start = System.nanoTime();
+
+    for (int i = 1; i <= cycles; i++) {
+      cycle(i, size);
+    }
+
+    long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+    await().atMost(Duration.ofSeconds(10)).until(() -> openDescriptors() <= descriptors && chaosThreads() == 0
+        && ProcessHandle.current().children().noneMatch(ProcessHandle::isAlive));
+    assertThat(openDescriptors()).isEqualTo(descriptors);
+    System.out.printf("chaos-figure: %d pools of %d workers (behind the proxy) started, used and closed in %d ms, %d ms each;"
+        + " descriptors back to %d%n", cycles, size, millis, millis / cycles, descriptors);
+  }
+
+  private static void cycle(int i, int size) {
+    try (DataPlaneProxy proxy = new DataPlaneProxy();
+        Snakepit pool = ChaosPools.start(ChaosPools.builder("burst-" + i).size(size).dataPlaneInterceptor(proxy))) {
+      assertThat(pool.execute("echo", Map.of("value", i))).isEqualTo((long) i);
+    }
+  }
+
+  @Test
+  void aHangIsCutAtItsDeadlineWithItsStackInTheErrorAndTheWorkerReplaced() {
+    try (Snakepit pool = ChaosPools.start(ChaosPools.builder("hang").size(2)
+        .callTimeout(Duration.ofSeconds(1)).cancelGrace(Duration.ofSeconds(1)))) {
+      List<Long> before = pool.workerPids();
+      long start = System.nanoTime();
+
+      SnakepitException error = catchThrowableOfType(SnakepitException.class,
+          () -> pool.execute(Call.of("hang").withArg("ignore_cancel", true)));
+
+      Duration took = Duration.ofNanos(System.nanoTime() - start);
+      assertThat(error.kind()).isEqualTo(ErrorKind.TIMEOUT);
+      assertThat(error.getMessage()).contains("timed out after 1000 ms", "did not stop within the cancel grace",
+          "most recent call first", "in hang");
+      assertThat(took).isLessThan(Duration.ofSeconds(1 + 1).plus(ChaosDriver.GRACE));
+      await().atMost(Duration.ofSeconds(20)).until(() -> pool.stats().idle() == 2 && !pool.workerPids().containsAll(before));
+      assertThat(pool.execute("ping", Map.of())).isNull();
+      System.out.printf("chaos-figure: hang: TIMEOUT with the stack after %d ms (timeout 1000 ms, cancel grace 1000 ms)%n",
+          took.toMillis());
+    }
+  }
+
+  @Test
+  void aHangThatHonoursTheCancelTimesOutWithItsTracebackAndTheWorkerServesOn() {
+    try (Snakepit pool = ChaosPools.start(ChaosPools.builder("hang-cancellable").callTimeout(Duration.ofSeconds(1)))) {
+      long worker = pool.workerPids().get(0);
+      long start = System.nanoTime();
+
+      SnakepitException error = catchThrowableOfType(SnakepitException.class,
+          () -> pool.execute(Call.of("hang").withArg("ignore_cancel", false)));
+
+      long took = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+      assertThat(error.kind()).isEqualTo(ErrorKind.TIMEOUT);
+      assertThat(error.getMessage()).contains("timed out after 1000 ms", "stopped when cancelled, in:", "hang");
+      assertThat(error.pythonError()).isPresent();
+      assertThat(pool.execute("ping", Map.of())).isNull();
+      assertThat(pool.workerPids()).containsExactly(worker);
+      System.out.printf("chaos-figure: cancellable hang: TIMEOUT with the traceback after %d ms (timeout 1000 ms)%n", took);
+    }
+  }
+
+  @Test
+  void aKilledJvmLeavesNoPythonProcess() throws Exception {
+    int runs = ChaosPools.scaled(3, 20);
+    long[] gone = new long[runs];
+    for (int i = 0; i < runs; i++) {
+      JvmCrashHarness.Report report = JvmCrashHarness.forAdapter(ChaosAdapter.ADAPTER)
+          .pythonPath(ChaosAdapter.pythonPath()).python(TestPools.python())
+          .environment(NoLeaks.OWNER_VARIABLE, NoLeaks.OWNER)
+          .size(5).warmUp("spawn_grandchildren")
+          .killAndWatch(Duration.ofSeconds(2));
+      assertThat(report.survivors()).as("run %d", i).isEmpty();
+      gone[i] = report.gone().toMillis();
+    }
+    Arrays.sort(gone);
+    System.out.printf("chaos-figure: JVM SIGKILL: %d runs, every process gone, median %d ms, slowest %d ms%n", runs,
+        gone[runs / 2], gone[runs - 1]);
+  }
+
+  private static long openDescriptors() throws IOException {
+    try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+      return fds.count();
+    }
+  }
+
+  private static long chaosThreads() {
+    return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith("snakepit-burst-")
+        || t.getName().startsWith("snakepit-chaos-proxy-burst-")).count();
+  }
+}
