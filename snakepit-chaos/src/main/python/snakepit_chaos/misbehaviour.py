@@ -150,12 +150,20 @@ def garbage(nbytes: int, data_socket: Optional[str]) -> NoReturn:
     fd = find_data_socket(data_socket)
     announce("writing %d bytes of garbage onto the data socket (fd %d)" % (nbytes, fd))
     filler = b"chaos!" * (nbytes // 6 + 1)
-    # A socket object of our own on a duplicate: closing it leaves the runtime's descriptor open.
-    # Its timeout is left alone, since setting one would make the shared descriptor non-blocking.
-    with socket.socket(fileno=os.dup(fd)) as sock:
-        sock.sendall(GARBAGE_HEADER + filler[:nbytes - len(GARBAGE_HEADER)])
-    # An answer after the garbage would mean nothing: the JVM can no longer find frame boundaries.
-    block("garbage written; waiting to be killed", ignore_cancel=True)
+    payload = GARBAGE_HEADER + filler[:nbytes - len(GARBAGE_HEADER)]
+    # An answer after the garbage would mean nothing: the JVM can no longer find frame boundaries. So
+    # a cancel is ignored wherever it lands, also between the write and the block's own try. One that
+    # lands before the write (a cancel in the first instants of the call) leaves the data plane clean,
+    # since whether the bytes went out cannot be told then; the call blocks all the same.
+    try:
+        # A socket object of our own on a duplicate: closing it leaves the runtime's descriptor open.
+        # Its timeout is left alone, since setting one would make the shared descriptor non-blocking.
+        with socket.socket(fileno=os.dup(fd)) as sock:
+            sock.sendall(payload)
+        block("garbage written; waiting to be killed", ignore_cancel=True)
+    except CallCancelled:
+        announce("cancel ignored, still blocking")
+        _sleep_forever()
 
 
 def find_data_socket(expected_peer: Optional[str]) -> int:

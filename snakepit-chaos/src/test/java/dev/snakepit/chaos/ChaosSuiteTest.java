@@ -46,23 +46,28 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 10, unit = TimeUnit.MINUTES)
 class ChaosSuiteTest {
   private static final int CALLS = 50;
-  private static final Duration KILL_EVERY = Duration.ofMillis(300);
 
   @Test
   void randomKillsDuringFiftyCallsWithRetriesLoseNone() throws Exception {
-    int succeeded = callsUnderRandomKills("kills-retried", 3);
-    assertThat(succeeded).isEqualTo(CALLS);
+    // Harsher than below, so that kills surely land on running calls: with retries none may fail.
+    Stats stats = callsUnderRandomKills("kills-retried", 3, 0.1, Duration.ofMillis(150));
+    assertThat(stats.succeeded()).isEqualTo(CALLS);
+    assertThat(stats.retried()).isPositive();
   }
 
   @Test
   void randomKillsDuringFiftyCallsWithoutRetriesLoseAtMostOneInTen() throws Exception {
-    int succeeded = callsUnderRandomKills("kills-plain", 0);
-    assertThat(succeeded).isGreaterThanOrEqualTo(CALLS * 9 / 10);
+    Stats stats = callsUnderRandomKills("kills-plain", 0, 0.05, Duration.ofMillis(300));
+    assertThat(stats.succeeded()).isGreaterThanOrEqualTo(CALLS * 9 / 10);
   }
 
-  /** Fifty calls of 50 ms in a row on 5 workers while a random worker is SIGKILLed every 300 ms. */
-  private int callsUnderRandomKills(String name, int retries) throws Exception {
-    try (Snakepit pool = ChaosPools.start(ChaosPools.builder(name).size(5).acquireTimeout(Duration.ofSeconds(20)))) {
+  private record Stats(int succeeded, long retried) {}
+
+  /** Fifty calls in a row on 5 workers while a random worker is SIGKILLed at a fixed rate. */
+  private Stats callsUnderRandomKills(String name, int retries, double seconds, Duration killEvery) throws Exception {
+    // Kills by the dozen are the point here: the crash-loop circuit must not hold replacements back.
+    try (Snakepit pool = ChaosPools.start(ChaosPools.builder(name).size(5).acquireTimeout(Duration.ofSeconds(20))
+        .crashLoop(1000, Duration.ofMinutes(1)))) {
       SplittableRandom random = new SplittableRandom(name.hashCode());
       AtomicInteger kills = new AtomicInteger();
       ScheduledExecutorService killer = Executors.newSingleThreadScheduledExecutor();
@@ -70,10 +75,10 @@ class ChaosSuiteTest {
       List<ErrorKind> failures = new ArrayList<>();
       try {
         killer.scheduleAtFixedRate(() -> Faults.killRandomWorker(pool, random).ifPresent(pid -> kills.incrementAndGet()),
-            KILL_EVERY.toMillis(), KILL_EVERY.toMillis(), TimeUnit.MILLISECONDS);
+            killEvery.toMillis(), killEvery.toMillis(), TimeUnit.MILLISECONDS);
         for (int i = 0; i < CALLS; i++) {
           try {
-            pool.execute(Call.of("sleep").withArg("seconds", 0.05).withRetries(retries));
+            pool.execute(Call.of("sleep").withArg("seconds", seconds).withRetries(retries));
             succeeded++;
           } catch (SnakepitException e) {
             failures.add(e.kind());
@@ -86,9 +91,10 @@ class ChaosSuiteTest {
       assertThat(failures).allMatch(kind -> kind == ErrorKind.WORKER_CRASHED);
       await().atMost(Duration.ofSeconds(30)).until(() -> pool.stats().idle() == 5 && pool.health().healthy());
       assertThat(pool.execute("ping", Map.of())).isNull();
-      System.out.printf("chaos-figure: %s: %d/%d calls succeeded, %d kills, %d retries, %d replacements%n", name, succeeded,
-          CALLS, kills.get(), pool.stats().callsRetried(), pool.stats().workersReplaced());
-      return succeeded;
+      System.out.printf("chaos-figure: %s: %d/%d calls of %.0f ms succeeded, a kill every %d ms: %d kills, %d retries,"
+          + " %d replacements%n", name, succeeded, CALLS, seconds * 1000, killEvery.toMillis(), kills.get(),
+          pool.stats().callsRetried(), pool.stats().workersReplaced());
+      return new Stats(succeeded, pool.stats().callsRetried());
     }
   }
 
@@ -151,8 +157,9 @@ class ChaosSuiteTest {
       assertThat(failed.get()).isZero();
       assertThat(stats.workersRecycled()).isGreaterThan(5);
       assertThat(stats.recycles().get(RecycleReason.MEMORY)).isPositive();
-      // Checked once a second, a worker leaking 100 MiB per call overshoots the limit by a few calls at most.
-      assertThat(peak.get()).isLessThan(limit * 4);
+      // Memory is read once a second, and the worker serves on until its replacement is ready: at
+      // 10 calls a second, each leaking 100 MiB, it overshoots the limit by 1 to 2 GiB, never more.
+      assertThat(peak.get()).isLessThan(limit * 6);
       assertThat(pool.execute("ping", Map.of())).isNull();
       assertThat(pool.health().healthy()).isTrue();
     }

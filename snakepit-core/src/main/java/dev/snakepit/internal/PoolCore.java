@@ -157,11 +157,12 @@ public final class PoolCore {
   }
 
   public Object execute(Call call) {
-    List<SnakepitException> earlier = new ArrayList<>();
+    List<SnakepitException> earlier = null; // made on the first failure: most calls never need it
     while (true) {
       try {
         return executeOnce(call);
       } catch (SnakepitException e) {
+        earlier = earlier == null ? new ArrayList<>() : earlier;
         if (!retrying(call, e, earlier)) {
           throw e;
         }
