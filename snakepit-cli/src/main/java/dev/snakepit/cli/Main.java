@@ -2,6 +2,7 @@ package dev.snakepit.cli;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -13,7 +14,7 @@ import java.util.Map;
  */
 public final class Main {
   /** Handled by the {@code ./snakepit} shell launcher, which runs Maven; listed so that help is complete. */
-  static final String LAUNCHER_TEST = "test";
+  static final Map<String, String> LAUNCHER_COMMANDS = launcherCommands();
 
   private final Map<String, Command> commands = new LinkedHashMap<>();
 
@@ -55,9 +56,9 @@ public final class Main {
    * @throws UsageException naming the valid commands when there is none
    */
   Command command(String name) {
-    if (name.equals(LAUNCHER_TEST)) {
-      throw new UsageException(null, "snakepit test: this command runs Maven, so the ./snakepit launcher script handles it; "
-          + "run ./snakepit test from the project's root");
+    if (LAUNCHER_COMMANDS.containsKey(name)) {
+      throw new UsageException(null, "snakepit " + name + ": this command runs Maven, so the ./snakepit launcher script handles it; "
+          + "run ./snakepit " + name + " from the project's root");
     }
     Command command = commands.get(name);
     if (command == null) {
@@ -69,7 +70,7 @@ public final class Main {
   /** The names of all commands, the launcher's included, as help lists them. */
   List<String> names() {
     List<String> names = new ArrayList<>(commands.values().stream().filter(c -> !c.hidden()).map(Command::name).toList());
-    names.add(names.indexOf("help"), LAUNCHER_TEST);
+    names.addAll(names.indexOf("help"), LAUNCHER_COMMANDS.keySet());
     return names;
   }
 
@@ -84,8 +85,7 @@ public final class Main {
         continue;
       }
       if (c.name().equals("help")) {
-        out.append(String.format("  %-10s %s%n", LAUNCHER_TEST,
-            "run the Java and Python test suites (extra arguments go to Maven)"));
+        LAUNCHER_COMMANDS.forEach((name, summary) -> out.append(String.format("  %-10s %s%n", name, summary)));
       }
       out.append(String.format("  %-10s %s%n", c.name(), c.summary()));
     }
@@ -97,6 +97,13 @@ public final class Main {
     String operand = command.operand() == null ? "" : " [" + command.operand() + "]";
     return "usage: snakepit " + command.name() + " [options]" + operand + "\n\n" + command.summary() + "\n\noptions:\n"
         + Options.parse(command.name(), command.options(), null, List.of()).describe();
+  }
+
+  private static Map<String, String> launcherCommands() {
+    Map<String, String> launcher = new LinkedHashMap<>();
+    launcher.put("test", "run the Java and Python test suites (extra arguments go to Maven)");
+    launcher.put("chaos", "run the chaos suite at full scale, or with --ci its bounded subset (extra arguments go to Maven)");
+    return Collections.unmodifiableMap(launcher);
   }
 
   private void add(Command command) {
