@@ -7,6 +7,7 @@ import dev.snakepit.RecycleReason;
 import dev.snakepit.Snakepit;
 import dev.snakepit.SnakepitException;
 import dev.snakepit.internal.process.ProcStat;
+import dev.snakepit.internal.process.ProcessTree;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -31,7 +32,8 @@ import java.util.function.IntFunction;
  *   <li>every call ended with a result or a {@link SnakepitException} within its bound (acquire timeout
  *       + call timeout + cancel grace + {@link #GRACE});
  *   <li>the pool is back at its target size, running, with a free worker;
- *   <li>no process that was ever one of its workers is alive unless it is one of its workers now;
+ *   <li>no process that was ever one of its workers is alive unless it is one of its workers now, nor
+ *       anything in such a worker's process group (its reaper, what it started);
  *   <li>its counters never decreased, and it counted exactly the successful calls this driver saw.
  * </ul>
  *
@@ -230,8 +232,17 @@ public final class ChaosDriver implements AutoCloseable {
     List<Long> current = pool.workerPids();
     seen.addAll(current);
     for (long pid : seen) {
-      if (!current.contains(pid) && running(pid)) {
+      if (current.contains(pid)) {
+        continue;
+      }
+      if (running(pid)) {
         problems.add("process " + pid + " was a worker and is still alive, outside the pool");
+      }
+      // Its process group: the worker's reaper and whatever the worker started.
+      for (long member : ProcessTree.groupMembers(pid)) {
+        if (member != pid) {
+          problems.add("process " + member + ", of the group of former worker " + pid + ", is still alive");
+        }
       }
     }
     return problems;
