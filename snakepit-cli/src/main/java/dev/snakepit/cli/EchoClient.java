@@ -13,12 +13,12 @@ import java.nio.file.Path;
  * big-endian length, then the payload) and reads the echo in the same thread, with buffers allocated
  * once. No library code: this is the least a call over a Unix socket can cost from Java.
  */
-final class EchoClient implements AutoCloseable {
+public final class EchoClient implements AutoCloseable {
   private final SocketChannel channel;
   private final ByteBuffer request;
   private final ByteBuffer reply;
 
-  EchoClient(Path socket, byte[] payload) throws IOException {
+  public EchoClient(Path socket, byte[] payload) throws IOException {
     this.channel = SocketChannel.open(StandardProtocolFamily.UNIX);
     try {
       channel.connect(UnixDomainSocketAddress.of(socket));
@@ -36,7 +36,7 @@ final class EchoClient implements AutoCloseable {
    *
    * @throws IOException if the channel fails or the echo differs from what was sent
    */
-  void roundTrip() throws IOException {
+  public void roundTrip() throws IOException {
     request.rewind();
     while (request.hasRemaining()) {
       channel.write(request);

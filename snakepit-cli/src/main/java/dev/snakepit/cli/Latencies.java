@@ -8,7 +8,7 @@ import java.util.Locale;
  * method: the p-th percentile of n samples is the ceil(p/100 * n)-th smallest, so it is always a
  * measured value (the median of an even count is the lower middle one).
  */
-final class Latencies {
+public final class Latencies {
   private final long[] sortedNanos;
 
   private Latencies(long[] sortedNanos) {
@@ -16,7 +16,7 @@ final class Latencies {
   }
 
   /** The latencies in {@code nanos}, which is copied (the first {@code count} entries). */
-  static Latencies of(long[] nanos, int count) {
+  public static Latencies of(long[] nanos, int count) {
     if (count < 0 || count > nanos.length) {
       throw new IllegalArgumentException("count " + count + " is outside 0.." + nanos.length);
     }
@@ -26,11 +26,11 @@ final class Latencies {
   }
 
   /** The latencies in {@code nanos}, which is copied. */
-  static Latencies of(long[] nanos) {
+  public static Latencies of(long[] nanos) {
     return of(nanos, nanos.length);
   }
 
-  int count() {
+  public int count() {
     return sortedNanos.length;
   }
 
@@ -39,7 +39,7 @@ final class Latencies {
    *
    * @throws IllegalStateException if there are no samples
    */
-  long percentile(double p) {
+  public long percentile(double p) {
     if (!(p > 0 && p <= 100)) {
       throw new IllegalArgumentException("percentile " + p + " is outside (0, 100]");
     }
@@ -50,26 +50,26 @@ final class Latencies {
     return sortedNanos[Math.max(rank, 1) - 1];
   }
 
-  long median() {
+  public long median() {
     return percentile(50);
   }
 
-  long max() {
+  public long max() {
     return percentile(100);
   }
 
   /** {@code nanos} in microseconds with one decimal, such as {@code 61.3 us}. */
-  static String micros(long nanos) {
+  public static String micros(long nanos) {
     return String.format(Locale.ROOT, "%.1f us", nanos / 1_000.0);
   }
 
   /** {@code nanos} in milliseconds with two decimals, such as {@code 0.61 ms}. */
-  static String millis(long nanos) {
+  public static String millis(long nanos) {
     return String.format(Locale.ROOT, "%.2f ms", nanos / 1_000_000.0);
   }
 
   /** A rate such as {@code 2,914 calls/s}; {@code count} events in {@code nanos}. */
-  static String rate(long count, long nanos) {
+  public static String rate(long count, long nanos) {
     return nanos <= 0 ? "n/a" : String.format(Locale.ROOT, "%,.0f calls/s", count * 1e9 / nanos);
   }
 }

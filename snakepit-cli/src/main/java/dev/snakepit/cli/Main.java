@@ -103,6 +103,7 @@ public final class Main {
     Map<String, String> launcher = new LinkedHashMap<>();
     launcher.put("test", "run the Java and Python test suites (extra arguments go to Maven)");
     launcher.put("chaos", "run the chaos suite at full scale, or with --ci its bounded subset (extra arguments go to Maven)");
+    launcher.put("bench", "run the benchmarks against the floor and gRPC; writes docs/benchmarks/latest.md and the plots");
     return Collections.unmodifiableMap(launcher);
   }
 

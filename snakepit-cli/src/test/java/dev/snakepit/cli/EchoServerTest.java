@@ -42,6 +42,6 @@ class EchoServerTest {
   void reportsAnInterpreterThatCannotRunTheServer() {
     assertThatThrownBy(() -> EchoServer.start("false"))
         .isInstanceOf(IOException.class)
-        .hasMessageContaining("the echo server did not start");
+        .hasMessageContaining("echo_server.py did not start");
   }
 }

@@ -17,7 +17,7 @@ class MainTest {
     assertThat(run()).isZero();
 
     assertThat(captured.out()).startsWith("usage: snakepit <command> [options]")
-        .contains("  demo ", "  test ", "  chaos ", "  roundtrip ", "  crash-test ", "  help ", "  version ")
+        .contains("  demo ", "  test ", "  chaos ", "  bench ", "  roundtrip ", "  crash-test ", "  help ", "  version ")
         .doesNotContain("crash-target");
   }
 
@@ -44,7 +44,7 @@ class MainTest {
     assertThat(run("dmeo")).isEqualTo(2);
 
     assertThat(captured.err()).isEqualTo("""
-        snakepit: unknown command 'dmeo'; valid commands: demo, roundtrip, crash-test, test, chaos, help, version
+        snakepit: unknown command 'dmeo'; valid commands: demo, roundtrip, crash-test, test, chaos, bench, help, version
         Run 'snakepit help' for usage.
         """);
   }

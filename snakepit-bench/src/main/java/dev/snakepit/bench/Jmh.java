@@ -1,0 +1,35 @@
+package dev.snakepit.bench;
+
+import dev.snakepit.bench.jmh.CodecBenchmark;
+import java.util.Collection;
+import java.util.Locale;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.options.Options;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+
+/** Runs the JMH benchmarks of this module (one fork, short iterations) and tabulates them. */
+final class Jmh {
+  private Jmh() {}
+
+  static String run(boolean quick) throws Exception {
+    Options options = new OptionsBuilder()
+        .include(CodecBenchmark.class.getName())
+        .forks(1)
+        .warmupIterations(quick ? 1 : 3)
+        .warmupTime(TimeValue.seconds(1))
+        .measurementIterations(quick ? 2 : 5)
+        .measurementTime(TimeValue.seconds(1))
+        .jvmArgsAppend("-Djava.awt.headless=true")
+        .build();
+    Collection<RunResult> results = new Runner(options).run();
+    StringBuilder table = new StringBuilder("| benchmark | time per operation |\n|---|---|\n");
+    for (RunResult r : results) {
+      String name = r.getParams().getBenchmark();
+      table.append(String.format(Locale.ROOT, "| `%s` | %.0f ± %.0f ns |%n", name.substring(name.lastIndexOf('.') + 1),
+          r.getPrimaryResult().getScore(), r.getPrimaryResult().getScoreError()));
+    }
+    return table.toString();
+  }
+}

@@ -1,0 +1,113 @@
+package dev.snakepit.bench;
+
+import dev.snakepit.Call;
+import dev.snakepit.Snakepit;
+import dev.snakepit.chaos.Faults;
+import dev.snakepit.chaos.JvmCrashHarness;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Start-up (pools of 1, 4 and 16 workers ready, against one bare interpreter start) and recovery (a
+ * worker SIGKILLed, to its replacement serving; the JVM SIGKILLed, to its last worker gone).
+ */
+final class StartupAndRecovery {
+  static final int[] POOL_SIZES = {1, 4, 16};
+
+  /** A figure: what, the median of the runs, and every run, in milliseconds. */
+  record Figure(String what, double medianMillis, double[] runsMillis) {}
+
+  private StartupAndRecovery() {}
+
+  static List<Figure> run(BenchPython python, int runs) throws Exception {
+    List<Figure> figures = new ArrayList<>();
+    figures.add(figure("bare interpreter start (`python -c pass`)", runs, false, () -> {
+      Process p = new ProcessBuilder(python.python(), "-c", "pass").start();
+      if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+        throw new IllegalStateException("python -c pass failed");
+      }
+    }));
+    for (int size : POOL_SIZES) {
+      // The first pool of a JVM also loads classes and unpacks the runtime: one untimed run first.
+      figures.add(figure("pool of " + size + " ready (`Snakepit.start`)", runs, true, () -> {
+        try (Snakepit pool = Snakepit.start(python.pool("startup-" + size, size).build())) {
+          if (pool.stats().idle() != size) {
+            throw new IllegalStateException("the pool started with " + pool.stats().describe());
+          }
+        }
+      }));
+    }
+    try (Snakepit pool = Snakepit.start(python.pool("recovery", 1).build())) {
+      // Sent at once after the kill: it may reach the dying worker before the pool knows, and is then
+      // sent again (it is idempotent); otherwise it waits for the replacement, as a caller's would.
+      Call ping = Call.of("ping").withRetries(2);
+      figures.add(figure("worker SIGKILLed, to a call served by its replacement", runs, true, () -> {
+        Faults.kill(pool.workerPids().get(0));
+        pool.execute(ping);
+      }));
+    }
+    figures.add(figure("JVM SIGKILLed, to its last worker gone (pool of 4)", runs, false, () -> {
+      JvmCrashHarness.Report report = JvmCrashHarness.forAdapter("snakepit.examples.demo:DemoAdapter").python(python.python())
+          .size(4).killAndWatch(Duration.ofSeconds(10));
+      if (!report.survivors().isEmpty()) {
+        throw new IllegalStateException("processes survived the JVM: " + report.survivors());
+      }
+      return report.gone().toNanos() / 1e6;
+    }));
+    return figures;
+  }
+
+  /** One timed run; returns its own measure in milliseconds, or a negative number to be timed from outside. */
+  private interface Action {
+    double run() throws Exception;
+  }
+
+  /** A run timed from outside. */
+  private interface Timed {
+    void run() throws Exception;
+  }
+
+  private static Figure figure(String what, int runs, boolean warmUp, Timed action) throws Exception {
+    return figure(what, runs, warmUp, (Action) () -> {
+      action.run();
+      return -1;
+    });
+  }
+
+  private static Figure figure(String what, int runs, boolean warmUp, Action action) throws Exception {
+    if (warmUp) {
+      action.run();
+    }
+    double[] millis = new double[runs];
+    for (int i = 0; i < runs; i++) {
+      long start = System.nanoTime();
+      double own = action.run();
+      millis[i] = own >= 0 ? own : (System.nanoTime() - start) / 1e6;
+    }
+    Figure figure = new Figure(what, median(millis), millis);
+    System.out.printf(Locale.ROOT, "  %s: median %.0f ms%n", what, figure.medianMillis());
+    return figure;
+  }
+
+  static double median(double[] values) {
+    double[] sorted = values.clone();
+    Arrays.sort(sorted);
+    return sorted[(sorted.length - 1) / 2];
+  }
+
+  static String table(List<Figure> figures) {
+    StringBuilder out = new StringBuilder("| what | median | runs |\n|---|---|---|\n");
+    for (Figure f : figures) {
+      StringBuilder runs = new StringBuilder();
+      for (double r : f.runsMillis()) {
+        runs.append(runs.length() == 0 ? "" : ", ").append(String.format(Locale.ROOT, "%.0f", r));
+      }
+      out.append(String.format(Locale.ROOT, "| %s | %.0f ms | %s ms |%n", f.what(), f.medianMillis(), runs));
+    }
+    return out.toString();
+  }
+}

@@ -1,0 +1,1 @@
+"""Tools the benchmarks call: a no-op, CPU-bound work, and payloads of a given size each way."""
