@@ -1,5 +1,6 @@
 package dev.snakepit.bench;
 
+import dev.snakepit.cli.SideBySide;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

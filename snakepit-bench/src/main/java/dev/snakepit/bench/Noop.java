@@ -4,6 +4,7 @@ import dev.snakepit.Snakepit;
 import dev.snakepit.cli.EchoClient;
 import dev.snakepit.cli.EchoServer;
 import dev.snakepit.cli.Latencies;
+import dev.snakepit.cli.SideBySide;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;

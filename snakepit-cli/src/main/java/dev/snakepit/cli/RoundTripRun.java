@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -51,13 +50,9 @@ final class RoundTripRun {
   RoundTripResult run() throws IOException, InterruptedException {
     terminal.out().printf("snakepit roundtrip: %d rounds x %d sequential calls per side, after %d warm-up calls each;"
         + " Python %s (%s)%n", rounds, calls, warmup, python.version(), python.executable());
-    long[] raw = new long[calls * rounds];
-    long[] pooled = new long[calls * rounds];
-    long rawNanos = 0;
-    long poolNanos = 0;
-    List<long[]> medians = new ArrayList<>();
     List<ProcessHandle> started = new ArrayList<>();
     long serverPid;
+    List<SideBySide.Result> results;
     PoolConfig config = PoolConfig.builder(DemoSettings.ADAPTER).name("roundtrip").size(1)
         .pythonExecutable(python.executable()).build();
     try (EchoServer server = EchoServer.start(python.executable());
@@ -66,47 +61,24 @@ final class RoundTripRun {
       serverPid = server.pid();
       ProcessHandle.of(serverPid).ifPresent(started::add);
       pool.workerPids().forEach(pid -> ProcessHandle.of(pid).ifPresent(started::add));
-      Side rawSide = client::roundTrip;
       Map<String, Object> none = Map.of();
-      Side poolSide = () -> pool.execute("ping", none);
-      measure(rawSide, new long[warmup], 0, warmup);
-      measure(poolSide, new long[warmup], 0, warmup);
-      for (int round = 0; round < rounds; round++) {
-        int offset = round * calls;
-        if (round % 2 == 0) {
-          rawNanos += measure(rawSide, raw, offset, calls);
-          poolNanos += measure(poolSide, pooled, offset, calls);
-        } else {
-          poolNanos += measure(poolSide, pooled, offset, calls);
-          rawNanos += measure(rawSide, raw, offset, calls);
-        }
-        long rawMedian = Latencies.of(Arrays.copyOfRange(raw, offset, offset + calls)).median();
-        long poolMedian = Latencies.of(Arrays.copyOfRange(pooled, offset, offset + calls)).median();
-        medians.add(new long[] {rawMedian, poolMedian});
-        terminal.out().printf("  round %d: median raw %s, pool %s%n", round + 1, Latencies.micros(rawMedian),
-            Latencies.micros(poolMedian));
-      }
+      results = new SideBySide()
+          .add("raw", client::roundTrip)
+          .add("pool", () -> pool.execute("ping", none))
+          .run(warmup, rounds, calls, terminal.out());
+    } catch (IOException | InterruptedException | RuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new IOException(e);
     }
-    return new RoundTripResult(python, calls, rounds, PAYLOAD.length, Latencies.of(raw), rawNanos, Latencies.of(pooled),
-        poolNanos, medians, serverPid, awaitGone(started));
-  }
-
-  /** One side's call. */
-  private interface Side {
-    void call() throws IOException;
-  }
-
-  /** Makes {@code count} calls, storing each latency at {@code offset + i}; returns the total time. */
-  private static long measure(Side side, long[] into, int offset, int count) throws IOException {
-    long begin = System.nanoTime();
-    long last = begin;
-    for (int i = 0; i < count; i++) {
-      side.call();
-      long now = System.nanoTime();
-      into[offset + i] = now - last;
-      last = now;
+    SideBySide.Result raw = results.get(0);
+    SideBySide.Result pooled = results.get(1);
+    List<long[]> medians = new ArrayList<>();
+    for (int round = 0; round < rounds; round++) {
+      medians.add(new long[] {raw.roundMedians()[round], pooled.roundMedians()[round]});
     }
-    return last - begin;
+    return new RoundTripResult(python, calls, rounds, PAYLOAD.length, raw.latencies(), raw.totalNanos(), pooled.latencies(),
+        pooled.totalNanos(), medians, serverPid, awaitGone(started));
   }
 
   private static List<Long> awaitGone(List<ProcessHandle> started) throws InterruptedException {

@@ -1,14 +1,17 @@
 """The benchmark adapter: ``benchtools.adapter:BenchAdapter``. Standard library only.
 
-- ``ping()``: nothing, the cost of a call;
-- ``cpu(n)``: counts the primes below n in pure Python, holding the GIL, as CPU-bound work does;
+The demo adapter's tools (among them ``ping``, nothing, the cost of a call, and ``cpu(n)``, counting
+primes in pure Python while holding the GIL, as CPU-bound work does), plus payloads of a given size
+each way:
+
 - ``take(data)``: returns ``len(data)``, so that a payload crosses one way only (Java to Python);
 - ``make_bytes(n)``, ``make_json(n)``: return a payload of about n bytes (Python to Java), bytes or a
   list of small records.
 """
 from typing import Any, Dict, List
 
-from snakepit import Adapter, tool
+from snakepit import tool
+from snakepit.examples.demo import DemoAdapter
 
 # One record of the JSON payloads: about 64 bytes once encoded.
 _RECORD_BYTES = 64
@@ -18,24 +21,8 @@ def record(i: int) -> Dict[str, Any]:
     return {"id": i, "name": "item-%06d" % i, "tags": ["a", "b"], "score": 0.5}
 
 
-class BenchAdapter(Adapter):
-    """Tools for the benchmark harness."""
-
-    @tool
-    def ping(self) -> None:
-        """Does nothing."""
-
-    @tool
-    def cpu(self, n: int) -> int:
-        """Counts the primes below n with a pure-Python sieve."""
-        if n < 3:
-            return 0
-        sieve = bytearray([1]) * n
-        sieve[0] = sieve[1] = 0
-        for i in range(2, int(n ** 0.5) + 1):
-            if sieve[i]:
-                sieve[i * i::i] = bytes(len(range(i * i, n, i)))
-        return sum(sieve)
+class BenchAdapter(DemoAdapter):
+    """The demo's tools and the benchmark's payloads."""
 
     @tool
     def take(self, data: Any) -> int:
