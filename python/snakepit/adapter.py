@@ -8,7 +8,6 @@ tools; optional ``setup()`` and ``teardown()`` run at start and at SHUTDOWN. A c
 Arguments are bound to the tool's signature before the call, so "wrong arguments" (the caller's
 fault, INVALID_REQUEST) is told apart from a TypeError raised inside the tool (PYTHON_EXCEPTION).
 """
-import asyncio
 import importlib
 import inspect
 import types
@@ -207,6 +206,11 @@ class Dispatcher:
         self._execute_is_async = inspect.iscoroutinefunction(self._execute)
         self.mode = "execute_tool" if self._execute is not None else "tools"
         self._loop = None  # the event loop of async tools, made on first use
+        # asyncio costs about 50 ms of start-up CPU per worker: imported only by adapters that need
+        # it, and then now, so that their first call does not pay for it.
+        self._asyncio = None
+        if self._execute_is_async or any(t.is_async for t in self.tools.values()):
+            self._asyncio = _import_asyncio()
 
     def describe_tools(self) -> List[Dict[str, Any]]:
         return [t.describe() for t in self.tools.values()]
@@ -240,6 +244,7 @@ class Dispatcher:
         # sessions, connection pools) stay usable.
         loop = self._loop
         if loop is None:
+            asyncio = self._asyncio or _import_asyncio()
             loop = self._loop = asyncio.new_event_loop()
             asyncio.set_event_loop(loop)
         task = loop.create_task(coroutine)
@@ -257,9 +262,14 @@ class Dispatcher:
 
     def close(self) -> None:
         if self._loop is not None:
-            asyncio.set_event_loop(None)
+            _import_asyncio().set_event_loop(None)
             self._loop.close()
             self._loop = None
+
+
+def _import_asyncio() -> Any:
+    import asyncio
+    return asyncio
 
 
 _RUNTIME_MODULES = frozenset(("snakepit.worker", "snakepit.adapter"))

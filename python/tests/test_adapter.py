@@ -1,4 +1,6 @@
 import inspect
+import os
+import subprocess
 import sys
 import typing
 
@@ -280,3 +282,35 @@ def test_the_quick_argument_check_agrees_with_signature_bind(function):
             except TypeError:
                 accepted = False
             assert accepted == fits, (args, kwargs)
+
+
+_ASYNCIO_PROBE = """
+import sys
+from snakepit import Adapter, tool
+from snakepit.adapter import Dispatcher
+
+class Plain(Adapter):
+    @tool
+    def ping(self):
+        pass
+
+class Asynchronous(Adapter):
+    @tool
+    async def ping(self):
+        pass
+
+Dispatcher(Plain())
+print("asyncio" in sys.modules)
+Dispatcher(Asynchronous())
+print("asyncio" in sys.modules)
+"""
+
+
+def test_asyncio_is_imported_only_for_adapters_with_async_tools():
+    # asyncio costs tens of milliseconds of every worker's start; a synchronous adapter never needs it.
+    # A fresh interpreter (-I: no user site, no PYTHONPATH), so that nothing imported it before.
+    runtime = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    done = subprocess.run([sys.executable, "-I", "-c", "import sys; sys.path.insert(0, %r)\n" % runtime + _ASYNCIO_PROBE],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["False", "True"]
