@@ -206,11 +206,13 @@ class Dispatcher:
         self._execute_is_async = inspect.iscoroutinefunction(self._execute)
         self.mode = "execute_tool" if self._execute is not None else "tools"
         self._loop = None  # the event loop of async tools, made on first use
-        # asyncio costs about 50 ms of start-up CPU per worker: imported only by adapters that need
-        # it, and then now, so that their first call does not pay for it.
+        # asyncio costs tens of milliseconds of every worker's start: imported only for adapters with
+        # async tools, and then now, so that their first call does not pay for it. Every path to
+        # _run_async goes through one of these tools.
         self._asyncio = None
         if self._execute_is_async or any(t.is_async for t in self.tools.values()):
-            self._asyncio = _import_asyncio()
+            import asyncio
+            self._asyncio = asyncio
 
     def describe_tools(self) -> List[Dict[str, Any]]:
         return [t.describe() for t in self.tools.values()]
@@ -244,9 +246,8 @@ class Dispatcher:
         # sessions, connection pools) stay usable.
         loop = self._loop
         if loop is None:
-            asyncio = self._asyncio or _import_asyncio()
-            loop = self._loop = asyncio.new_event_loop()
-            asyncio.set_event_loop(loop)
+            loop = self._loop = self._asyncio.new_event_loop()
+            self._asyncio.set_event_loop(loop)
         task = loop.create_task(coroutine)
         try:
             return loop.run_until_complete(task)
@@ -262,14 +263,9 @@ class Dispatcher:
 
     def close(self) -> None:
         if self._loop is not None:
-            _import_asyncio().set_event_loop(None)
+            self._asyncio.set_event_loop(None)
             self._loop.close()
             self._loop = None
-
-
-def _import_asyncio() -> Any:
-    import asyncio
-    return asyncio
 
 
 _RUNTIME_MODULES = frozenset(("snakepit.worker", "snakepit.adapter"))

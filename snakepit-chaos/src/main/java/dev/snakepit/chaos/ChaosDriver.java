@@ -6,7 +6,6 @@ import dev.snakepit.PoolStats;
 import dev.snakepit.RecycleReason;
 import dev.snakepit.Snakepit;
 import dev.snakepit.SnakepitException;
-import dev.snakepit.internal.process.ProcStat;
 import dev.snakepit.internal.process.ProcessTree;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -83,13 +82,11 @@ public final class ChaosDriver implements AutoCloseable {
     seen.addAll(pool.workerPids());
   }
 
-  /** The outcome of one call: its result or its error, and how long it took against its bound. */
-  public record Outcome(Call call, Object result, SnakepitException error, Duration elapsed, Duration bound) {
-    /** Whether the call returned a value. */
-    public boolean succeeded() {
-      return error == null;
-    }
-  }
+  /**
+   * The outcome of one call: whether it returned a value, the value or its error ({@code null} both when
+   * it had no answer within its bound, which is a violation), and how long it took against its bound.
+   */
+  public record Outcome(Call call, boolean succeeded, Object result, SnakepitException error, Duration elapsed, Duration bound) {}
 
   /** Applies every step in order. */
   public void run(List<ChaosOp> ops) {
@@ -160,8 +157,10 @@ public final class ChaosDriver implements AutoCloseable {
       long left = s.startedNanos + s.bound.toNanos() - System.nanoTime();
       Object result = null;
       SnakepitException error = null;
+      boolean succeeded = false;
       try {
         result = s.future.get(Math.max(0, left), TimeUnit.NANOSECONDS);
+        succeeded = true;
       } catch (ExecutionException e) {
         if (e.getCause() instanceof SnakepitException se) {
           error = se;
@@ -175,10 +174,10 @@ public final class ChaosDriver implements AutoCloseable {
         Thread.currentThread().interrupt();
         throw new IllegalStateException("interrupted while waiting for the calls of a chaos run", e);
       }
-      outcomes.add(new Outcome(s.call, result, error, Duration.ofNanos(System.nanoTime() - s.startedNanos), s.bound));
+      outcomes.add(new Outcome(s.call, succeeded, result, error, Duration.ofNanos(System.nanoTime() - s.startedNanos), s.bound));
     }
     long succeeded = outcomes.stream().filter(Outcome::succeeded).count();
-    last = pool.stats();
+    sample();
     if (last.callsSucceeded() - succeededBefore != succeeded) {
       violations.add("the pool counted " + (last.callsSucceeded() - succeededBefore) + " successful calls, the callers got "
           + succeeded + " results");
@@ -235,7 +234,7 @@ public final class ChaosDriver implements AutoCloseable {
       if (current.contains(pid)) {
         continue;
       }
-      if (running(pid)) {
+      if (Faults.running(pid)) {
         problems.add("process " + pid + " was a worker and is still alive, outside the pool");
       }
       // Its process group: the worker's reaper and whatever the worker started.
@@ -279,10 +278,6 @@ public final class ChaosDriver implements AutoCloseable {
     if (frozen.remove(pid)) {
       Faults.thaw(pid);
     }
-  }
-
-  private static boolean running(long pid) {
-    return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false) && !ProcStat.isZombie(pid);
   }
 
   private static void pause(Duration duration) {

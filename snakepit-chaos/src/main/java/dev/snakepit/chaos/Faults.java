@@ -2,6 +2,7 @@ package dev.snakepit.chaos;
 
 import dev.snakepit.Snakepit;
 import dev.snakepit.internal.PoolAccess;
+import dev.snakepit.internal.process.ProcStat;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;
@@ -70,6 +71,11 @@ public final class Faults {
    */
   public static void failSupervisor(Snakepit pool, RuntimeException error) {
     PoolAccess.core(pool).injectSupervisorFailure(Objects.requireNonNull(error, "error"));
+  }
+
+  /** Alive and not a zombie: a zombie has ended, only its exit status waits to be collected. */
+  static boolean running(long pid) {
+    return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false) && !ProcStat.isZombie(pid);
   }
 
   private static OptionalLong randomWorker(Snakepit pool, RandomGenerator random) {

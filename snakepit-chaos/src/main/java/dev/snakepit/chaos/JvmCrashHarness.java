@@ -1,7 +1,6 @@
 package dev.snakepit.chaos;
 
 import dev.snakepit.chaos.internal.CrashTarget;
-import dev.snakepit.internal.process.ProcStat;
 import dev.snakepit.internal.process.ProcessTree;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -121,7 +120,7 @@ public final class JvmCrashHarness {
       List<Long> alive = new ArrayList<>(watched);
       long giveUp = killed + limit.toNanos();
       while (!alive.isEmpty() && System.nanoTime() - giveUp < 0) {
-        alive.removeIf(pid -> !running(pid));
+        alive.removeIf(pid -> !Faults.running(pid));
         if (!alive.isEmpty()) {
           // Polls /proc: these processes are not this JVM's children, so their end sends no event here.
           Thread.sleep(1);
@@ -185,11 +184,6 @@ public final class JvmCrashHarness {
       command.addAll(List.of("--call", warmUpTool));
     }
     return command;
-  }
-
-  /** Alive and not a zombie: a zombie has ended, only its exit status waits to be collected. */
-  private static boolean running(long pid) {
-    return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false) && !ProcStat.isZombie(pid);
   }
 
   private static String tail(Path log) {
