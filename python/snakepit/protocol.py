@@ -227,11 +227,18 @@ class _Writer:
     def write(self, kind: int, request_id: int = 0, body: bytes = b"", attachments: Sequence[Buffer] = (),
               flags: int = 0) -> None:
         """Writes one frame atomically; raises FrameTooLarge, before writing anything, if too big."""
-        sizes = _sizes(attachments) if attachments else ()
-        size = frame_size(len(body), sizes)
-        if size > self.max_frame_bytes:
-            raise FrameTooLarge(size, self.max_frame_bytes)
-        head = encode_header(kind, flags, request_id, len(body), sizes)
+        if attachments:
+            sizes = _sizes(attachments)
+            size = frame_size(len(body), sizes)
+            if size > self.max_frame_bytes:
+                raise FrameTooLarge(size, self.max_frame_bytes)
+            head = encode_header(kind, flags, request_id, len(body), sizes)
+        else:
+            # Most frames: one header pack, no attachment table.
+            size = HEADER_SIZE + len(body)
+            if size > self.max_frame_bytes:
+                raise FrameTooLarge(size, self.max_frame_bytes)
+            head = _HEADER.pack(size - 4, kind, flags, 0, request_id, len(body), 0)
         with self._lock:
             self._send(head, body, attachments)
 

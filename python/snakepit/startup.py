@@ -4,7 +4,6 @@ Stages run in the order of the FATAL frame's ``stage`` field: import, construct,
 handshake. The adapter is ready before the worker connects, so a worker that says HELLO can serve.
 """
 import os
-import platform
 import socket
 import sys
 import traceback
@@ -17,6 +16,8 @@ from .control import ControlChannel
 EXIT_START_FAILED = 3
 PROTOCOL_VERSIONS = [1]
 HANDSHAKE_TIMEOUT = 30.0
+# The data socket's send buffer, asked of the kernel (docs/protocol.md, section 1).
+SEND_BUFFER = 4 * 1024 * 1024
 # Bounds the wait for queued LOG frames before the process exits.
 LOG_FLUSH_TIMEOUT = 2.0
 
@@ -80,6 +81,9 @@ def connect(path: Optional[str], token: Optional[str]) -> socket.socket:
                                      "started by the JVM")
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
+        # A large result then crosses in a few big writes instead of hundreds of the default 208 KiB,
+        # each a wake-up of the JVM's reader. Linux caps the size at net.core.wmem_max.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER)
         sock.settimeout(HANDSHAKE_TIMEOUT)
         sock.connect(path)
     except OSError as err:
@@ -88,13 +92,22 @@ def connect(path: Optional[str], token: Optional[str]) -> socket.socket:
     return sock
 
 
+# platform.python_implementation()'s names, without importing platform (milliseconds of every start).
+_IMPLEMENTATIONS = {"cpython": "CPython", "pypy": "PyPy", "ironpython": "IronPython", "jython": "Jython"}
+
+
+def python_version() -> str:
+    """The version as platform.python_version() gives it (such as 3.13.0rc1)."""
+    return sys.version.split()[0]
+
+
 def hello_body(token: str, adapter_spec: str, dispatcher: Dispatcher) -> Dict[str, Any]:
     return {
         "protocol": PROTOCOL_VERSIONS, "token": token,
         "worker_id": os.environ.get("SNAKEPIT_WORKER_ID", ""), "pid": os.getpid(),
         "runtime_version": __version__,
-        "python": {"version": platform.python_version(),
-                   "implementation": platform.python_implementation(),
+        "python": {"version": python_version(),
+                   "implementation": _IMPLEMENTATIONS.get(sys.implementation.name, sys.implementation.name),
                    "executable": sys.executable},
         "adapter": adapter_spec, "dispatch": dispatcher.mode, "concurrency": 1,
         "tools": dispatcher.describe_tools(),

@@ -3,12 +3,15 @@
 Encoding first walks the value once to refuse anything outside the protocol's types, naming the path
 of the offender, and to notice whether any bytes or tag-lookalike maps are present. The walk checks the
 set of element types of each container in C (``set(map(type, ...))``) and only descends into
-containers, so a list of a million floats costs one C pass. When nothing needs rewriting, the value
-goes straight to the C JSON encoder; otherwise a copy is built with bytes replaced by ``{"$b": i}``
-tags and lookalike keys escaped, and the frame is flagged TAGGED.
+containers, so a list of a million floats costs one C pass. A long list of containers (a million
+records) is first checked a level at a time, every element of a level in one C pass (``_plain``);
+only when that finds something to look at closely does the element-by-element walk run. When
+nothing needs rewriting, the value goes straight to the C JSON encoder; otherwise a copy is built with
+bytes replaced by ``{"$b": i}`` tags and lookalike keys escaped, and the frame is flagged TAGGED.
 """
 import json
 import re
+from itertools import chain, repeat
 from typing import Any, List, Optional, Sequence, Tuple
 
 from .protocol import TAGGED
@@ -16,6 +19,13 @@ from .protocol import TAGGED
 MAX_DEPTH = 500
 
 _SCALARS = frozenset((type(None), bool, int, float, str))
+_CONTAINERS = frozenset((list, tuple, dict))
+_PLAIN = _SCALARS | _CONTAINERS
+# Lists of containers at least this long are checked level by level first (_plain).
+_BULK = 64
+# _plain gives up (and leaves the value to the walk) beyond this many elements: the walk copes with
+# any size, and a value that refers to itself cannot make _plain build ever larger levels.
+_PLAIN_BUDGET = 1 << 24
 _BYTES_TYPES = (bytes, bytearray, memoryview)
 _STR_ONLY = frozenset((str,))
 # "$b", "$$b", ...: single-member maps with such a key would read as tags, so they are escaped.
@@ -25,6 +35,10 @@ _LOOKALIKE = re.compile(r"\$+b").fullmatch
 _ENCODER = json.JSONEncoder(separators=(",", ":"), allow_nan=True, check_circular=False)
 _encode_json = _ENCODER.encode
 _decode_json = json.JSONDecoder().decode
+# The decoder's C scanner on its own: a body that is one JSON value with no surrounding whitespace (all
+# the JVM sends) is read without the decoder's two regular-expression matches. Anything else, errors
+# included, goes through the full decoder.
+_scan_json = json.JSONDecoder().scan_once
 
 
 class SerializationError(Exception):
@@ -115,6 +129,8 @@ def _scan(value: Any, depth: int) -> bool:
             raise _too_deep()
         if set(map(type, value)) <= _SCALARS:
             return False
+        if len(value) >= _BULK and _plain(value, MAX_DEPTH - depth):
+            return False
         found = False
         for index, item in enumerate(value):
             if type(item) in _SCALARS:
@@ -146,6 +162,38 @@ def _scan(value: Any, depth: int) -> bool:
                 raise
         return found
     return _scan_other(value, depth)
+
+
+def _plain(value: Any, levels: int) -> bool:
+    """True when the value surely needs no rewrite: made of exact scalars, lists, tuples and dicts
+    only, every key a str not starting with "$", containers only on levels 0 to ``levels`` - 1 (the
+    value itself is on level 0, the walk's depth limit counted from there). False when unsure; the walk then decides, and finds the path of any offender.
+
+    Each level's elements are gathered and classified by C iteration (chain, filter, map with C
+    callables), with no Python bytecode per element.
+    """
+    level = [value]
+    seen = 0
+    for _ in range(levels):
+        kinds = set(map(type, level))
+        if not kinds <= _PLAIN:
+            return False
+        if kinds <= _SCALARS:
+            return True
+        dicts = list(filter(dict.__instancecheck__, level)) if dict in kinds else ()
+        lists = list(filter(list.__instancecheck__, level)) if list in kinds else ()
+        tuples = list(filter(tuple.__instancecheck__, level)) if tuple in kinds else ()
+        seen += sum(map(len, dicts)) + sum(map(len, lists)) + sum(map(len, tuples))
+        if seen > _PLAIN_BUDGET:
+            return False
+        if dicts:
+            keys = list(chain.from_iterable(dicts))
+            if not set(map(type, keys)) <= _STR_ONLY or any(map(str.startswith, keys, repeat("$"))):
+                return False
+        level = list(chain(chain.from_iterable(map(dict.values, dicts)), chain.from_iterable(lists),
+                           chain.from_iterable(tuples)))
+    # Containers remain below the last level allowed: the walk reports the depth.
+    return not level or set(map(type, level)) <= _SCALARS
 
 
 def _scan_other(value: Any, depth: int) -> bool:
@@ -269,6 +317,12 @@ def decode(body: bytes, attachments: Sequence[bytes] = (), flags: int = 0) -> An
     try:
         if flags & TAGGED:
             return _decode_tagged(text, attachments)
+        try:
+            value, end = _scan_json(text, 0)
+            if end == len(text):
+                return value
+        except StopIteration:
+            pass
         return _decode_json(text)
     except SerializationError:
         raise

@@ -10,7 +10,6 @@ signal handling and many C libraries expect to run there, and no lock or queue s
 Exit statuses: 0 orderly (SHUTDOWN, or the JVM went away), 2 bad command line, 3 could not start
 (a FATAL frame says why), 4 protocol violation.
 """
-import argparse
 import logging
 import os
 import socket
@@ -26,7 +25,7 @@ from .control import (DEFAULT_HEARTBEAT_INTERVAL_MS, DEFAULT_HEARTBEAT_TIMEOUT_M
 from .protocol import FrameTooLarge, ProtocolError
 from .startup import StartFailed
 
-EXIT_USAGE = 2  # what argparse exits with on a bad command line
+EXIT_USAGE = 2  # a bad command line, as argparse would exit
 _READ_BUFFER = 64 * 1024
 
 
@@ -37,9 +36,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     except OSError as err:
         sys.stderr.write("snakepit: cannot take over stdin and stdout: %s\n" % err)
         return startup.EXIT_START_FAILED
-    parser = argparse.ArgumentParser(prog="python -m snakepit", description="Snakepit worker runtime")
-    parser.add_argument("--adapter", required=True, help="the adapter class, as package.module:Class")
-    options = parser.parse_args(argv)
+    adapter_spec = _adapter_argument(sys.argv[1:] if argv is None else argv)
     # While the process has one thread: the limits are applied (the reaper is capped with the rest),
     # the reaper is forked, and the JVM's death is made fatal.
     limits_failed = None
@@ -76,12 +73,12 @@ def main(argv: Optional[List[str]] = None) -> int:
     try:
         if bad_setting is not None:
             raise bad_setting
-        dispatcher = startup.load_adapter(options.adapter)
+        dispatcher = startup.load_adapter(adapter_spec)
         sock = startup.connect(os.environ.get("SNAKEPIT_SOCKET"), token)
         worker = Worker(sock, dispatcher, SWITCH, max_frame_bytes)
         try:
             startup.handshake(worker.reader, worker.writer,
-                              startup.hello_body(token, options.adapter, dispatcher))
+                              startup.hello_body(token, adapter_spec, dispatcher))
         except StartFailed:
             worker.close()
             raise
@@ -95,6 +92,25 @@ def main(argv: Optional[List[str]] = None) -> int:
         # A broken channel: threads the user started must not keep the process alive.
         os._exit(status)
     return status
+
+
+_USAGE = "usage: python -m snakepit --adapter package.module:Class\n"
+
+
+def _adapter_argument(argv: List[str]) -> str:
+    """The value of --adapter, the one option; exits with EXIT_USAGE on anything else (argparse, which
+    costs milliseconds of every start to import, would do the same)."""
+    if argv in (["-h"], ["--help"]):
+        sys.stdout.write(_USAGE + "\nSnakepit worker runtime; started by the JVM, which serves the "
+                         "adapter's tools over the Snakepit protocol.\n")
+        raise SystemExit(0)
+    if len(argv) == 2 and argv[0] == "--adapter" and argv[1]:
+        return argv[1]
+    if len(argv) == 1 and argv[0].startswith("--adapter=") and len(argv[0]) > len("--adapter="):
+        return argv[0][len("--adapter="):]
+    sys.stderr.write(_USAGE + "python -m snakepit: error: expected exactly --adapter package.module:Class, got %r\n"
+                     % (argv,))
+    raise SystemExit(EXIT_USAGE)
 
 
 def _int_or_none(text: Optional[str]) -> Optional[int]:

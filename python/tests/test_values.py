@@ -144,6 +144,25 @@ def test_bad_json_is_a_serialization_error():
     assert err.value.reason == "bad_json"
 
 
+@pytest.mark.parametrize("body,value", [
+    (b'{"a":[1,NaN]}', {"a": [1, None]}), (b' {"a":1}', {"a": 1}), (b'{"a":1}\n', {"a": 1}),
+    (b'\t[true] ', [True]), (b'"s"', "s"), (b"7", 7),
+])
+def test_whitespace_around_a_body_is_allowed(body, value):
+    decoded = values.decode(body)
+    if isinstance(value, dict) and value.get("a") == [1, None]:
+        assert decoded["a"][0] == 1 and math.isnan(decoded["a"][1])
+    else:
+        assert decoded == value
+
+
+@pytest.mark.parametrize("body", [b'{"a":1}x', b'{"a":1} {}', b"  ", b"[1,]", b"nul"])
+def test_anything_after_or_instead_of_one_value_is_bad_json(body):
+    with pytest.raises(SerializationError) as err:
+        values.decode(body)
+    assert err.value.reason == "bad_json"
+
+
 def test_subclasses_of_scalars_are_accepted():
     class Color(enum.IntEnum):
         RED = 1
@@ -256,3 +275,65 @@ def test_large_flat_containers_take_the_fast_path():
     floats = [float(i) for i in range(100000)]
     assert values.encode(floats)[2] == 0
     assert values.decode(values.encode(floats)[0]) == floats
+
+
+def records(n=200):
+    return [{"id": i, "name": "item-%d" % i, "tags": ["a", (1, 2.5)], "meta": {"ok": None}} for i in range(n)]
+
+
+def with_record(field, value, at=150):
+    rows = records()
+    rows[at]["meta"][field] = value
+    return rows
+
+
+class Row(tuple):
+    """A tuple subclass, as namedtuple makes."""
+
+
+@pytest.mark.parametrize("value", [
+    records(),
+    with_record("blob", b"\x00\x01"),
+    with_record("$b", 7),
+    with_record("$ref", "not a lookalike, but starts with $"),
+    with_record("row", Row((1, 2))),
+    with_record("odd", {1: "one"}),
+    with_record("odd", {"x", "y"}),
+    with_record("deep", nested(values.MAX_DEPTH - 3)),
+    with_record("deep", nested(values.MAX_DEPTH)),
+    [nested(values.MAX_DEPTH - 1)] * 100,
+    [nested(values.MAX_DEPTH)] * 100,
+    [[{"k": [i]}] for i in range(300)],
+    [("t", i) for i in range(300)],
+], ids=["records", "bytes", "lookalike", "dollar-key", "tuple-subclass", "int-key", "set", "deep-ok", "too-deep",
+        "lists-at-limit", "lists-past-limit", "nested-lists", "tuples"])
+def test_long_lists_of_containers_encode_exactly_as_the_walk_alone_does(value, monkeypatch):
+    def outcome():
+        try:
+            return values.encode(value)
+        except SerializationError as err:
+            return (str(err), err.path, err.type_name)
+
+    checked = outcome()
+    monkeypatch.setattr(values, "_BULK", sys.maxsize)  # the element-by-element walk only
+    assert checked == outcome()
+
+
+def test_the_level_check_vouches_only_for_values_that_need_nothing():
+    assert values._plain(records(), values.MAX_DEPTH) is True
+    assert values._plain([[{"k": [i]}] for i in range(300)], values.MAX_DEPTH) is True
+    for unsure in (with_record("blob", b"x"), with_record("$ref", 1), with_record("row", Row()),
+                   with_record("odd", {1: "one"}), [nested(values.MAX_DEPTH)] * 100):
+        assert values._plain(unsure, values.MAX_DEPTH) is False
+    # The outer list is level 0; nested(10) puts containers on levels 1 to 10.
+    assert values._plain([nested(10)] * 100, 11) is True
+    assert values._plain([nested(10)] * 100, 10) is False
+
+
+def test_a_long_list_that_contains_itself_is_refused_without_growing_without_bound(monkeypatch):
+    monkeypatch.setattr(values, "_PLAIN_BUDGET", 10000)
+    loop = []
+    loop.extend([loop] * 100)
+    with pytest.raises(SerializationError) as err:
+        values.encode(loop)
+    assert "nested deeper" in str(err.value)

@@ -1,6 +1,11 @@
 """End to end: a real worker process and the fake JVM of harness.py."""
 import os
+import platform
+import subprocess
+import sys
 import time
+
+import pytest
 
 import harness
 from snakepit import protocol
@@ -17,7 +22,8 @@ def test_hello_fields(jvm_factory):
     assert hello["worker_id"] == "w1"
     assert hello["pid"] == jvm.proc.pid
     assert hello["runtime_version"] == "0.1.0"
-    assert hello["python"]["implementation"] == "CPython"
+    assert hello["python"]["implementation"] == platform.python_implementation()
+    assert hello["python"]["version"] == platform.python_version()
     assert hello["adapter"] == harness.DEMO
     assert (hello["dispatch"], hello["concurrency"]) == ("tools", 1)
     tools = {t["name"]: t for t in hello["tools"]}
@@ -28,6 +34,15 @@ def test_hello_fields(jvm_factory):
         {"name": "b", "kind": "positional_or_keyword", "required": False, "default": 2, "default_repr": "2",
          "annotation": "int"}]}
     assert all(t["doc"] for t in hello["tools"])
+
+
+@pytest.mark.parametrize("args", [[], ["--adapter"], ["--adapter="], ["--adapter", "a:B", "extra"], ["--other", "a:B"]])
+def test_a_bad_command_line_exits_with_status_2_and_the_usage(args):
+    done = subprocess.run([sys.executable, "-m", "snakepit"] + args, capture_output=True, text=True, timeout=30,
+                          env=dict(os.environ, PYTHONPATH=harness.PYTHON_DIR), stdin=subprocess.DEVNULL)
+    assert done.returncode == 2
+    assert "usage: python -m snakepit --adapter package.module:Class" in done.stderr
+    assert repr(args) in done.stderr
 
 
 def test_calls_return_results(jvm):

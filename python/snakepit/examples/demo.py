@@ -5,7 +5,6 @@ Used by the Java demo and by both test suites, so each tool is small and predict
 import logging
 import os
 import signal
-import subprocess
 import sys
 import time
 from typing import Any
@@ -110,6 +109,7 @@ class DemoAdapter(Adapter):
     @tool
     def spawn_child(self, seconds: float) -> int:
         """Starts a Python child process that sleeps for the given seconds; returns its pid."""
+        import subprocess  # here, not at the top: it adds milliseconds to every worker's start
         child = subprocess.Popen([sys.executable, "-c", "import time, sys; time.sleep(float(sys.argv[1]))",
                                   str(seconds)])
         # Kept so the child is reaped if it ends while the worker lives.

@@ -9,7 +9,7 @@ import socket
 import struct
 import sys
 import time
-from typing import List
+from typing import List, Optional
 
 from snakepit import CallCancelled, tool
 from snakepit.examples.demo import DemoAdapter
@@ -117,6 +117,22 @@ class PoolTestAdapter(DemoAdapter):
         with socket.socket(fileno=os.dup(fds[0])) as sock:
             sock.shutdown(socket.SHUT_RD)
         return "stopped"
+
+    @tool
+    def variable(self, name: str) -> Optional[str]:
+        """The worker's environment variable name, or None."""
+        return os.environ.get(name)
+
+    @tool
+    def data_socket_send_buffer(self) -> List[int]:
+        """The data socket's SO_SNDBUF as the kernel reports it, and net.core.wmem_max."""
+        fds = _descriptors(lambda link, flags: link.startswith("socket:"))
+        if len(fds) != 1:
+            raise RuntimeError("expected one socket, found %s" % fds)
+        with socket.socket(fileno=os.dup(fds[0])) as sock:
+            size = sock.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF)
+        with open("/proc/sys/net/core/wmem_max") as f:
+            return [size, int(f.read())]
 
     @tool
     def corrupt_control_plane(self, length: int, kind: int, then_sleep: float) -> str:

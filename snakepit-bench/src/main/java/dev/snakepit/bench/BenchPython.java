@@ -1,6 +1,8 @@
 package dev.snakepit.bench;
 
 import dev.snakepit.PoolConfig;
+import dev.snakepit.internal.process.PythonRuntime;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -43,6 +45,16 @@ final class BenchPython implements AutoCloseable {
 
   String python() {
     return python;
+  }
+
+  /**
+   * Starts an interpreter that only imports what a worker imports before it can serve (the runtime's
+   * worker module and the benchmark adapter) and exits: a worker's start without the pool.
+   */
+  Process startImporting() throws IOException {
+    ProcessBuilder builder = new ProcessBuilder(python, "-c", "import snakepit.worker, " + ADAPTER.split(":")[0]);
+    builder.environment().put("PYTHONPATH", PythonRuntime.directory() + File.pathSeparator + directory);
+    return builder.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
   }
 
   @Override

@@ -12,8 +12,9 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * A no-op call, sequential from one thread, three ways side by side: the floor (a bare framed echo
- * between a Java client and a Python server on a Unix socket, no library code), Snakepit
+ * A no-op call, sequential from one thread, four ways side by side: the floor (a bare framed echo
+ * between a Java client and a Python server on a Unix socket, no library code), the floor with its
+ * replies read by a thread of their own as a pool reads them ({@link ThreadedEchoClient}), Snakepit
  * ({@code pool.execute("ping")} on one worker), and gRPC (grpc-java to grpcio on the loopback).
  */
 final class Noop {
@@ -26,11 +27,14 @@ final class Noop {
     System.out.printf("  %d rounds x %d calls per side after %d warm-up calls each%n", rounds, calls, warmup);
     try (EchoServer echo = EchoServer.start(python.python());
         EchoClient floor = new EchoClient(echo.socket(), PAYLOAD);
+        EchoServer threadedEcho = EchoServer.start(python.python());
+        ThreadedEchoClient threaded = new ThreadedEchoClient(threadedEcho.socket(), PAYLOAD);
         Snakepit pool = Snakepit.start(python.pool("noop", 1).build());
         GrpcNoop grpc = GrpcNoop.start(python.python(), PAYLOAD)) {
       Map<String, Object> none = Map.of();
       return new SideBySide()
           .add("floor", floor::roundTrip)
+          .add("floor+thread", threaded::roundTrip)
           .add("snakepit", () -> pool.execute("ping", none))
           .add("grpc", grpc::call)
           .run(warmup, rounds, calls, System.out);
@@ -45,10 +49,12 @@ final class Noop {
           Latencies.micros(r.latencies().percentile(99)), Latencies.micros(r.latencies().percentile(99.9)), r.callsPerSecond()));
     }
     SideBySide.Result floor = results.get(0);
-    SideBySide.Result snakepit = results.get(1);
-    SideBySide.Result grpc = results.get(2);
-    table.append(String.format(Locale.ROOT, "%nSnakepit / floor: p50 %.2fx, p99 %.2fx. gRPC / Snakepit: p50 %.1fx, p99 %.1fx.%n",
-        ratio(snakepit, floor, 50), ratio(snakepit, floor, 99), ratio(grpc, snakepit, 50), ratio(grpc, snakepit, 99)));
+    SideBySide.Result threaded = results.get(1);
+    SideBySide.Result snakepit = results.get(2);
+    SideBySide.Result grpc = results.get(3);
+    table.append(String.format(Locale.ROOT, "%nSnakepit / floor: p50 %.2fx, p99 %.2fx. Snakepit / floor+thread: p50 %.2fx, p99 %.2fx. "
+        + "gRPC / Snakepit: p50 %.1fx, p99 %.1fx.%n", ratio(snakepit, floor, 50), ratio(snakepit, floor, 99), ratio(snakepit, threaded, 50),
+        ratio(snakepit, threaded, 99), ratio(grpc, snakepit, 50), ratio(grpc, snakepit, 99)));
     return table.toString();
   }
 

@@ -12,7 +12,8 @@ import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Start-up (pools of 1, 4 and 16 workers ready, against one bare interpreter start) and recovery (a
+ * Start-up (pools of 1, 4 and 16 workers ready, against one bare interpreter start and against
+ * interpreters doing only a worker's imports, one and 16 at once) and recovery (a
  * worker SIGKILLed, to its replacement serving; the JVM SIGKILLed, to its last worker gone).
  */
 final class StartupAndRecovery {
@@ -41,6 +42,18 @@ final class StartupAndRecovery {
         }
       }));
     }
+    // What a pool start cannot go below on this machine: interpreters doing a worker's imports and
+    // nothing else, one alone and as many at once as the largest pool has workers. Measured after the
+    // pools, whose start has compiled the runtime to bytecode.
+    figures.add(figure("one interpreter importing the runtime and the adapter", runs, true, () -> awaitAll(List.of(python.startImporting()))));
+    int most = POOL_SIZES[POOL_SIZES.length - 1];
+    figures.add(figure(most + " interpreters importing them at once", runs, true, () -> {
+      List<Process> all = new ArrayList<>();
+      for (int i = 0; i < most; i++) {
+        all.add(python.startImporting());
+      }
+      awaitAll(all);
+    }));
     try (Snakepit pool = Snakepit.start(python.pool("recovery", 1).build())) {
       // Sent at once after the kill: it may reach the dying worker before the pool knows, and is then
       // sent again (it is idempotent); otherwise it waits for the replacement, as a caller's would.
@@ -59,6 +72,15 @@ final class StartupAndRecovery {
       return report.gone().toNanos() / 1e6;
     }));
     return figures;
+  }
+
+  private static void awaitAll(List<Process> processes) throws InterruptedException {
+    for (Process p : processes) {
+      if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+        processes.forEach(Process::destroyForcibly);
+        throw new IllegalStateException("an interpreter importing the runtime failed or did not end within 60 s");
+      }
+    }
   }
 
   /** One timed run; returns its own measure in milliseconds, or a negative number to be timed from outside. */

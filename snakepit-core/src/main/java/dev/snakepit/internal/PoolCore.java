@@ -118,7 +118,7 @@ public final class PoolCore {
     try {
       runtime = PythonRuntime.directory();
       RunRegistry.get().sweepOnce();
-      python = PythonInterpreter.resolve(config.pythonExecutable(), config.startTimeout());
+      python = PythonInterpreter.resolve(config.pythonExecutable(), runtime, config.startTimeout());
       runDirectory = RunDirectory.create(config.name());
     } catch (PythonInterpreter.Unusable | RuntimeException e) {
       throw cannotStart(config, e);

@@ -3,6 +3,7 @@ package dev.snakepit.internal.process;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -25,8 +26,19 @@ public record PythonInterpreter(String command, String executable, String versio
   /** The oldest Python the runtime supports. */
   public static final int MIN_MINOR = 9;
 
-  private static final String PROBE =
-      "import sys; v = sys.version_info; print(sys.executable); print('%d.%d.%d' % (v[0], v[1], v[2]))";
+  // Also compiles the runtime's modules to bytecode, once per interpreter: with PYTHONDONTWRITEBYTECODE
+  // set (as many container images do) workers never write it themselves, and each would compile the
+  // runtime from source on every start. py_compile writes regardless of that setting.
+  private static final String PROBE = String.join("\n",
+      "import sys",
+      "try:",
+      "    import compileall",
+      "    compileall.compile_dir(sys.argv[1], quiet=2)",
+      "except Exception:",
+      "    pass",
+      "v = sys.version_info",
+      "print(sys.executable)",
+      "print('%d.%d.%d' % (v[0], v[1], v[2]))");
   private static final Map<String, PythonInterpreter> RESOLVED = new ConcurrentHashMap<>();
 
   /** Thrown when the command cannot serve as a worker interpreter; the message says why. */
@@ -39,24 +51,25 @@ public record PythonInterpreter(String command, String executable, String versio
   }
 
   /**
-   * Resolves {@code command}, running it once per JVM.
+   * Resolves {@code command}, running it once per JVM, and has it compile the Python files under
+   * {@code runtime} to bytecode where that is missing or stale.
    *
    * @throws Unusable if it cannot be run, does not answer within {@code timeout}, or is older than 3.9
    */
-  public static PythonInterpreter resolve(String command, Duration timeout) throws Unusable {
+  public static PythonInterpreter resolve(String command, Path runtime, Duration timeout) throws Unusable {
     PythonInterpreter known = RESOLVED.get(command);
     if (known != null) {
       return known;
     }
-    PythonInterpreter found = probe(command, timeout);
+    PythonInterpreter found = probe(command, runtime, timeout);
     RESOLVED.putIfAbsent(command, found);
     return found;
   }
 
-  private static PythonInterpreter probe(String command, Duration timeout) throws Unusable {
+  static PythonInterpreter probe(String command, Path runtime, Duration timeout) throws Unusable {
     Process process;
     try {
-      process = new ProcessBuilder(List.of(command, "-c", PROBE))
+      process = new ProcessBuilder(List.of(command, "-c", PROBE, runtime.toString()))
           .redirectErrorStream(true)
           .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
           .start();

@@ -39,6 +39,10 @@ public final class FrameReader {
   // Holds the length field, the fixed header and attachment tables of up to 64 entries.
   private static final int SCRATCH_BYTES = 256;
   private static final byte[] NO_BYTES = new byte[0];
+  // Large parts are read in pieces of at most this size. A socket channel reads into a heap array
+  // through a temporary direct buffer as large as the read asked for, which the JDK then keeps for the
+  // thread; pieces keep that buffer small and the copy out of it in the CPU's caches.
+  private static final int MAX_READ_BYTES = 1024 * 1024;
 
   private final InputStream in;
   private final int maxFrameBytes;
@@ -146,7 +150,14 @@ public final class FrameReader {
 
   private void readFully(byte[] into, int count, String part, FrameKind kind, long requestId)
       throws IOException {
-    int got = in.readNBytes(into, 0, count);
+    int got = 0;
+    while (got < count) {
+      int n = in.readNBytes(into, got, Math.min(MAX_READ_BYTES, count - got));
+      if (n == 0) {
+        break;
+      }
+      got += n;
+    }
     if (got < count) {
       String frame = kind == null ? "a frame"
           : "a " + kind + " frame (request id " + Long.toUnsignedString(requestId) + ")";

@@ -18,6 +18,7 @@ import dev.snakepit.internal.protocol.ValueEncoder;
 import dev.snakepit.internal.protocol.ValueEncodingException;
 import java.io.BufferedInputStream;
 import java.io.IOException;
+import java.net.StandardSocketOptions;
 import java.nio.channels.Channels;
 import java.nio.channels.SocketChannel;
 import java.util.LinkedHashMap;
@@ -31,6 +32,11 @@ final class DataConnection implements Runnable {
   private static final ValueEncoder ENCODER = new ValueEncoder();
   private static final ValueDecoder DECODER = new ValueDecoder();
   private static final int READ_BUFFER = 64 * 1024;
+  /**
+   * The send buffer asked for: a large payload then crosses in a few big writes instead of hundreds of
+   * the default 208 KiB, each a wake-up of the reader. Linux caps it at net.core.wmem_max.
+   */
+  static final int SEND_BUFFER = 4 * 1024 * 1024;
 
   private final Worker worker;
   private final Supervisor supervisor;
@@ -53,6 +59,7 @@ final class DataConnection implements Runnable {
     try {
       SocketChannel channel = worker.server.accept();
       worker.channel = channel;
+      channel.setOption(StandardSocketOptions.SO_SNDBUF, SEND_BUFFER);
       // One connection per worker: stop listening and remove the socket file at once.
       worker.server.close();
       java.nio.file.Files.deleteIfExists(worker.socketPath);

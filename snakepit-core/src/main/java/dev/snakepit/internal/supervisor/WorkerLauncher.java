@@ -25,6 +25,8 @@ import java.util.Map;
  */
 final class WorkerLauncher {
   private static final SecureRandom RANDOM = new SecureRandom();
+  static final String GLIBC_TUNABLES = "GLIBC_TUNABLES";
+  private static final String HUGE_PAGES = "glibc.malloc.hugetlb";
 
   private final PoolConfig config;
   private final PythonInterpreter python;
@@ -75,6 +77,7 @@ final class WorkerLauncher {
     builder.directory(config.workingDirectory().toFile());
     Map<String, String> env = builder.environment();
     env.putAll(config.environment());
+    env.put(GLIBC_TUNABLES, withHugePages(env.get(GLIBC_TUNABLES)));
     List<String> path = new ArrayList<>();
     path.add(runtime.toString());
     config.pythonPath().forEach(p -> path.add(p.toString()));
@@ -100,5 +103,23 @@ final class WorkerLauncher {
     builder.redirectOutput(ProcessBuilder.Redirect.PIPE);
     builder.redirectError(ProcessBuilder.Redirect.PIPE);
     return builder;
+  }
+
+  /**
+   * The workers' glibc tunables: the given ones, plus transparent huge pages for malloc's large blocks
+   * unless they say otherwise. A large bytes value is a fresh allocation on every call; with 4 KiB
+   * pages, faulting it in costs more than moving it through the socket (docs/benchmarks.md).
+   * {@code glibc.malloc.hugetlb=0} in the pool's or the JVM's environment turns this off.
+   */
+  static String withHugePages(String tunables) {
+    if (tunables == null || tunables.isEmpty()) {
+      return HUGE_PAGES + "=1";
+    }
+    for (String tunable : tunables.split(":")) {
+      if (tunable.startsWith(HUGE_PAGES + "=")) {
+        return tunables;
+      }
+    }
+    return tunables + ":" + HUGE_PAGES + "=1";
   }
 }

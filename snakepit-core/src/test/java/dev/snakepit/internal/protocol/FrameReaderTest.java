@@ -178,6 +178,24 @@ class FrameReaderTest {
   }
 
   @Test
+  void readsPartsLargerThanOneReadInBoundedPiecesAndReportsTruncationInsideThem() throws IOException {
+    byte[] big = new byte[(5 << 20) / 2 + 7];
+    for (int i = 0; i < big.length; i++) {
+      big[i] = (byte) (i * 31);
+    }
+    byte[] whole = frame(4, Frame.TAGGED, 3, "{\"value\":{\"$b\":0}}", big);
+    LargestRead stream = new LargestRead(whole);
+
+    Frame frame = new FrameReader(stream, 8 << 20).read();
+
+    assertThat(frame.attachments().get(0)).isEqualTo(big);
+    assertThat(stream.largest).isEqualTo(1 << 20);
+    assertThatThrownBy(() -> new FrameReader(new ByteArrayInputStream(Arrays.copyOf(whole, whole.length - 5)), 8 << 20).read())
+        .isInstanceOfSatisfying(ProtocolViolation.class, e -> assertThat(e.reason()).isEqualTo(Reason.TRUNCATED))
+        .hasMessageContaining("ended after " + (big.length - 5) + " of the " + big.length + " bytes of the attachment 0");
+  }
+
+  @Test
   void refusesAMaximumBelowTheSmallestFrame() {
     assertThatThrownBy(() -> new FrameReader(InputStream.nullInputStream(), 23))
         .isInstanceOf(IllegalArgumentException.class)
@@ -192,6 +210,21 @@ class FrameReaderTest {
     assertThatThrownBy(() -> reader(bytes).read())
         .isInstanceOfSatisfying(ProtocolViolation.class, e -> assertThat(e.reason()).isEqualTo(reason))
         .hasMessageContaining(message);
+  }
+
+  /** Records the largest single read the reader asked for. */
+  private static final class LargestRead extends FilterInputStream {
+    int largest;
+
+    LargestRead(byte[] bytes) {
+      super(new ByteArrayInputStream(bytes));
+    }
+
+    @Override
+    public int read(byte[] into, int offset, int length) throws IOException {
+      largest = Math.max(largest, length);
+      return super.read(into, offset, length);
+    }
   }
 
   /** Counts the bytes the reader took, to prove it stopped after the length field. */

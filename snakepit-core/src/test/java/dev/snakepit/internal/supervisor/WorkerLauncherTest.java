@@ -1,5 +1,6 @@
 package dev.snakepit.internal.supervisor;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.snakepit.PoolConfig;
@@ -16,5 +17,17 @@ class WorkerLauncherTest {
     assertThatThrownBy(() -> launcher.launch("w1", false, null))
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("worker w1 of pool 'p' must be started from the pool's control-loop thread, not from ");
+  }
+
+  @Test
+  void hugePagesAreAddedToTheTunablesUnlessTheyAlreadyDecide() {
+    assertThat(WorkerLauncher.withHugePages(null)).isEqualTo("glibc.malloc.hugetlb=1");
+    assertThat(WorkerLauncher.withHugePages("")).isEqualTo("glibc.malloc.hugetlb=1");
+    assertThat(WorkerLauncher.withHugePages("glibc.malloc.arena_max=2")).isEqualTo("glibc.malloc.arena_max=2:glibc.malloc.hugetlb=1");
+    assertThat(WorkerLauncher.withHugePages("glibc.malloc.hugetlb=0")).isEqualTo("glibc.malloc.hugetlb=0");
+    assertThat(WorkerLauncher.withHugePages("glibc.malloc.tcache_count=0:glibc.malloc.hugetlb=2"))
+        .isEqualTo("glibc.malloc.tcache_count=0:glibc.malloc.hugetlb=2");
+    // A tunable whose name merely starts the same way decides nothing.
+    assertThat(WorkerLauncher.withHugePages("glibc.malloc.hugetlbx=0")).isEqualTo("glibc.malloc.hugetlbx=0:glibc.malloc.hugetlb=1");
   }
 }
