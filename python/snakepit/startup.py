@@ -81,9 +81,12 @@ def connect(path: Optional[str], token: Optional[str]) -> socket.socket:
                                      "started by the JVM")
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
-        # A large result then crosses in a few big writes instead of hundreds of the default 208 KiB,
-        # each a wake-up of the JVM's reader. Linux caps the size at net.core.wmem_max.
+        # A large result then wakes the JVM's reader far less often than with the default 208 KiB.
+        # Linux caps the size at net.core.wmem_max; a refusal leaves the default, slower but correct.
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER)
+    except OSError:
+        pass
+    try:
         sock.settimeout(HANDSHAKE_TIMEOUT)
         sock.connect(path)
     except OSError as err:

@@ -167,7 +167,8 @@ def _scan(value: Any, depth: int) -> bool:
 def _plain(value: Any, levels: int) -> bool:
     """True when the value surely needs no rewrite: made of exact scalars, lists, tuples and dicts
     only, every key a str not starting with "$", containers only on levels 0 to ``levels`` - 1 (the
-    value itself is on level 0, the walk's depth limit counted from there). False when unsure; the walk then decides, and finds the path of any offender.
+    value itself is on level 0, the walk's depth limit counted from there). False when unsure: the
+    walk then decides, and finds the path of any offender.
 
     Each level's elements are gathered and classified by C iteration (chain, filter, map with C
     callables), with no Python bytecode per element.

@@ -1,11 +1,7 @@
 package dev.snakepit.bench;
 
-import java.io.EOFException;
+import dev.snakepit.cli.EchoClient;
 import java.io.IOException;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
-import java.nio.ByteBuffer;
-import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -19,23 +15,12 @@ import java.util.concurrent.TimeoutException;
  * side measures what that hand-off alone costs, with no other library code.
  */
 final class ThreadedEchoClient implements AutoCloseable {
-  private final SocketChannel channel;
-  private final ByteBuffer request;
-  private final ByteBuffer reply;
+  private final EchoClient client;
   private final Thread reader;
   private volatile CompletableFuture<Void> pending;
 
   ThreadedEchoClient(Path socket, byte[] payload) throws IOException {
-    this.channel = SocketChannel.open(StandardProtocolFamily.UNIX);
-    try {
-      channel.connect(UnixDomainSocketAddress.of(socket));
-    } catch (IOException e) {
-      channel.close();
-      throw e;
-    }
-    this.request = ByteBuffer.allocateDirect(4 + payload.length);
-    request.putInt(payload.length).put(payload).flip();
-    this.reply = ByteBuffer.allocateDirect(4 + payload.length);
+    this.client = new EchoClient(socket, payload);
     this.reader = Thread.ofPlatform().daemon().name("threaded-echo-reader").start(this::readReplies);
   }
 
@@ -43,10 +28,7 @@ final class ThreadedEchoClient implements AutoCloseable {
   void roundTrip() throws IOException, InterruptedException, TimeoutException {
     CompletableFuture<Void> call = new CompletableFuture<>();
     pending = call;
-    request.rewind();
-    while (request.hasRemaining()) {
-      channel.write(request);
-    }
+    client.send();
     try {
       call.get(10, TimeUnit.SECONDS);
     } catch (ExecutionException e) {
@@ -57,15 +39,7 @@ final class ThreadedEchoClient implements AutoCloseable {
   private void readReplies() {
     try {
       while (true) {
-        reply.clear();
-        while (reply.hasRemaining()) {
-          if (channel.read(reply) < 0) {
-            throw new EOFException("the echo server closed the connection");
-          }
-        }
-        if (reply.getInt(0) != reply.capacity() - 4) {
-          throw new IOException("the echo server answered a frame of " + reply.getInt(0) + " bytes, not " + (reply.capacity() - 4));
-        }
+        client.receive();
         pending.complete(null);
       }
     } catch (IOException e) {
@@ -78,7 +52,7 @@ final class ThreadedEchoClient implements AutoCloseable {
 
   @Override
   public void close() throws IOException, InterruptedException {
-    channel.close();
+    client.close();
     reader.join(TimeUnit.SECONDS.toMillis(10));
   }
 }

@@ -10,8 +10,10 @@ import java.nio.file.Path;
 
 /**
  * The Java side of the raw round trip: a blocking Unix socket channel that sends one frame (4-byte
- * big-endian length, then the payload) and reads the echo in the same thread, with buffers allocated
- * once. No library code: this is the least a call over a Unix socket can cost from Java.
+ * big-endian length, then the payload) and reads the echo, with buffers allocated once. One call at a
+ * time: {@link #roundTrip()} sends and reads in the calling thread; {@link #send()} and
+ * {@link #receive()} let another thread read. No library code: this is the least a call over a Unix
+ * socket can cost from Java.
  */
 public final class EchoClient implements AutoCloseable {
   private final SocketChannel channel;
@@ -37,10 +39,24 @@ public final class EchoClient implements AutoCloseable {
    * @throws IOException if the channel fails or the echo differs from what was sent
    */
   public void roundTrip() throws IOException {
+    send();
+    receive();
+  }
+
+  /** Sends the payload; {@link #receive()} then reads its echo, possibly on another thread. */
+  public void send() throws IOException {
     request.rewind();
     while (request.hasRemaining()) {
       channel.write(request);
     }
+  }
+
+  /**
+   * Waits for the echo of what {@link #send()} sent.
+   *
+   * @throws IOException if the channel fails or the echo differs from what was sent
+   */
+  public void receive() throws IOException {
     reply.clear().limit(4);
     fill();
     int length = reply.getInt(0);
@@ -50,8 +66,8 @@ public final class EchoClient implements AutoCloseable {
     reply.limit(reply.capacity());
     fill();
     reply.flip();
-    request.rewind();
-    if (!reply.equals(request)) {
+    // A view of its own: the request's position belongs to send(), which may run on another thread.
+    if (!reply.equals(request.duplicate().rewind())) {
       throw new IOException("the echo server answered different bytes than it was sent");
     }
   }

@@ -23,20 +23,23 @@ import java.nio.channels.Channels;
 import java.nio.channels.SocketChannel;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A worker's data plane, run on the worker's data thread: accepts the worker's connection, checks its
  * HELLO, answers WELCOME, then reads replies until the connection ends. Nothing else reads the socket.
  */
 final class DataConnection implements Runnable {
+  private static final Logger LOG = LoggerFactory.getLogger(DataConnection.class);
   private static final ValueEncoder ENCODER = new ValueEncoder();
   private static final ValueDecoder DECODER = new ValueDecoder();
   private static final int READ_BUFFER = 64 * 1024;
   /**
-   * The send buffer asked for: a large payload then crosses in a few big writes instead of hundreds of
-   * the default 208 KiB, each a wake-up of the reader. Linux caps it at net.core.wmem_max.
+   * The send buffer asked for: with the default 208 KiB a large payload wakes the worker's reader
+   * hundreds of times. Linux caps it at net.core.wmem_max.
    */
-  static final int SEND_BUFFER = 4 * 1024 * 1024;
+  private static final int SEND_BUFFER = 4 * 1024 * 1024;
 
   private final Worker worker;
   private final Supervisor supervisor;
@@ -59,7 +62,7 @@ final class DataConnection implements Runnable {
     try {
       SocketChannel channel = worker.server.accept();
       worker.channel = channel;
-      channel.setOption(StandardSocketOptions.SO_SNDBUF, SEND_BUFFER);
+      askForSendBuffer(channel);
       // One connection per worker: stop listening and remove the socket file at once.
       worker.server.close();
       java.nio.file.Files.deleteIfExists(worker.socketPath);
@@ -84,6 +87,15 @@ final class DataConnection implements Runnable {
       // Closing the socket from the control loop (worker stopping) lands here too; the supervisor
       // ignores reports about workers it is already stopping.
       supervisor.connectionLost(worker, "data connection failed: " + e);
+    }
+  }
+
+  /** Best effort: a kernel that refuses the size leaves the default, which is slower but correct. */
+  private void askForSendBuffer(SocketChannel channel) {
+    try {
+      channel.setOption(StandardSocketOptions.SO_SNDBUF, SEND_BUFFER);
+    } catch (IOException | UnsupportedOperationException e) {
+      LOG.debug("pool '{}': worker {} keeps the default send buffer on its data socket: {}", pool, worker.id, e.toString());
     }
   }
 

@@ -25,7 +25,7 @@ import java.util.Map;
  */
 final class WorkerLauncher {
   private static final SecureRandom RANDOM = new SecureRandom();
-  static final String GLIBC_TUNABLES = "GLIBC_TUNABLES";
+  private static final String GLIBC_TUNABLES = "GLIBC_TUNABLES";
   private static final String HUGE_PAGES = "glibc.malloc.hugetlb";
 
   private final PoolConfig config;
