@@ -188,10 +188,14 @@ public final class PoolCore {
   }
 
   private Object executeOnce(Call call) {
-    PendingCall pending = submit(call);
+    // A platform thread reads its own reply, so that no other thread wakes for it. A virtual thread
+    // waits on its future: a selector wait could hold its carrier thread.
+    PendingCall pending = submit(call, !Thread.currentThread().isVirtual());
     Duration bound = config.acquireTimeout().plus(timeoutOf(call)).plus(config.cancelGrace()).plus(SAFETY_MARGIN);
+    long deadline = System.nanoTime() + bound.toNanos();
     try {
-      return pending.future().get(bound.toMillis(), TimeUnit.MILLISECONDS);
+      dispatcher.readOwnReply(pending, deadline);
+      return pending.future().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
     } catch (ExecutionException e) {
       throw forCaller(e.getCause());
     } catch (InterruptedException e) {
@@ -224,7 +228,7 @@ public final class PoolCore {
       List<SnakepitException> earlier) {
     PendingCall pending;
     try {
-      pending = submit(call);
+      pending = submit(call, false);
     } catch (SnakepitException e) {
       earlier.forEach(e::addSuppressed);
       result.completeExceptionally(e);
@@ -248,7 +252,7 @@ public final class PoolCore {
     }));
   }
 
-  private PendingCall submit(Call call) {
+  private PendingCall submit(Call call, boolean readsOwnReply) {
     String tool = call.tool();
     if (closing.get()) {
       Throwable failure = supervisor.internalFailure();
@@ -279,7 +283,7 @@ public final class PoolCore {
           + encoded.frameBytes() + " bytes, above maxFrameBytes " + config.maxFrameBytes() + " of pool '" + pool
           + "'; nothing was sent (raise PoolConfig.maxFrameBytes or send less)", pool, null, tool, null, null, null));
     }
-    return dispatcher.submit(tool, encoded, call.timeout());
+    return dispatcher.submit(tool, encoded, call.timeout(), readsOwnReply);
   }
 
   private SnakepitException failed(SnakepitException e) {

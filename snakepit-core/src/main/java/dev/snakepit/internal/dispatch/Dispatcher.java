@@ -28,6 +28,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 
@@ -41,6 +42,14 @@ import java.util.function.Function;
  * call it was given until that call's reply arrives or the worker dies, even when the caller was
  * answered earlier (deadline, cancel): the worker is still busy with it, and a worker that stays busy
  * past the cancel grace is reported {@linkplain Host#broken broken}.
+ *
+ * <p>Replies are read by whoever holds the worker's reading role ({@link WorkerSlot.Reading}): a
+ * synchronous caller, which reads its own reply and is answered without waking any other thread (a
+ * queued one is woken when its call gets a worker); or the worker's reader thread, for asynchronous
+ * calls, callers on virtual threads, and a reply whose caller stopped waiting. Nobody reads an idle
+ * worker's socket; its death is seen through its process's exit. Every path that assigns, releases or
+ * retires a worker leaves the role with exactly one thread while the worker runs a call, and with
+ * nobody when it is idle or gone.
  *
  * <p>Deadlines (a running call's timeout, a queued call's acquire timeout) are not a timer each: every call
  * records its deadline, and one sweep, scheduled for the earliest deadline pending, expires whatever is
@@ -105,9 +114,18 @@ public final class Dispatcher {
     this.host = host;
   }
 
-  /** Accepts a call whose body is already encoded and within the frame limit. */
+  /** Accepts a call whose body is already encoded and within the frame limit; the reader thread reads its reply. */
   public PendingCall submit(String tool, EncodedBody body, Duration timeout) {
-    PendingCall call = new PendingCall(callIds.incrementAndGet(), tool, body, timeout == null ? limits.callTimeout() : timeout);
+    return submit(tool, body, timeout, false);
+  }
+
+  /**
+   * Accepts a call whose body is already encoded and within the frame limit. With {@code readsOwnReply}
+   * the calling thread must then call {@link #readOwnReply}, which reads the reply on that thread.
+   */
+  public PendingCall submit(String tool, EncodedBody body, Duration timeout, boolean readsOwnReply) {
+    PendingCall call = new PendingCall(callIds.incrementAndGet(), tool, body, timeout == null ? limits.callTimeout() : timeout,
+        readsOwnReply);
     events.callStart(call.callId, tool);
     events.checkoutStart(call.callId, tool);
     WorkerSlot slot = null;
@@ -179,7 +197,7 @@ public final class Dispatcher {
       lock.unlock();
     }
     if (next != null) {
-      send(slot, next);
+      sendAndWake(slot, next);
     }
   }
 
@@ -201,12 +219,16 @@ public final class Dispatcher {
     try {
       slot.retired = true;
       idle.remove(slot);
+      endReading(slot);
       call = slot.current;
       if (call != null) {
         release(slot);
       }
     } finally {
       lock.unlock();
+    }
+    if (slot.replies != null) {
+      slot.replies.wake(); // a caller reading its own reply stops waiting on the dead worker's socket
     }
     if (call != null) {
       SnakepitException lost = errorFor.apply(call.tool);
@@ -216,7 +238,7 @@ public final class Dispatcher {
     }
   }
 
-  /** A RESULT or ERROR frame arrived from {@code slot}; runs on that worker's data thread. */
+  /** A RESULT or ERROR frame arrived from {@code slot}; runs on the thread holding its reading role. */
   public void onReply(WorkerSlot slot, Frame frame) {
     PendingCall call;
     PendingCall next = null;
@@ -228,12 +250,18 @@ public final class Dispatcher {
         call = null;
       } else {
         release(slot);
+        call.readingFrom = null;
         recycle = slot.answered(frame.kind() == FrameKind.ERROR);
         if (!slot.retired) {
           next = queue.pollFirst();
-          if (next != null) {
-            assign(slot, next);
-          } else {
+        }
+        if (next != null) {
+          assign(slot, next);
+        } else {
+          if (slot.reading != WorkerSlot.Reading.ENDED) {
+            slot.reading = WorkerSlot.Reading.NONE;
+          }
+          if (!slot.retired) {
             idle.push(slot);
           }
         }
@@ -252,9 +280,110 @@ public final class Dispatcher {
     }
     if (next != null) {
       // Keep the worker busy while this thread decodes the previous result.
-      send(slot, next);
+      sendAndWake(slot, next);
     }
     complete(slot, call, frame);
+  }
+
+  /**
+   * Reads the reply of a call submitted with {@code readsOwnReply} on the calling thread: waits for the
+   * call to get a worker, if it was queued, then for the reply on the worker's socket, reads it and
+   * answers the call. Returns when the call's future is complete, when {@code deadlineNanos}
+   * ({@link System#nanoTime()} terms) passes, or when the connection ends (the worker's exit then
+   * answers the call). Whenever it returns without the reply, the reading role goes to the worker's
+   * reader thread, which reads the late reply.
+   *
+   * @throws InterruptedException when the thread was interrupted; nothing was closed, and the caller
+   *     should {@linkplain #cancel cancel} the call
+   */
+  public void readOwnReply(PendingCall call, long deadlineNanos) throws InterruptedException {
+    if (!call.callerReads) {
+      return; // submitted without readsOwnReply (only the calling thread writes the flag)
+    }
+    try {
+      WorkerSlot slot = awaitReadingRole(call, deadlineNanos);
+      while (slot != null && !call.future.isDone()) {
+        if (Thread.interrupted()) {
+          throw new InterruptedException();
+        }
+        long left = deadlineNanos - System.nanoTime();
+        if (left <= 0) {
+          return;
+        }
+        if (slot.replies.await(left) && !slot.replies.readOne()) {
+          if (Thread.interrupted()) {
+            throw new InterruptedException(); // the read was interrupted, and the JDK closed the socket
+          }
+          return;
+        }
+      }
+    } finally {
+      stopReading(call);
+    }
+  }
+
+  /**
+   * Parks until the call's caller holds a worker's reading role (returned), or the call is answered,
+   * or the deadline passes (null).
+   */
+  private static WorkerSlot awaitReadingRole(PendingCall call, long deadlineNanos) throws InterruptedException {
+    WorkerSlot slot = call.readingFrom;
+    if (slot != null || call.future.isDone()) {
+      return slot; // the common case: the call found a free worker
+    }
+    call.waiter = Thread.currentThread();
+    try {
+      while ((slot = call.readingFrom) == null && !call.future.isDone()) {
+        if (Thread.interrupted()) {
+          throw new InterruptedException();
+        }
+        long left = deadlineNanos - System.nanoTime();
+        if (left <= 0) {
+          return null;
+        }
+        LockSupport.parkNanos(call, left);
+      }
+      return slot;
+    } finally {
+      call.waiter = null;
+    }
+  }
+
+  /**
+   * Blocks the worker's reader thread until it holds the worker's reading role; false once nobody is
+   * to read the worker's socket again.
+   */
+  public boolean awaitReadingTurn(WorkerSlot slot) throws InterruptedException {
+    lock.lock();
+    try {
+      while (slot.reading != WorkerSlot.Reading.READER) {
+        if (slot.reading == WorkerSlot.Reading.ENDED) {
+          return false;
+        }
+        turnOf(slot).await();
+      }
+      return true;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * The worker's data connection ended, or broke the protocol (already reported to the host): nobody
+   * reads it again, and it gets no more calls. A call it runs is answered by the worker's exit.
+   */
+  public void readingEnded(WorkerSlot slot) {
+    lock.lock();
+    try {
+      slot.retired = true;
+      idle.remove(slot);
+      endReading(slot);
+    } finally {
+      lock.unlock();
+    }
+    if (slot.replies != null) {
+      slot.replies.wake();
+    }
   }
 
   /** Refuses new calls and fails the queued ones with POOL_CLOSED. Running calls go on. */
@@ -310,7 +439,23 @@ public final class Dispatcher {
     }
   }
 
+  /**
+   * Gives the call to the worker, and the worker's reading role to the call's caller if it reads its
+   * own reply, or else to the worker's reader thread. Under lock; whoever sends the call then wakes a
+   * caller parked for a worker ({@link #sendAndWake}).
+   */
   private void assign(WorkerSlot slot, PendingCall call) {
+    if (slot.reading != WorkerSlot.Reading.ENDED) {
+      if (call.callerReads && slot.replies != null) {
+        slot.reading = WorkerSlot.Reading.CALLER;
+        call.readingFrom = slot; // a caller parked for a worker is woken once the call is sent
+      } else {
+        slot.reading = WorkerSlot.Reading.READER;
+        if (slot.readerTurn != null) {
+          slot.readerTurn.signal();
+        }
+      }
+    }
     slot.current = call;
     busy.add(slot);
     call.slot = slot;
@@ -329,6 +474,52 @@ public final class Dispatcher {
     }
     call.acquireDeadlineNanos = System.nanoTime() + saturatedNanos(limits.acquireTimeout());
     sweepBy(call.acquireDeadlineNanos);
+  }
+
+  /** The reader thread's turn to read {@code slot}, made on first use. Under lock. */
+  private Condition turnOf(WorkerSlot slot) {
+    if (slot.readerTurn == null) {
+      slot.readerTurn = lock.newCondition();
+    }
+    return slot.readerTurn;
+  }
+
+  /** Nobody reads the worker's socket again; its reader thread, if waiting for a turn, ends. Under lock. */
+  private void endReading(WorkerSlot slot) {
+    slot.reading = WorkerSlot.Reading.ENDED;
+    if (slot.current != null) {
+      slot.current.readingFrom = null;
+    }
+    if (slot.readerTurn != null) {
+      slot.readerTurn.signal();
+    }
+  }
+
+  /**
+   * The caller stops waiting: a call that gets a worker later is read by the reader thread, and a
+   * reading role the caller still holds goes to the reader thread, which reads the late reply.
+   */
+  private void stopReading(PendingCall call) {
+    if (call.readingFrom == null && call.future.isDone()) {
+      return; // the usual end: the caller read its reply; an answered call is in no queue to be assigned from
+    }
+    lock.lock();
+    try {
+      call.callerReads = false;
+      WorkerSlot slot = call.readingFrom;
+      if (slot == null) {
+        return;
+      }
+      call.readingFrom = null;
+      if (slot.reading == WorkerSlot.Reading.CALLER) {
+        slot.reading = slot.current != null ? WorkerSlot.Reading.READER : WorkerSlot.Reading.NONE;
+        if (slot.current != null) {
+          turnOf(slot).signal();
+        }
+      }
+    } finally {
+      lock.unlock();
+    }
   }
 
   private void release(WorkerSlot slot) {
@@ -401,14 +592,22 @@ public final class Dispatcher {
     return duration.compareTo(LONGEST) > 0 ? LONGEST.toNanos() : duration.toNanos();
   }
 
+  /**
+   * Sends a call that waited for a worker, then wakes its caller if it parked to read the reply: the
+   * wake-up costs a system call, which the worker need not wait for.
+   */
+  private void sendAndWake(WorkerSlot slot, PendingCall call) {
+    send(slot, call);
+    call.wakeWaiter();
+  }
+
   private void send(WorkerSlot slot, PendingCall call) {
     if (!call.checkedOut) {
       call.checkedOut = true;
       events.checkoutStop(call.callId, call.tool, slot.id, call.submittedNanos);
     }
-    // An interrupt during a channel write closes the channel, which would kill a healthy worker for
-    // the caller's sake; hold the caller's interrupt back until the frame is out.
-    boolean interrupted = Thread.interrupted();
+    // The writer holds the caller's interrupt back until the frame is out: an interrupt during a
+    // channel write closes the channel, which would kill a healthy worker for the caller's sake.
     try {
       slot.data.write(FrameKind.CALL, call.requestId, call.body);
     } catch (IOException e) {
@@ -419,10 +618,6 @@ public final class Dispatcher {
     } catch (FrameTooLargeException e) {
       // Checked before the call was accepted; kept as a guard so that a slot can never stay busy.
       gone(slot, tool -> new SnakepitException(ErrorKind.SERIALIZATION_ERROR, e.getMessage(), pool, slot.id, tool, null, null, e));
-    } finally {
-      if (interrupted) {
-        Thread.currentThread().interrupt();
-      }
     }
   }
 
@@ -435,6 +630,7 @@ public final class Dispatcher {
     try {
       failed.retired = true;
       idle.remove(failed);
+      endReading(failed);
       if (failed.current != call) {
         return; // the worker's death was handled first and has already answered the caller
       }
@@ -460,7 +656,7 @@ public final class Dispatcher {
       fail(call, failed.id, new SnakepitException(ErrorKind.POOL_CLOSED, "pool '" + pool + "' closed before the call of tool '"
           + call.tool + "' could be sent again after worker " + failed.id + " failed [" + host.counts() + "]", pool, failed.id, call.tool, null, null, null));
     } else if (slot != null) {
-      send(slot, call);
+      sendAndWake(slot, call);
     }
   }
 
@@ -546,6 +742,7 @@ public final class Dispatcher {
         counters.callsSucceeded.increment();
         events.callStop(call.callId, call.tool, slot.id, call.submittedNanos);
         call.future.complete(map.get("value"));
+        call.wakeWaiter();
       }
     } else {
       fail(call, slot.id, PythonErrors.fromErrorBody(map, pool, slot.id, call.tool, context));
@@ -580,6 +777,7 @@ public final class Dispatcher {
       counters.callsFailed.increment();
       events.callException(call.callId, call.tool, workerId, call.submittedNanos, error);
       call.future.completeExceptionally(error);
+      call.wakeWaiter();
     }
   }
 }

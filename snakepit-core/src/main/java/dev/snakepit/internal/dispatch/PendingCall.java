@@ -4,6 +4,7 @@ import dev.snakepit.internal.protocol.EncodedBody;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * A call from the moment the pool accepts it until its future completes. The future completes exactly
@@ -33,6 +34,20 @@ public final class PendingCall {
    * Guarded by the dispatcher's lock.
    */
   String timedOut;
+  /**
+   * Whether the caller reads the reply itself when the call gets a worker: set for a synchronous
+   * caller, cleared when it stops waiting. Written only by the calling thread, under the dispatcher's
+   * lock once the call is submitted; others read it under the lock.
+   */
+  boolean callerReads;
+  /**
+   * The worker whose replies this call's caller reads itself, while it holds that worker's reading
+   * role; null otherwise. Written under the dispatcher's lock; volatile so that a caller waiting for
+   * a worker can check it without the lock.
+   */
+  volatile WorkerSlot readingFrom;
+  /** The caller parked until its call gets a worker or is answered; null when none is. */
+  volatile Thread waiter;
   /** Whether the call's checkout-stop event was emitted; a call sent again does not emit it twice. */
   boolean checkedOut;
   /** When the call got its worker. Guarded by the dispatcher's lock. */
@@ -43,7 +58,8 @@ public final class PendingCall {
   /** When the queued call stops waiting for a worker. Guarded by the dispatcher's lock. */
   long acquireDeadlineNanos;
 
-  PendingCall(long callId, String tool, EncodedBody body, Duration timeout) {
+  PendingCall(long callId, String tool, EncodedBody body, Duration timeout, boolean callerReads) {
+    this.callerReads = callerReads;
     this.callId = callId;
     this.tool = tool;
     this.body = body;
@@ -67,6 +83,14 @@ public final class PendingCall {
   /** Whether the call is still unanswered; the first to claim it must then complete its future. */
   boolean claim() {
     return claimed.compareAndSet(false, true);
+  }
+
+  /** Wakes a caller parked until the call gets a worker; after the future completes, or the role is given. */
+  void wakeWaiter() {
+    Thread parked = waiter;
+    if (parked != null) {
+      LockSupport.unpark(parked);
+    }
   }
 
   /** Whether the call has been claimed by whoever answers it. */

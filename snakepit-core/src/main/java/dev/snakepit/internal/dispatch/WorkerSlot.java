@@ -3,15 +3,59 @@ package dev.snakepit.internal.dispatch;
 import dev.snakepit.RecycleReason;
 import dev.snakepit.internal.control.ControlChannel;
 import dev.snakepit.internal.protocol.FrameWriter;
+import java.util.concurrent.locks.Condition;
 
 /**
- * The dispatcher's view of one ready worker: where to send calls and cancels, and which call it runs.
- * With a concurrency of one, a worker runs at most one call, so {@code current} is a single field.
+ * The dispatcher's view of one ready worker: where to send calls and cancels, which call it runs, and
+ * who reads its replies. With a concurrency of one, a worker runs at most one call, so {@code current}
+ * is a single field.
  */
 public final class WorkerSlot {
+  /**
+   * How replies are read from the worker's data socket, by whichever thread holds the worker's
+   * {@linkplain Reading reading role}.
+   */
+  public interface Replies {
+    /**
+     * Waits at most {@code nanos} for the worker's next frame to start arriving. Returns false when
+     * the time passed, {@link #wake()} was called or the thread was interrupted; true when there is
+     * something to read, which may be the connection's end.
+     */
+    boolean await(long nanos);
+
+    /**
+     * Reads the next frame in full and hands it to {@link Dispatcher#onReply}. Returns false when the
+     * connection has ended or broke the protocol; that has then been reported and the role is
+     * {@link Reading#ENDED}.
+     */
+    boolean readOne();
+
+    /** Ends a wait in {@link #await}, or makes the next one return at once. */
+    void wake();
+  }
+
+  /** Who reads the worker's data socket. */
+  enum Reading {
+    /** Nobody: the worker is idle, or runs no call. */
+    NONE,
+    /** The synchronous caller whose call the worker runs. */
+    CALLER,
+    /** The worker's reader thread. */
+    READER,
+    /** Nobody ever again: the connection ended or the worker is gone. */
+    ENDED
+  }
+
   final String id;
   final FrameWriter data;
   final ControlChannel control;
+  /** Null when replies are handed to {@link Dispatcher#onReply} from outside; calls then never read their own. */
+  final Replies replies;
+
+  /** Who reads replies now. Guarded by the dispatcher's lock. */
+  Reading reading = Reading.NONE;
+  /** Signalled when {@code reading} becomes READER or ENDED; made by the dispatcher. Guarded by its lock. */
+  Condition readerTurn;
 
   /** The call the worker is running, possibly one already abandoned by its caller. Guarded by the dispatcher's lock. */
   PendingCall current;
@@ -35,18 +79,20 @@ public final class WorkerSlot {
   private boolean recycleAsked;
 
   public WorkerSlot(String id, FrameWriter data, ControlChannel control) {
-    this(id, data, control, 0, 0, 1);
+    this(id, data, control, null, 0, 0, 1);
   }
 
   /**
-   * A slot that asks for its worker's recycling after {@code recycleAfterCalls} calls (0: never) or
-   * when more than {@code recycleAboveErrorRate} (0: never) of its latest {@code errorWindow} calls failed.
+   * A slot whose replies {@code replies} reads (null: none are read here), and that asks for its
+   * worker's recycling after {@code recycleAfterCalls} calls (0: never) or when more than
+   * {@code recycleAboveErrorRate} (0: never) of its latest {@code errorWindow} calls failed.
    */
-  public WorkerSlot(String id, FrameWriter data, ControlChannel control, long recycleAfterCalls,
+  public WorkerSlot(String id, FrameWriter data, ControlChannel control, Replies replies, long recycleAfterCalls,
       double recycleAboveErrorRate, int errorWindow) {
     this.id = id;
     this.data = data;
     this.control = control;
+    this.replies = replies;
     this.recycleAfterCalls = recycleAfterCalls;
     this.recycleAboveErrorRate = recycleAboveErrorRate;
     this.outcomes = new boolean[recycleAboveErrorRate > 0 ? errorWindow : 0];

@@ -9,6 +9,8 @@ import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.GatheringByteChannel;
 import java.nio.channels.SelectableChannel;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
 import java.nio.channels.WritableByteChannel;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,9 +42,15 @@ import java.util.concurrent.locks.ReentrantLock;
  * An I/O error can leave half a frame on the wire, after which no receiver can find the next frame
  * boundary, so the writer then refuses every further frame.
  *
- * <p>The channel must be in blocking mode. A {@code SocketChannel} is closed by the JDK when a thread
- * writing to it is interrupted, so callers whose threads may be interrupted should hand the write to a
- * thread that is not.
+ * <p>The channel may be in non-blocking mode: when its buffer is full the writer waits, on a selector
+ * it opens for that frame and closes after it, until the channel takes more bytes. Either way a frame
+ * is out in full when {@code write} returns.
+ *
+ * <p>A {@code SocketChannel} is closed by the JDK when the thread writing to it is interrupted, which
+ * for a worker's data socket means losing the worker. The writer therefore clears the thread's
+ * interrupt status while it writes a frame and sets it again afterwards: an interrupt that came
+ * before, or while the writer waited for room, closes nothing. One that lands during the write
+ * system call itself still closes the channel.
  */
 public final class FrameWriter {
 
@@ -64,19 +72,19 @@ public final class FrameWriter {
   private IOException failure;
   // Guarded by lock; for buffers without an accessible array written to a stream.
   private byte[] copyChunk;
+  // Guarded by lock; open only while a frame waits for room in a non-blocking channel.
+  private Selector roomSelector;
+  // Guarded by lock; an interrupt that ended a wait for room, to be restored after the frame.
+  private boolean roomInterrupted;
 
   /**
-   * A writer to a channel, such as a Unix {@code SocketChannel} in blocking mode.
+   * A writer to a channel, such as a Unix {@code SocketChannel}, in blocking or non-blocking mode.
    *
    * <p>Do not pass {@code Channels.newChannel(process.getOutputStream())}: a process's output stream
    * is buffered and that adapter never flushes it; use {@link #toStream} for pipes.
    */
   public FrameWriter(WritableByteChannel channel, int maxFrameBytes) {
     this(Objects.requireNonNull(channel, "channel"), null, maxFrameBytes);
-    if (channel instanceof SelectableChannel selectable && !selectable.isBlocking()) {
-      throw new IllegalArgumentException("the channel is in non-blocking mode; FrameWriter needs a "
-          + "blocking channel so that every write completes");
-    }
   }
 
   /**
@@ -149,6 +157,7 @@ public final class FrameWriter {
       for (ByteBuffer attachment : attachmentViews) {
         addSlices(parts, attachment);
       }
+      boolean interrupted = Thread.interrupted();
       try {
         if (stream != null) {
           drainToStream(parts);
@@ -158,6 +167,11 @@ public final class FrameWriter {
       } catch (IOException | RuntimeException e) {
         failure = e instanceof IOException io ? io : new IOException(e);
         throw e;
+      } finally {
+        interrupted |= closeRoomSelector();
+        if (interrupted) {
+          Thread.currentThread().interrupt();
+        }
       }
     } finally {
       lock.unlock();
@@ -204,7 +218,9 @@ public final class FrameWriter {
     if (!(channel instanceof GatheringByteChannel gathering)) {
       for (ByteBuffer part : parts) {
         while (part.hasRemaining()) {
-          channel.write(part);
+          if (channel.write(part) == 0) {
+            awaitRoom();
+          }
         }
       }
       return;
@@ -217,11 +233,46 @@ public final class FrameWriter {
         bytes += parts[end++].remaining();
       } while (end < parts.length && end - first < MAX_BUFFERS_PER_WRITE
           && bytes + parts[end].remaining() <= MAX_BYTES_PER_WRITE);
-      gathering.write(parts, first, end - first);
+      if (gathering.write(parts, first, end - first) == 0) {
+        awaitRoom();
+      }
       while (first < parts.length && !parts[first].hasRemaining()) {
         first++;
       }
     }
+  }
+
+  /**
+   * A non-blocking channel took nothing: waits until it has room. An interrupt ends the wait early
+   * and is cleared, so that the next write does not close the channel; the caller restores it.
+   * Caller holds the lock.
+   */
+  private void awaitRoom() throws IOException {
+    if (!(channel instanceof SelectableChannel selectable) || selectable.isBlocking()) {
+      return; // a blocking channel that wrote nothing simply tries again
+    }
+    if (roomSelector == null) {
+      roomSelector = Selector.open();
+      selectable.register(roomSelector, SelectionKey.OP_WRITE);
+    }
+    roomSelector.select(key -> { }, 0);
+    roomInterrupted |= Thread.interrupted();
+  }
+
+  /** Closes the selector of a frame that had to wait for room; returns whether an interrupt came meanwhile. */
+  private boolean closeRoomSelector() {
+    boolean interrupted = roomInterrupted;
+    roomInterrupted = false;
+    if (roomSelector != null) {
+      Selector selector = roomSelector;
+      roomSelector = null;
+      try {
+        selector.close();
+      } catch (IOException e) {
+        // Nothing to do: closing a selector releases its descriptors even when it reports a failure.
+      }
+    }
+    return interrupted;
   }
 
   private void drainToStream(List<ByteBuffer> parts) throws IOException {

@@ -5,6 +5,7 @@ import dev.snakepit.PoolConfig;
 import dev.snakepit.WorkerExit;
 import dev.snakepit.internal.dispatch.Dispatcher;
 import dev.snakepit.internal.dispatch.WorkerSlot;
+import dev.snakepit.internal.protocol.ChannelInput;
 import dev.snakepit.internal.protocol.EncodedBody;
 import dev.snakepit.internal.protocol.Frame;
 import dev.snakepit.internal.protocol.FrameKind;
@@ -16,10 +17,9 @@ import dev.snakepit.internal.protocol.ValueDecoder;
 import dev.snakepit.internal.protocol.ValueDecodingException;
 import dev.snakepit.internal.protocol.ValueEncoder;
 import dev.snakepit.internal.protocol.ValueEncodingException;
-import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.net.StandardSocketOptions;
-import java.nio.channels.Channels;
+import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.SocketChannel;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -27,10 +27,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A worker's data plane, run on the worker's data thread: accepts the worker's connection, checks its
- * HELLO, answers WELCOME, then reads replies until the connection ends. Nothing else reads the socket.
+ * A worker's data plane: accepts the worker's connection, checks its HELLO and answers WELCOME on the
+ * worker's data thread, then reads replies on whichever thread holds the worker's reading role (see
+ * {@link Dispatcher}): a synchronous caller reading its own reply, or the data thread, which otherwise
+ * waits for its turn. The socket is in non-blocking mode, and read through a {@link ChannelInput}, so
+ * that an interrupted caller closes nothing.
  */
-final class DataConnection implements Runnable {
+final class DataConnection implements Runnable, WorkerSlot.Replies {
   private static final Logger LOG = LoggerFactory.getLogger(DataConnection.class);
   private static final ValueEncoder ENCODER = new ValueEncoder();
   private static final ValueDecoder DECODER = new ValueDecoder();
@@ -47,6 +50,14 @@ final class DataConnection implements Runnable {
   private final PoolConfig config;
   private final String pool;
   private final int maxFrameBytes;
+
+  /** Set by {@link #stop}; with {@link #slot}, each side checks the other's after writing its own. */
+  private volatile boolean stopped;
+  /** Set once the handshake is done. */
+  private volatile WorkerSlot slot;
+  /** Set once the worker has connected; read only by the thread holding the reading role. */
+  private volatile ChannelInput input;
+  private FrameReader reader;
 
   DataConnection(Worker worker, Supervisor supervisor, Dispatcher dispatcher, PoolConfig config) {
     this.worker = worker;
@@ -66,27 +77,102 @@ final class DataConnection implements Runnable {
       // One connection per worker: stop listening and remove the socket file at once.
       worker.server.close();
       java.nio.file.Files.deleteIfExists(worker.socketPath);
-      FrameReader reader = new FrameReader(new BufferedInputStream(Channels.newInputStream(channel), READ_BUFFER), maxFrameBytes);
-      FrameWriter writer = new FrameWriter(channel, maxFrameBytes);
-      WorkerSlot slot = handshake(reader, writer);
-      if (slot == null) {
+      ChannelInput in = new ChannelInput(channel, READ_BUFFER);
+      input = in;
+      if (stopped) {
+        in.close(); // stop() ran before the input existed
         return;
       }
-      for (Frame frame; (frame = reader.read()) != null; ) {
-        if (frame.kind() == FrameKind.RESULT || frame.kind() == FrameKind.ERROR) {
-          dispatcher.onReply(slot, frame);
-        } else {
-          supervisor.broken(worker, "sent a " + frame.kind() + " frame on the data plane after the handshake", ErrorKind.WORKER_CRASHED, WorkerExit.PoolReason.PROTOCOL);
+      reader = new FrameReader(in, maxFrameBytes);
+      WorkerSlot ready = handshake(reader, new FrameWriter(channel, maxFrameBytes));
+      if (ready == null) {
+        return;
+      }
+      if (stopped) {
+        dispatcher.readingEnded(ready);
+        return;
+      }
+      while (dispatcher.awaitReadingTurn(ready)) {
+        if (await(Long.MAX_VALUE) && !readOne()) {
           return;
         }
       }
-      supervisor.connectionLost(worker, "closed its data connection");
     } catch (ProtocolViolation e) {
-      supervisor.broken(worker, "violated the protocol on the data plane: " + e.getMessage(), ErrorKind.WORKER_CRASHED, WorkerExit.PoolReason.PROTOCOL);
+      violated(e);
     } catch (IOException e) {
       // Closing the socket from the control loop (worker stopping) lands here too; the supervisor
       // ignores reports about workers it is already stopping.
       supervisor.connectionLost(worker, "data connection failed: " + e);
+    } catch (InterruptedException e) {
+      // Nobody interrupts a data thread; if something does, the worker can no longer be read.
+      supervisor.connectionLost(worker, "its data thread was interrupted");
+    }
+  }
+
+  @Override
+  public boolean await(long nanos) {
+    return input.awaitReadable(nanos);
+  }
+
+  @Override
+  public boolean readOne() {
+    WorkerSlot ready = slot;
+    try {
+      Frame frame = reader.read();
+      if (frame == null) {
+        supervisor.connectionLost(worker, "closed its data connection");
+      } else if (frame.kind() == FrameKind.RESULT || frame.kind() == FrameKind.ERROR) {
+        dispatcher.onReply(ready, frame);
+        return true;
+      } else {
+        supervisor.broken(worker, "sent a " + frame.kind() + " frame on the data plane after the handshake", ErrorKind.WORKER_CRASHED, WorkerExit.PoolReason.PROTOCOL);
+      }
+    } catch (ProtocolViolation e) {
+      violated(e);
+    } catch (ClosedByInterruptException e) {
+      supervisor.connectionLost(worker, "its data connection was closed by an interrupt of the thread reading it");
+    } catch (IOException e) {
+      supervisor.connectionLost(worker, "data connection failed: " + e);
+    } catch (RuntimeException | OutOfMemoryError e) {
+      // The stream is now somewhere inside a frame, so nobody can read the worker again; the thread
+      // reading it, possibly a caller, carries on.
+      supervisor.broken(worker, "could not take in a frame from its data connection: " + e, ErrorKind.WORKER_CRASHED,
+          WorkerExit.PoolReason.PROTOCOL);
+    }
+    dispatcher.readingEnded(ready);
+    return false;
+  }
+
+  private void violated(ProtocolViolation e) {
+    supervisor.broken(worker, "violated the protocol on the data plane: " + e.getMessage(), ErrorKind.WORKER_CRASHED,
+        WorkerExit.PoolReason.PROTOCOL);
+  }
+
+  @Override
+  public void wake() {
+    ChannelInput in = input;
+    if (in != null) {
+      in.wake();
+    }
+  }
+
+  /**
+   * The worker is being stopped or is gone: whoever waits on its socket wakes, and its data thread
+   * ends. The socket itself is the worker's to close.
+   */
+  void stop() {
+    stopped = true;
+    ChannelInput in = input;
+    if (in != null) {
+      try {
+        in.close();
+      } catch (IOException e) {
+        LOG.debug("pool '{}': closing the selector of worker {}: {}", pool, worker.id, e.toString());
+      }
+    }
+    WorkerSlot ready = slot;
+    if (ready != null) {
+      dispatcher.readingEnded(ready);
     }
   }
 
@@ -134,10 +220,11 @@ final class DataConnection implements Runnable {
     welcome.put("pool", pool);
     welcome.put("worker_id", worker.id);
     send(writer, welcome);
-    WorkerSlot slot = new WorkerSlot(worker.id, writer, worker.control, worker.limits.calls(),
+    WorkerSlot ready = new WorkerSlot(worker.id, writer, worker.control, this, worker.limits.calls(),
         config.recycleAboveErrorRate(), config.recycleErrorWindow());
-    supervisor.ready(worker, slot, hello);
-    return slot;
+    slot = ready; // before the pool can give the worker a call whose caller reads the reply
+    supervisor.ready(worker, ready, hello);
+    return ready;
   }
 
   private static void send(FrameWriter writer, Map<String, Object> body) throws IOException {

@@ -40,6 +40,8 @@ final class Worker {
 
   private volatile WorkerState state = WorkerState.STARTING;
   volatile SocketChannel channel;
+  /** The worker's data plane; set before its threads start. */
+  volatile DataConnection data;
   volatile WorkerSlot slot;
   volatile Hello hello;
   volatile Map<String, Object> fatal;
@@ -104,7 +106,8 @@ final class Worker {
   }
 
   /** Starts the threads that read the worker's three channels. */
-  void startThreads(String pool, Runnable dataConnection) {
+  void startThreads(String pool, DataConnection dataConnection) {
+    this.data = dataConnection;
     String prefix = "snakepit-" + pool + "-" + id + "-";
     threads.add(Thread.ofPlatform().daemon().name(prefix + "data").start(dataConnection));
     threads.add(Thread.ofPlatform().daemon().name(prefix + "control").start(control));
@@ -127,8 +130,12 @@ final class Worker {
     return Duration.ofNanos(System.nanoTime() - spawnedNanos);
   }
 
-  /** Closes the sockets so the data thread ends; the socket file is removed too. */
+  /** Closes the sockets and stops reading them, so the data thread ends; the socket file is removed too. */
   void closeSockets() {
+    DataConnection dataConnection = data;
+    if (dataConnection != null) {
+      dataConnection.stop();
+    }
     closeQuietly(server);
     SocketChannel ch = channel;
     if (ch != null) {

@@ -7,14 +7,9 @@ import static org.awaitility.Awaitility.await;
 
 import java.io.BufferedInputStream;
 import java.io.IOException;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
-import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -34,27 +29,20 @@ class FrameChannelsTest {
 
   private static final int MAX = 16 << 20;
 
-  private Path directory;
+  private UnixSocketPair sockets;
   private SocketChannel jvmSide;
   private SocketChannel workerSide;
 
   @BeforeEach
   void connect() throws IOException {
-    directory = Files.createTempDirectory("snakepit-protocol-test");
-    UnixDomainSocketAddress address = UnixDomainSocketAddress.of(directory.resolve("w1.sock"));
-    try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
-      server.bind(address);
-      workerSide = SocketChannel.open(address);
-      jvmSide = server.accept();
-    }
+    sockets = UnixSocketPair.connect();
+    jvmSide = sockets.jvmSide();
+    workerSide = sockets.workerSide();
   }
 
   @AfterEach
   void close() throws IOException {
-    jvmSide.close();
-    workerSide.close();
-    Files.deleteIfExists(directory.resolve("w1.sock"));
-    Files.delete(directory);
+    sockets.close();
   }
 
   @Test

@@ -17,6 +17,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -196,15 +197,24 @@ class FrameWriterTest {
   }
 
   @Test
-  void refusesANonBlockingChannel() throws IOException {
+  void waitsForRoomInANonBlockingChannel() throws Exception {
+    byte[] attachment = randomBytes(1 << 20, 4); // several times a pipe's buffer
     Pipe pipe = Pipe.open();
-    try (Pipe.SinkChannel sink = pipe.sink()) {
+    try (Pipe.SinkChannel sink = pipe.sink(); Pipe.SourceChannel source = pipe.source()) {
       sink.configureBlocking(false);
+      CompletableFuture<Frame> read = CompletableFuture.supplyAsync(() -> {
+        try {
+          return new FrameReader(Channels.newInputStream(source), MAX).read();
+        } catch (IOException e) {
+          throw new IllegalStateException(e);
+        }
+      });
 
-      assertThatThrownBy(() -> new FrameWriter(sink, MAX))
-          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("non-blocking");
-    } finally {
-      pipe.source().close();
+      new FrameWriter(sink, MAX).write(FrameKind.CALL, Frame.TAGGED, 6, utf8("{\"$b\":0}"), List.of(ByteBuffer.wrap(attachment)));
+
+      Frame frame = read.get(30, TimeUnit.SECONDS);
+      assertThat(frame.requestId()).isEqualTo(6);
+      assertThat(frame.attachments().get(0)).isEqualTo(attachment);
     }
   }
 
