@@ -18,7 +18,10 @@ import java.util.concurrent.CompletableFuture;
  * }
  * }</pre>
  *
- * <p>Thread-safe. Callers may be platform or virtual threads.
+ * <p>Thread-safe. Callers may be platform or virtual threads. A platform thread calling {@code execute}
+ * reads its worker's reply itself, so that no other thread has to wake for it; a virtual thread, like
+ * {@code executeAsync}, is answered by the worker's reader thread. Interrupting a caller fails its call
+ * with {@link ErrorKind#CANCELLED}, cancels it in the worker, and leaves the worker serving.
  */
 public final class Snakepit implements AutoCloseable {
   static {

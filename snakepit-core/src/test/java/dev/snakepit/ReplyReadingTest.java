@@ -61,6 +61,26 @@ class ReplyReadingTest {
   }
 
   @Test
+  void framesLargerThanTheSocketBuffersCrossBothWaysOnTheCallersThread() {
+    int size = 9 << 20; // more than twice the 4 MiB send buffers
+    byte[] sent = new byte[size];
+    for (int i = 0; i < size; i++) {
+      sent[i] = (byte) (i * 31);
+    }
+
+    byte[] received = (byte[]) pool.execute(Call.of("make_bytes").withArg("n", size));
+    Object length = pool.execute(Call.of("bytes_len").withArg("data", sent));
+
+    assertThat(received).hasSize(size);
+    for (int i = 0; i < size; i += 4093) {
+      assertThat(received[i]).as("byte %d", i).isEqualTo((byte) (i % 256));
+    }
+    assertThat(length).isEqualTo((long) size);
+    assertThat(readBy.get("make_bytes")).isEqualTo(Thread.currentThread().getName());
+    assertThat(readBy.get("bytes_len")).isEqualTo(Thread.currentThread().getName());
+  }
+
+  @Test
   void theWorkersDataThreadReadsTheReplyToAnAsynchronousCall() throws Exception {
     assertThat(pool.executeAsync("echo", Map.of("value", "x")).get(10, TimeUnit.SECONDS)).isEqualTo("x");
 
