@@ -5,9 +5,8 @@ import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ClosedSelectorException;
-import java.nio.channels.SelectableChannel;
-import java.nio.channels.SelectionKey;
 import java.nio.channels.ReadableByteChannel;
+import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.spi.AbstractSelectableChannel;
 import java.util.Objects;
@@ -34,7 +33,6 @@ public final class ChannelInput extends InputStream {
    */
   static final int BULK_BYTES = 1024 * 1024;
 
-  private final SelectableChannel channel;
   private final ReadableByteChannel source;
   private final Selector selector;
   /** Bytes read from the channel and not yet taken lie between position and limit. */
@@ -50,8 +48,7 @@ public final class ChannelInput extends InputStream {
    */
   public <C extends AbstractSelectableChannel & ReadableByteChannel> ChannelInput(C channel, int bufferBytes)
       throws IOException {
-    this.channel = Objects.requireNonNull(channel, "channel");
-    this.source = channel;
+    this.source = Objects.requireNonNull(channel, "channel");
     channel.configureBlocking(false);
     this.selector = Selector.open();
     try {
@@ -61,11 +58,6 @@ public final class ChannelInput extends InputStream {
       throw e;
     }
     this.buffer = ByteBuffer.allocateDirect(bufferBytes).flip();
-  }
-
-  /** The channel read. */
-  public SelectableChannel channel() {
-    return channel;
   }
 
   /**
