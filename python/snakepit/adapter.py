@@ -113,6 +113,51 @@ def _plain_parameters(signature: inspect.Signature) -> Optional[Tuple[Tuple[str,
     return tuple(positional), frozenset(signature.parameters), tuple(required)
 
 
+def explain_mismatch(signature: inspect.Signature, args: list, kwargs: dict,
+                     error: TypeError) -> Tuple[str, Dict[str, Any]]:
+    """Why arguments do not fit a signature, and details to add to the error: every keyword the signature
+    has no parameter for, with the closest parameter name not given yet, and surplus positional
+    arguments, then whatever else Signature.bind finds.
+
+    bind stops at the first problem, and it looks for missing parameters before unknown names, so on
+    its own a misspelled keyword (``valu=1`` for ``value``) reads as "missing a required argument".
+    """
+    import difflib  # here, not at the top: about a millisecond of every worker's start, for a failure path
+    parameters = list(signature.parameters.values())
+    kinds = {p.kind for p in parameters}
+    positional = [p.name for p in parameters
+                  if p.kind in (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)]
+    problems = []
+    extra: Dict[str, Any] = {}
+    unexpected = []
+    if inspect.Parameter.VAR_KEYWORD not in kinds:
+        # A positional-only name given as a keyword is left to bind, which says exactly that.
+        known = {p.name for p in parameters}
+        unexpected = [key for key in kwargs if key not in known]
+        filled = set(positional[:len(args)]) | set(kwargs)
+        candidates = [p.name for p in parameters if p.name not in filled and p.kind in (
+            inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)]
+        for key in unexpected:
+            close = difflib.get_close_matches(key, candidates, n=1)
+            hint = " (did you mean %r?)" % close[0] if close else ""
+            problems.append("unexpected keyword argument %r%s" % (key, hint))
+        if unexpected:
+            extra["unexpected"] = unexpected
+    surplus = inspect.Parameter.VAR_POSITIONAL not in kinds and len(args) > len(positional)
+    if surplus:
+        problems.append("too many positional arguments: %d given, %s" % (
+            len(args), "it takes at most %d" % len(positional) if positional else "it takes none"))
+        extra["too_many_positional"] = {"given": len(args), "max": len(positional)}
+    if not problems:
+        return str(error), extra
+    try:
+        signature.bind(*(args[:len(positional)] if surplus else args),
+                       **{key: value for key, value in kwargs.items() if key not in unexpected})
+    except TypeError as rest:
+        problems.append(str(rest))
+    return "; ".join(problems), extra
+
+
 class InvalidCall(Exception):
     """A call the adapter cannot run as asked (unknown tool, arguments not fitting)."""
 
@@ -234,7 +279,8 @@ class Dispatcher:
             try:
                 found.check(args, kwargs)
             except TypeError as err:
-                raise InvalidCall(errors.bad_arguments(name, str(found.signature), str(err))) from None
+                reason, extra = explain_mismatch(found.signature, args, kwargs, err)
+                raise InvalidCall(errors.bad_arguments(name, str(found.signature), reason, extra)) from None
             function = found.function
             is_async = found.is_async
         if is_async:

@@ -98,9 +98,14 @@ def unknown_tool(tool: str, available: list) -> Dict[str, Any]:
                       details={"tool": tool, "available": names})
 
 
-def bad_arguments(tool: str, signature: str, reason: str) -> Dict[str, Any]:
+def bad_arguments(tool: str, signature: str, reason: str,
+                  extra: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
+    """Arguments that do not fit the tool's signature; ``extra`` adds details such as the unexpected keywords."""
+    details = {"tool": tool, "signature": signature, "reason": reason}
+    if extra:
+        details.update(extra)
     return error_body(INVALID_REQUEST, "arguments do not fit %s%s: %s" % (tool, signature, reason),
-                      details={"tool": tool, "signature": signature, "reason": reason})
+                      details=details)
 
 
 def invalid_request(message: str, details: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:

@@ -148,17 +148,86 @@ def test_unknown_tool_lists_the_available_ones():
                                                            "static_tool"]}
 
 
-@pytest.mark.parametrize("args,kwargs,reason", [
-    ([], {}, "missing a required argument: 'a'"),
-    ([1, 2, 3], {}, "too many positional arguments"),
-    ([1], {"c": 1}, "got an unexpected keyword argument 'c'"),
-    ([1], {"a": 1}, "multiple values for argument 'a'"),
+@pytest.mark.parametrize("args,kwargs,reason,extra", [
+    ([], {}, "missing a required argument: 'a'", {}),
+    ([1, 2, 3], {}, "too many positional arguments: 3 given, it takes at most 2",
+     {"too_many_positional": {"given": 3, "max": 2}}),
+    ([1], {"c": 1}, "unexpected keyword argument 'c'", {"unexpected": ["c"]}),
+    ([1], {"a": 1}, "multiple values for argument 'a'", {}),
 ])
-def test_arguments_that_do_not_fit_are_invalid_requests(args, kwargs, reason):
+def test_arguments_that_do_not_fit_are_invalid_requests(args, kwargs, reason, extra):
     with pytest.raises(InvalidCall) as err:
         Dispatcher(Sample()).call("add", args, kwargs)
-    details = err.value.body["details"]
-    assert details == {"tool": "add", "signature": "(a: int, b: int = 2) -> int", "reason": reason}
+    body = err.value.body
+    signature = "(a: int, b: int = 2) -> int"
+    assert body["details"] == dict({"tool": "add", "signature": signature, "reason": reason}, **extra)
+    assert body["message"] == "arguments do not fit add%s: %s" % (signature, reason)
+
+
+class Misspelled:
+    @tool
+    def echo(self, value):
+        return value
+
+    @tool
+    def scale(self, x, /, factor=2, *, offset=0):
+        return x * factor + offset
+
+    @tool
+    def gather(self, *items, **options):
+        return [items, options]
+
+
+def _mismatch(name, args, kwargs):
+    with pytest.raises(InvalidCall) as err:
+        Dispatcher(Misspelled()).call(name, args, kwargs)
+    return err.value.body["details"]
+
+
+def test_a_misspelled_keyword_is_named_with_the_closest_parameter_and_what_bind_finds():
+    details = _mismatch("echo", [], {"valu": 1})
+    assert details == {"tool": "echo", "signature": "(value)", "unexpected": ["valu"],
+                       "reason": "unexpected keyword argument 'valu' (did you mean 'value'?); "
+                                 "missing a required argument: 'value'"}
+
+
+@pytest.mark.parametrize("args,kwargs,reason,unexpected", [
+    # Every unknown keyword is named, each with its own suggestion, or none when nothing is close.
+    ([1], {"factr": 3, "ofset": 1}, "unexpected keyword argument 'factr' (did you mean 'factor'?); "
+                                    "unexpected keyword argument 'ofset' (did you mean 'offset'?)", ["factr", "ofset"]),
+    ([1], {"zzz": 3}, "unexpected keyword argument 'zzz'", ["zzz"]),
+    # A parameter already given is not suggested.
+    ([1], {"factor": 3, "factors": 4}, "unexpected keyword argument 'factors'", ["factors"]),
+    # A positional-only parameter is not suggested as a keyword; bind says why it cannot be one.
+    ([], {"x": 1}, "'x' parameter is positional only, but was passed as a keyword", None),
+    ([], {"xx": 1}, "unexpected keyword argument 'xx'; missing a required argument: 'x'", ["xx"]),
+])
+def test_unknown_keywords_are_named_in_reason_and_details(args, kwargs, reason, unexpected):
+    details = _mismatch("scale", args, kwargs)
+    assert details["reason"] == reason
+    assert details.get("unexpected") == unexpected
+    assert details["signature"] == "(x, /, factor=2, *, offset=0)"
+
+
+def test_too_many_positional_arguments_are_counted_next_to_other_problems():
+    details = _mismatch("scale", [1, 2, 3], {"offset": 1, "ofset": 2})
+    assert details["reason"] == ("unexpected keyword argument 'ofset'; "
+                                 "too many positional arguments: 3 given, it takes at most 2")
+    assert details["too_many_positional"] == {"given": 3, "max": 2}
+    assert _mismatch("echo", [1, 2], {})["reason"] == "too many positional arguments: 2 given, it takes at most 1"
+    with pytest.raises(InvalidCall) as err:
+        Dispatcher(NoParameters()).call("none", [1], {})
+    assert err.value.body["details"]["reason"] == "too many positional arguments: 1 given, it takes none"
+
+
+class NoParameters:
+    @tool
+    def none(self):
+        pass
+
+
+def test_variadic_parameters_accept_any_keyword_and_any_number_of_positionals():
+    assert Dispatcher(Misspelled()).call("gather", [1, 2, 3], {"anything": 4}) == [(1, 2, 3), {"anything": 4}]
 
 
 def test_type_error_inside_the_tool_is_not_an_invalid_request():

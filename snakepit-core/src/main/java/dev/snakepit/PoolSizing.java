@@ -1,5 +1,7 @@
 package dev.snakepit;
 
+import java.util.Arrays;
+
 /**
  * A starting point for {@link PoolConfig.Builder#size}, by the kind of work the tools do; measure and
  * tune from there. Each Python worker runs one call at a time, so a worker waiting on the network or
@@ -22,18 +24,28 @@ public final class PoolSizing {
 
   private PoolSizing() {}
 
-  /** The recommended size for {@code workload} on this machine's processors, at most {@link PoolConfig#MAX_SIZE}. */
+  /**
+   * The recommended size for {@code workload} on this machine's processors, at most {@link PoolConfig#MAX_SIZE}.
+   *
+   * @throws NullPointerException if {@code workload} is null
+   */
   public static int recommend(Workload workload) {
     return recommend(workload, Runtime.getRuntime().availableProcessors());
   }
 
-  /** The recommended size for {@code workload} on {@code processors} processors, 1 to {@link PoolConfig#MAX_SIZE}. */
+  /**
+   * The recommended size for {@code workload} on {@code processors} processors, 1 to {@link PoolConfig#MAX_SIZE}.
+   *
+   * @throws NullPointerException if {@code workload} is null
+   * @throws IllegalArgumentException if {@code processors} is below 1
+   */
   public static int recommend(Workload workload, int processors) {
     if (workload == null) {
-      throw new IllegalArgumentException("workload must be one of " + java.util.Arrays.toString(Workload.values()));
+      throw new NullPointerException("PoolSizing.recommend: workload must not be null; it is one of "
+          + Arrays.toString(Workload.values()));
     }
     if (processors < 1) {
-      throw new IllegalArgumentException("processors = " + processors + " is invalid: it must be at least 1");
+      throw new IllegalArgumentException("PoolSizing.recommend: processors = " + processors + " is invalid: it must be at least 1");
     }
     long size = switch (workload) {
       case CPU_BOUND -> processors;

@@ -1,6 +1,7 @@
 package dev.snakepit;
 
 import java.util.List;
+import java.util.Objects;
 
 /**
  * A Python exception, carried across the process boundary as data.
@@ -25,7 +26,7 @@ public record PythonError(
     boolean suppressContext) {
 
   public PythonError {
-    frames = List.copyOf(frames);
+    frames = List.copyOf(Objects.requireNonNull(frames, "PythonError: frames must not be null; use List.of() for none"));
   }
 
   /** The qualified type name, {@code module.Type}, or just {@code Type} for built-ins. */

@@ -4,6 +4,7 @@ import dev.snakepit.internal.PoolAccess;
 import dev.snakepit.internal.PoolCore;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
@@ -17,6 +18,18 @@ import java.util.concurrent.CompletableFuture;
  *   Object sum = python.execute("add", Map.of("a", 1, "b", 2));   // 3L
  * }
  * }</pre>
+ *
+ * <p>Two kinds of failure, told apart by type. What the pool or Python cannot serve ends with a
+ * {@link SnakepitException}, whose {@link SnakepitException#kind() kind} says what went wrong and whether
+ * a retry is safe: an unknown tool or arguments that do not fit its signature, a value that cannot cross,
+ * the tool's own exception, a timeout, a crashed worker, a full queue, a closed pool. {@code execute}
+ * throws it; {@code executeAsync} completes its future with it. Misuse of this API fails at once, in the
+ * calling thread, before any worker is involved, and {@code executeAsync} throws it rather than return a
+ * future: a {@code null} argument is a {@link NullPointerException} naming the method and the argument
+ * ({@code Snakepit.execute: call must not be null}), and a value that breaks a rule is an
+ * {@link IllegalArgumentException} naming the value and the rule ({@code Call.timeout = PT-1S is invalid:
+ * it must be positive and at most PT24H (call of tool 'add')}). {@link PoolConfig.Builder}'s setters
+ * treat {@code null} as one more bad value and throw {@link IllegalArgumentException} for it too.
  *
  * <p>Thread-safe. Callers may be platform or virtual threads. A platform thread calling {@code execute}
  * reads its worker's reply itself, so that no other thread has to wake for it; a virtual thread, like
@@ -49,6 +62,7 @@ public final class Snakepit implements AutoCloseable {
    *     {@link ErrorKind#TIMEOUT} after the start timeout. No process is left behind.
    */
   public static Snakepit start(PoolConfig config) {
+    Objects.requireNonNull(config, "Snakepit.start: config must not be null");
     return new Snakepit(PoolCore.start(config));
   }
 
@@ -57,29 +71,32 @@ public final class Snakepit implements AutoCloseable {
    *
    * @return the result converted to Java as {@code docs/protocol.md} describes ({@code Long},
    *     {@code Double}, {@code String}, {@code byte[]}, {@code List}, {@code Map} ...), or {@code null}
-   * @throws SnakepitException on any failure; its kind says which
+   * @throws SnakepitException on any failure of the call; its kind says which
+   * @throws NullPointerException if {@code tool} or {@code kwargs} is null
+   * @throws IllegalArgumentException if {@code tool} is blank or a key of {@code kwargs} is null
    */
   public Object execute(String tool, Map<String, ?> kwargs) {
-    return execute(Call.of(tool, kwargs));
+    return execute(call("execute", tool, kwargs));
   }
 
   /** Runs a call and waits for its result; see {@link #execute(String, Map)}. */
   public Object execute(Call call) {
-    return core.execute(call);
+    return core.execute(Objects.requireNonNull(call, "Snakepit.execute: call must not be null"));
   }
 
   /**
    * Calls {@code tool} without blocking. The future completes with the result or a
    * {@link SnakepitException}; its dependent stages run on a virtual thread, never on a thread of the
-   * pool. Cancelling the future cancels the call.
+   * pool. Cancelling the future cancels the call. Misuse is thrown at once, as by
+   * {@link #execute(String, Map)}, not put in the future.
    */
   public CompletableFuture<Object> executeAsync(String tool, Map<String, ?> kwargs) {
-    return executeAsync(Call.of(tool, kwargs));
+    return executeAsync(call("executeAsync", tool, kwargs));
   }
 
   /** Runs a call without blocking; see {@link #executeAsync(String, Map)}. */
   public CompletableFuture<Object> executeAsync(Call call) {
-    return core.executeAsync(call);
+    return core.executeAsync(Objects.requireNonNull(call, "Snakepit.executeAsync: call must not be null"));
   }
 
   /** The tools the adapter declares, in its declaration order. */
@@ -89,6 +106,7 @@ public final class Snakepit implements AutoCloseable {
 
   /** The tool of that name, if the adapter declares one. */
   public Optional<ToolInfo> tool(String name) {
+    Objects.requireNonNull(name, "Snakepit.tool: name must not be null");
     return core.tools().stream().filter(t -> t.name().equals(name)).findFirst();
   }
 
@@ -107,6 +125,10 @@ public final class Snakepit implements AutoCloseable {
    * @throws SnakepitException with {@link ErrorKind#POOL_CLOSED} if the pool is closing or closed
    */
   public void resize(int size) {
+    if (size < 1 || size > PoolConfig.MAX_SIZE) {
+      throw new IllegalArgumentException("Snakepit.resize: size = " + size + " is invalid: it must be between 1 and "
+          + PoolConfig.MAX_SIZE);
+    }
     core.resize(size);
   }
 
@@ -134,6 +156,18 @@ public final class Snakepit implements AutoCloseable {
   @Override
   public void close() {
     core.close();
+  }
+
+  /** A call of {@code tool} with {@code kwargs}, whose nulls are named as arguments of {@code method}. */
+  private static Call call(String method, String tool, Map<String, ?> kwargs) {
+    // Tests, not requireNonNull with a supplier: a capturing lambda on every call of the hot path.
+    if (tool == null) {
+      throw new NullPointerException("Snakepit." + method + ": tool must not be null");
+    }
+    if (kwargs == null) {
+      throw new NullPointerException("Snakepit." + method + ": kwargs must not be null; use Map.of() for none");
+    }
+    return Call.of(tool, kwargs);
   }
 
   @Override

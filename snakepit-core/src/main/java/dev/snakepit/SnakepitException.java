@@ -1,5 +1,6 @@
 package dev.snakepit;
 
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -46,9 +47,7 @@ public final class SnakepitException extends RuntimeException {
       WorkerExit workerExit,
       Throwable cause) {
     super(message, cause);
-    if (kind == null) {
-      throw new IllegalArgumentException("kind must not be null");
-    }
+    Objects.requireNonNull(kind, "SnakepitException: kind must not be null");
     this.kind = kind;
     this.pool = pool;
     this.workerId = workerId;

@@ -1,6 +1,7 @@
 package dev.snakepit;
 
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -13,7 +14,7 @@ import java.util.Optional;
  */
 public record ToolInfo(String name, String doc, List<ToolParameter> parameters) {
   public ToolInfo {
-    parameters = List.copyOf(parameters);
+    parameters = List.copyOf(Objects.requireNonNull(parameters, "ToolInfo: parameters must not be null; use List.of() for none"));
   }
 
   /** The parameter of that name, if there is one. */

@@ -138,7 +138,18 @@ class ErrorsTest {
     }
     assertThat(missing.getMessage()).contains("missing a required argument: 'a'");
     assertThat(unexpected.getMessage()).contains("unexpected keyword argument 'c'");
-    assertThat(tooMany.getMessage()).contains("too many positional arguments");
+    assertThat(tooMany.getMessage()).contains("too many positional arguments: 3 given, it takes at most 2");
+  }
+
+  @Test
+  void aMisspelledKeywordIsNamedWithTheParameterItMayMeanNextToTheSignature() {
+    SnakepitException e = catchThrowableOfType(SnakepitException.class, () -> pool.execute("echo", Map.of("valu", 1)));
+
+    assertThat(e.kind()).isEqualTo(ErrorKind.INVALID_REQUEST);
+    assertThat(e.tool()).contains("echo");
+    assertThat(e.getMessage()).startsWith("arguments do not fit echo(value: Any) -> Any: "
+        + "unexpected keyword argument 'valu' (did you mean 'value'?); missing a required argument: 'value'");
+    assertThat(pool.execute("echo", Map.of("value", 1))).isEqualTo(1L);
   }
 
   @Test

@@ -118,7 +118,7 @@ class PoolConfigTest {
     for (int bad : new int[] {-1, Call.MAX_RETRIES + 1}) {
       assertThatThrownBy(() -> Call.of("echo").withRetries(bad)).as("%d", bad)
           .isInstanceOf(IllegalArgumentException.class)
-          .hasMessageContaining("retries of tool 'echo': " + bad + " is invalid; it must be 0 to " + Call.MAX_RETRIES);
+          .hasMessage("Call.retries = " + bad + " is invalid: it must be 0 to " + Call.MAX_RETRIES + " (call of tool 'echo')");
     }
   }
 

@@ -79,7 +79,7 @@ class ResizeTest {
     Snakepit pool = TestPools.start(TestPools.demo("resize-bad"));
     try {
       assertThatThrownBy(() -> pool.resize(0)).isInstanceOf(IllegalArgumentException.class)
-          .hasMessage("size = 0 is invalid: it must be between 1 and 1024");
+          .hasMessage("Snakepit.resize: size = 0 is invalid: it must be between 1 and 1024");
       assertThatThrownBy(() -> pool.resize(1025)).isInstanceOf(IllegalArgumentException.class);
     } finally {
       pool.close();
@@ -98,7 +98,8 @@ class ResizeTest {
     assertThat(PoolSizing.recommend(PoolSizing.Workload.CPU_BOUND))
         .isEqualTo(Math.min(PoolConfig.MAX_SIZE, Runtime.getRuntime().availableProcessors()));
     assertThatThrownBy(() -> PoolSizing.recommend(PoolSizing.Workload.MIXED, 0))
-        .hasMessage("processors = 0 is invalid: it must be at least 1");
-    assertThatThrownBy(() -> PoolSizing.recommend(null, 4)).hasMessageContaining("CPU_BOUND, IO_BOUND, MIXED");
+        .hasMessage("PoolSizing.recommend: processors = 0 is invalid: it must be at least 1");
+    assertThatThrownBy(() -> PoolSizing.recommend(null, 4)).isInstanceOf(NullPointerException.class)
+        .hasMessageContaining("CPU_BOUND, IO_BOUND, MIXED");
   }
 }

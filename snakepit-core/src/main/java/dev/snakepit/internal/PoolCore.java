@@ -330,11 +330,8 @@ public final class PoolCore {
         supervisor.limits());
   }
 
-  /** See {@code Snakepit.resize}. */
+  /** See {@code Snakepit.resize}, which checks {@code size}. */
   public void resize(int size) {
-    if (size < 1 || size > PoolConfig.MAX_SIZE) {
-      throw new IllegalArgumentException("size = " + size + " is invalid: it must be between 1 and " + PoolConfig.MAX_SIZE);
-    }
     if (closing.get()) {
       throw new SnakepitException(ErrorKind.POOL_CLOSED, "pool '" + pool + "' is closed; it cannot be resized", pool, null,
           null, null, null, null);
