@@ -9,7 +9,7 @@ import socket
 import struct
 import sys
 import time
-from typing import List, Optional
+from typing import Any, List, Optional
 
 from snakepit import CallCancelled, tool
 from snakepit.examples.demo import DemoAdapter
@@ -37,6 +37,21 @@ class PoolTestAdapter(DemoAdapter):
                 return "finished"
             except CallCancelled:
                 pass
+
+    @tool
+    def whoami(self) -> List[Any]:
+        """The worker's id and process id, as the JVM knows them: [SNAKEPIT_WORKER_ID, pid]."""
+        return [os.environ.get("SNAKEPIT_WORKER_ID"), os.getpid()]
+
+    @tool
+    def crash_once(self, marker: str) -> List[Any]:
+        """Ends its worker at once (exit status 3) the first time, creating the file marker; afterwards
+        returns whoami(). An idempotent call of it succeeds on its second attempt."""
+        try:
+            open(marker, "x").close()
+        except FileExistsError:
+            return self.whoami()
+        os._exit(3)
 
     @tool
     def die_noisily(self, message: str, code: int) -> None:

@@ -114,7 +114,15 @@ class MisuseTest {
         refused("a SnakepitException without a kind", NullPointerException.class, "SnakepitException: kind must not be null",
             () -> new SnakepitException(null, "m")),
         refused("a ToolInfo without parameters", NullPointerException.class,
-            "ToolInfo: parameters must not be null; use List.of() for none", () -> new ToolInfo("t", null, null)));
+            "ToolInfo: parameters must not be null; use List.of() for none", () -> new ToolInfo("t", null, null)),
+        refused("a CallResult with a negative time", IllegalArgumentException.class,
+            "CallResult.queued = PT-0.001S, ran = PT1S is invalid: neither may be negative",
+            () -> new CallResult(1L, "w1", 42, Duration.ofMillis(-1), Duration.ofSeconds(1), 1)),
+        refused("a CallResult of no attempt", IllegalArgumentException.class,
+            "CallResult.attempts = 0 is invalid: it must be at least 1",
+            () -> new CallResult(1L, "w1", 42, Duration.ZERO, Duration.ZERO, 0)),
+        refused("a CallResult without a worker", NullPointerException.class, "CallResult: workerId must not be null",
+            () -> new CallResult(1L, null, 42, Duration.ZERO, Duration.ZERO, 1)));
   }
 
   /** What needs a pool to be called on; each is refused before the pool is involved. */
@@ -137,6 +145,10 @@ class MisuseTest {
             p -> p.executeAsync(null, Map.of())),
         refusedBy("executeAsync with null kwargs", NullPointerException.class,
             "Snakepit.executeAsync: kwargs must not be null; use Map.of() for none", p -> p.executeAsync("add", null)),
+        refusedBy("executeDetailed(null call)", NullPointerException.class, "Snakepit.executeDetailed: call must not be null",
+            p -> p.executeDetailed(null)),
+        refusedBy("executeDetailedAsync(null call)", NullPointerException.class,
+            "Snakepit.executeDetailedAsync: call must not be null", p -> p.executeDetailedAsync(null)),
         refusedBy("tool(null)", NullPointerException.class, "Snakepit.tool: name must not be null", p -> p.tool(null)),
         refusedBy("resize(0)", IllegalArgumentException.class,
             "Snakepit.resize: size = 0 is invalid: it must be between 1 and 1024", p -> p.resize(0)));

@@ -27,24 +27,28 @@ public final class Events {
   }
 
   public CallEvent call(long callId, String tool, String workerId, long sinceNanos) {
-    long elapsed = sinceNanos == 0 ? 0 : System.nanoTime() - sinceNanos;
-    return new CallEvent(pool, callId, tool, workerId, Duration.ofNanos(elapsed));
+    return sinceNanos == 0 ? call(callId, tool, workerId, 0, 0) : call(callId, tool, workerId, sinceNanos, System.nanoTime());
+  }
+
+  /** An event of a moment the dispatcher has timed already, {@code atNanos}: the clock is not read again. */
+  public CallEvent call(long callId, String tool, String workerId, long sinceNanos, long atNanos) {
+    return new CallEvent(pool, callId, tool, workerId, Duration.ofNanos(atNanos - sinceNanos));
   }
 
   public void checkoutStart(long callId, String tool) {
     deliver(l -> l.checkoutStart(call(callId, tool, null, 0)));
   }
 
-  public void checkoutStop(long callId, String tool, String workerId, long sinceNanos) {
-    deliver(l -> l.checkoutStop(call(callId, tool, workerId, sinceNanos)));
+  public void checkoutStop(long callId, String tool, String workerId, long sinceNanos, long atNanos) {
+    deliver(l -> l.checkoutStop(call(callId, tool, workerId, sinceNanos, atNanos)));
   }
 
   public void checkoutException(long callId, String tool, long sinceNanos, SnakepitException error) {
     deliver(l -> l.checkoutException(call(callId, tool, null, sinceNanos), error));
   }
 
-  public void checkin(long callId, String tool, String workerId, long sinceNanos) {
-    deliver(l -> l.checkin(call(callId, tool, workerId, sinceNanos)));
+  public void checkin(long callId, String tool, String workerId, long sinceNanos, long atNanos) {
+    deliver(l -> l.checkin(call(callId, tool, workerId, sinceNanos, atNanos)));
   }
 
   public void callStart(long callId, String tool) {

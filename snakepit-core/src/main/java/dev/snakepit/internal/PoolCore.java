@@ -1,6 +1,7 @@
 package dev.snakepit.internal;
 
 import dev.snakepit.Call;
+import dev.snakepit.CallResult;
 import dev.snakepit.ErrorKind;
 import dev.snakepit.PoolConfig;
 import dev.snakepit.PoolHealth;
@@ -156,11 +157,33 @@ public final class PoolCore {
     }
   }
 
+  /** What a caller gets from the attempt that answered its call with a value. */
+  @FunctionalInterface
+  private interface Answer<T> {
+    T of(PendingCall answered, Object value, int attempts);
+  }
+
+  /** The value alone: {@code execute} allocates nothing for it. */
+  private static final Answer<Object> VALUE = (answered, value, attempts) -> value;
+  /** The value with its worker and times, read from the stamps the dispatcher took anyway. */
+  private static final Answer<CallResult> DETAILED = (answered, value, attempts) -> new CallResult(value,
+      answered.answeredBy().id(), answered.answeredBy().pid(), Duration.ofNanos(answered.queuedNanos()),
+      Duration.ofNanos(answered.ranNanos()), attempts);
+
   public Object execute(Call call) {
+    return execute(call, VALUE);
+  }
+
+  /** See {@code Snakepit.executeDetailed}. */
+  public CallResult executeDetailed(Call call) {
+    return execute(call, DETAILED);
+  }
+
+  private <T> T execute(Call call, Answer<T> answer) {
     List<SnakepitException> earlier = null; // made on the first failure: most calls never need it
     while (true) {
       try {
-        return executeOnce(call);
+        return executeOnce(call, answer, earlier == null ? 1 : earlier.size() + 1);
       } catch (SnakepitException e) {
         earlier = earlier == null ? new ArrayList<>() : earlier;
         if (!retrying(call, e, earlier)) {
@@ -187,7 +210,7 @@ public final class PoolCore {
     return false;
   }
 
-  private Object executeOnce(Call call) {
+  private <T> T executeOnce(Call call, Answer<T> answer, int attempt) {
     // A platform thread reads its own reply, so that no other thread wakes for it. A virtual thread
     // waits on its future: a selector wait could hold its carrier thread.
     PendingCall pending = submit(call, !Thread.currentThread().isVirtual());
@@ -195,7 +218,8 @@ public final class PoolCore {
     long deadline = System.nanoTime() + bound.toNanos();
     try {
       dispatcher.readOwnReply(pending, deadline);
-      return pending.future().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+      Object value = pending.future().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+      return answer.of(pending, value, attempt);
     } catch (ExecutionException e) {
       throw forCaller(e.getCause());
     } catch (InterruptedException e) {
@@ -211,9 +235,18 @@ public final class PoolCore {
   }
 
   public CompletableFuture<Object> executeAsync(Call call) {
-    CompletableFuture<Object> result = new CompletableFuture<>();
+    return executeAsync(call, VALUE);
+  }
+
+  /** See {@code Snakepit.executeDetailedAsync}. */
+  public CompletableFuture<CallResult> executeDetailedAsync(Call call) {
+    return executeAsync(call, DETAILED);
+  }
+
+  private <T> CompletableFuture<T> executeAsync(Call call, Answer<T> answer) {
+    CompletableFuture<T> result = new CompletableFuture<>();
     AtomicReference<PendingCall> attempt = new AtomicReference<>();
-    attemptAsync(call, result, attempt, new ArrayList<>());
+    attemptAsync(call, answer, result, attempt, new ArrayList<>());
     result.whenComplete((value, error) -> {
       PendingCall pending = attempt.get();
       if (result.isCancelled() && pending != null) {
@@ -224,7 +257,7 @@ public final class PoolCore {
   }
 
   /** Sends one attempt of {@code call}; a failure that {@link #retrying} allows sends the next. */
-  private void attemptAsync(Call call, CompletableFuture<Object> result, AtomicReference<PendingCall> attempt,
+  private <T> void attemptAsync(Call call, Answer<T> answer, CompletableFuture<T> result, AtomicReference<PendingCall> attempt,
       List<SnakepitException> earlier) {
     PendingCall pending;
     try {
@@ -243,9 +276,9 @@ public final class PoolCore {
     // worker's data thread or the control loop.
     pending.future().whenComplete((value, error) -> Thread.startVirtualThread(() -> {
       if (error == null) {
-        result.complete(value);
+        result.complete(answer.of(pending, value, earlier.size() + 1));
       } else if (error instanceof SnakepitException failure && !result.isDone() && retrying(call, failure, earlier)) {
-        attemptAsync(call, result, attempt, earlier);
+        attemptAsync(call, answer, result, attempt, earlier);
       } else {
         result.completeExceptionally(error);
       }

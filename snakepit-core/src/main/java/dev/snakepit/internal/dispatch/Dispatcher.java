@@ -240,6 +240,7 @@ public final class Dispatcher {
 
   /** A RESULT or ERROR frame arrived from {@code slot}; runs on the thread holding its reading role. */
   public void onReply(WorkerSlot slot, Frame frame) {
+    long now = System.nanoTime(); // before the lock: waiting for it is no part of the call's run
     PendingCall call;
     PendingCall next = null;
     RecycleReason recycle = null;
@@ -249,6 +250,8 @@ public final class Dispatcher {
       if (call == null || call.requestId != frame.requestId()) {
         call = null;
       } else {
+        call.answeredBy = slot;
+        call.answeredNanos = now;
         release(slot);
         call.readingFrom = null;
         recycle = slot.answered(frame.kind() == FrameKind.ERROR);
@@ -274,7 +277,7 @@ public final class Dispatcher {
           WorkerExit.PoolReason.PROTOCOL);
       return;
     }
-    events.checkin(call.callId, call.tool, slot.id, call.submittedNanos);
+    events.checkin(call.callId, call.tool, slot.id, call.submittedNanos, now);
     if (recycle != null) {
       host.recycle(slot, recycle);
     }
@@ -604,7 +607,7 @@ public final class Dispatcher {
   private void send(WorkerSlot slot, PendingCall call) {
     if (!call.checkedOut) {
       call.checkedOut = true;
-      events.checkoutStop(call.callId, call.tool, slot.id, call.submittedNanos);
+      events.checkoutStop(call.callId, call.tool, slot.id, call.submittedNanos, call.checkoutNanos);
     }
     // The writer holds the caller's interrupt back until the frame is out: an interrupt during a
     // channel write closes the channel, which would kill a healthy worker for the caller's sake.

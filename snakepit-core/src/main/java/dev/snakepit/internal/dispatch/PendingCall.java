@@ -50,8 +50,15 @@ public final class PendingCall {
   volatile Thread waiter;
   /** Whether the call's checkout-stop event was emitted; a call sent again does not emit it twice. */
   boolean checkedOut;
-  /** When the call got its worker. Guarded by the dispatcher's lock. */
+  /**
+   * When the call got its worker, right before its frame was written: the end of its queued time and
+   * the start of its run. Guarded by the dispatcher's lock.
+   */
   long checkoutNanos;
+  /** The worker whose reply answered the call, once one did. Guarded by the dispatcher's lock. */
+  WorkerSlot answeredBy;
+  /** When that reply had been read, the end of the call's run. Guarded by the dispatcher's lock. */
+  long answeredNanos;
 
   /** When the running call times out, in {@link System#nanoTime()} terms. Guarded by the dispatcher's lock. */
   long deadlineNanos;
@@ -78,6 +85,24 @@ public final class PendingCall {
 
   public String tool() {
     return tool;
+  }
+
+  /**
+   * The worker whose reply completed the future with a value. Read it, and the times below, only once
+   * the future has completed with a value: its completion publishes them.
+   */
+  public WorkerSlot answeredBy() {
+    return answeredBy;
+  }
+
+  /** Nanoseconds from the call's acceptance until it was handed to the worker that answered it. */
+  public long queuedNanos() {
+    return checkoutNanos - submittedNanos;
+  }
+
+  /** Nanoseconds from the call's hand-over to that worker until its reply had been read. */
+  public long ranNanos() {
+    return answeredNanos - checkoutNanos;
   }
 
   /** Whether the call is still unanswered; the first to claim it must then complete its future. */

@@ -47,6 +47,8 @@ public final class WorkerSlot {
   }
 
   final String id;
+  /** The worker's process id, which a detailed call result names. */
+  final long pid;
   final FrameWriter data;
   final ControlChannel control;
   /** Null when replies are handed to {@link Dispatcher#onReply} from outside; calls then never read their own. */
@@ -78,8 +80,8 @@ public final class WorkerSlot {
   /** Whether the worker's recycling was asked for already. Guarded by the dispatcher's lock. */
   private boolean recycleAsked;
 
-  public WorkerSlot(String id, FrameWriter data, ControlChannel control) {
-    this(id, data, control, null, 0, 0, 1);
+  public WorkerSlot(String id, long pid, FrameWriter data, ControlChannel control) {
+    this(id, pid, data, control, null, 0, 0, 1);
   }
 
   /**
@@ -87,9 +89,10 @@ public final class WorkerSlot {
    * worker's recycling after {@code recycleAfterCalls} calls (0: never) or when more than
    * {@code recycleAboveErrorRate} (0: never) of its latest {@code errorWindow} calls failed.
    */
-  public WorkerSlot(String id, FrameWriter data, ControlChannel control, Replies replies, long recycleAfterCalls,
+  public WorkerSlot(String id, long pid, FrameWriter data, ControlChannel control, Replies replies, long recycleAfterCalls,
       double recycleAboveErrorRate, int errorWindow) {
     this.id = id;
+    this.pid = pid;
     this.data = data;
     this.control = control;
     this.replies = replies;
@@ -129,6 +132,10 @@ public final class WorkerSlot {
 
   public String id() {
     return id;
+  }
+
+  public long pid() {
+    return pid;
   }
 
   /** The writer of the worker's data plane. */

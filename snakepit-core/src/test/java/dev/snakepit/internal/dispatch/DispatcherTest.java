@@ -102,6 +102,36 @@ class DispatcherTest {
     }
   }
 
+  @Test
+  void theReplyRecordsWhichWorkerAnsweredAndWhenSoACallerCanTellQueuedFromRunTime() throws Exception {
+    Pipe pipe = pipe();
+    WorkerSlot w1 = worker("w1", pipe);
+    dispatcher.add(w1);
+    FrameReader worker = reader(pipe);
+
+    PendingCall first = dispatcher.submit("echo", body("first"), null);
+    long firstSent = System.nanoTime();
+    PendingCall second = dispatcher.submit("echo", body("second"), null); // w1 is busy: it waits
+    long secondAccepted = System.nanoTime();
+    Frame firstFrame = worker.read();
+    long firstAnswered = System.nanoTime();
+    dispatcher.onReply(w1, result(firstFrame.requestId(), "one"));
+    dispatcher.onReply(w1, result(worker.read().requestId(), "two"));
+
+    assertThat(first.future()).isCompletedWithValue("one");
+    assertThat(second.future()).isCompletedWithValue("two");
+    assertThat(first.answeredBy()).isSameAs(w1);
+    assertThat(second.answeredBy()).isSameAs(w1);
+    assertThat(w1.pid()).isEqualTo(pidOf("w1"));
+    // Each bound follows from the order of events alone: no time is assumed to pass.
+    assertThat(first.ranNanos()).isGreaterThanOrEqualTo(firstAnswered - firstSent);
+    assertThat(second.queuedNanos()).as("the second call waited for the first one's reply")
+        .isGreaterThanOrEqualTo(firstAnswered - secondAccepted);
+    assertThat(second.checkoutNanos).isGreaterThanOrEqualTo(first.answeredNanos);
+    assertThat(first.queuedNanos()).isNotNegative();
+    assertThat(second.ranNanos()).isNotNegative();
+  }
+
   // A call whose frame cannot be written never reached its worker, so it must not fail as if the
   // worker died running it: it goes to another worker, or waits for one.
 
@@ -246,7 +276,12 @@ class DispatcherTest {
 
   private WorkerSlot worker(String id, Pipe pipe) {
     ControlChannel control = new ControlChannel(InputStream.nullInputStream(), cancels, MAX_FRAME, null, null);
-    return new WorkerSlot(id, new FrameWriter(pipe.sink(), MAX_FRAME), control);
+    return new WorkerSlot(id, pidOf(id), new FrameWriter(pipe.sink(), MAX_FRAME), control);
+  }
+
+  /** A made-up process id for a worker; nothing runs. */
+  private static long pidOf(String id) {
+    return 10_000 + Math.floorMod(id.hashCode(), 90_000);
   }
 
   private static FrameReader reader(Pipe pipe) {
