@@ -7,7 +7,10 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-/** The summary printed at the end of a demo run: a table of counts, latencies and pool health, then the verdict. */
+/**
+ * The summary printed at the end of a demo run: a table of counts, latencies and pool health, a table of
+ * what each worker did, then the verdict.
+ */
 final class DemoReport {
   private DemoReport() {}
 
@@ -37,6 +40,9 @@ final class DemoReport {
             + (r.aliveAfterClose().isEmpty() ? "" : ": pids " + r.aliveAfterClose()));
 
     StringBuilder out = new StringBuilder("\nsummary\n").append(table.render(2)).append('\n');
+    if (!r.workers().isEmpty()) {
+      out.append(workers(r)).append('\n');
+    }
     if (r.passed()) {
       out.append(r.kill() != null
           ? "demo passed: the pool lost a worker to SIGKILL, replaced it and kept serving; no worker process is left\n"
@@ -46,6 +52,28 @@ final class DemoReport {
       r.problems().forEach(p -> out.append("  - ").append(p).append('\n'));
     }
     return out.toString();
+  }
+
+  /** Each worker's calls and their median times, as the pool reported them with each result. */
+  static String workers(DemoResult r) {
+    TextTable table = new TextTable(List.of("worker", "pid", "calls ok", "queued p50", "ran p50", "note"), 1, 2, 3, 4);
+    DemoResult.Kill kill = r.kill();
+    for (DemoResult.WorkerShare w : r.workers()) {
+      String note = "";
+      if (kill != null && w.workerId().equals(kill.workerId())) {
+        note = "killed with SIGKILL after " + kill.afterCalls() + " calls";
+      } else if (kill != null && kill.replacement() != null && w.workerId().equals(kill.replacement().workerId())) {
+        note = String.format(Locale.ROOT, "replaced %s, ready %d ms after the kill", kill.workerId(),
+            TimeUnit.NANOSECONDS.toMillis(kill.recoveryNanos()));
+      }
+      table.row(w.workerId(), String.valueOf(w.pid()), String.valueOf(w.calls()), median(w.queued()), median(w.ran()), note);
+    }
+    return "workers (queued: from a call's acceptance to its hand-over to the worker; ran: from then to its reply)\n"
+        + table.render(2);
+  }
+
+  private static String median(Latencies latencies) {
+    return latencies.count() == 0 ? "-" : Latencies.millis(latencies.median());
   }
 
   private static String failedDetail(DemoResult r) {

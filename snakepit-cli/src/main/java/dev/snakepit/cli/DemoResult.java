@@ -17,6 +17,7 @@ import java.util.Map;
  * @param wrong calls that returned an unexpected value or threw something other than a SnakepitException
  * @param firstWrong a description of the first such call, or {@code null}
  * @param latencies the latencies of the calls that were ok
+ * @param workers what each worker did for the calls that were ok, by worker id; see {@link WorkerShare}
  * @param elapsedNanos from the first call's start to the last call's end
  * @param kill what happened to the killed worker, or {@code null} without a kill
  * @param afterRun the pool's stats once the calls were done and the pool had recovered (or given up)
@@ -34,6 +35,7 @@ record DemoResult(
     long wrong,
     String firstWrong,
     Latencies latencies,
+    List<WorkerShare> workers,
     long elapsedNanos,
     Kill kill,
     PoolStats afterRun,
@@ -53,6 +55,7 @@ record DemoResult(
   DemoResult {
     failures = Map.copyOf(failures);
     firstFailures = Map.copyOf(firstFailures);
+    workers = List.copyOf(workers);
     aliveAfterClose = List.copyOf(aliveAfterClose);
     problems = List.copyOf(problems);
   }
@@ -69,11 +72,23 @@ record DemoResult(
    */
   record Kill(long pid, String workerId, long afterCalls, WorkerEvent crash, WorkerEvent replacement, long recoveryNanos) {}
 
+  /**
+   * One worker's part in the run, from the pool's {@link dev.snakepit.CallResult}s of the calls that
+   * were ok: the killed worker and its replacement are listed even when they ran none of them.
+   *
+   * @param workerId its id in the pool
+   * @param pid its process id
+   * @param calls how many of the ok calls it ran
+   * @param queued how long those calls waited for it: from the pool's acceptance to the hand-over
+   * @param ran how long they took on it: from the hand-over until its reply was read
+   */
+  record WorkerShare(String workerId, long pid, long calls, Latencies queued, Latencies ran) {}
+
   /** This result with {@code more} problems after its own. */
   DemoResult withProblems(List<String> more) {
     List<String> all = new ArrayList<>(problems);
     all.addAll(more);
-    return new DemoResult(settings, ok, failures, firstFailures, wrong, firstWrong, latencies, elapsedNanos, kill, afterRun,
+    return new DemoResult(settings, ok, failures, firstFailures, wrong, firstWrong, latencies, workers, elapsedNanos, kill, afterRun,
         recovered, afterClose, workersSeen, aliveAfterClose, all);
   }
 

@@ -1,5 +1,6 @@
 package dev.snakepit.cli;
 
+import dev.snakepit.CallResult;
 import dev.snakepit.ErrorKind;
 import dev.snakepit.PoolConfig;
 import dev.snakepit.PoolStats;
@@ -53,6 +54,7 @@ final class DemoRun {
   private final AtomicInteger done = new AtomicInteger();
   /** Latency of call i in nanoseconds, or -1 when it did not return the expected value. Each index has one writer. */
   private final long[] latencies;
+  private final WorkerShares shares;
   private final Map<ErrorKind, LongAdder> failures = new ConcurrentHashMap<>();
   private final Map<ErrorKind, String> firstFailures = new ConcurrentHashMap<>();
   private final LongAdder wrong = new LongAdder();
@@ -71,6 +73,7 @@ final class DemoRun {
     this.terminal = terminal;
     this.latencies = new long[settings.calls()];
     Arrays.fill(latencies, -1);
+    this.shares = new WorkerShares(settings.calls());
   }
 
   /**
@@ -147,12 +150,13 @@ final class DemoRun {
       long start = System.nanoTime();
       firstStart.accumulateAndGet(start, Math::min);
       try {
-        Object result = pool.execute(expected.call());
+        CallResult result = pool.executeDetailed(expected.call());
         long elapsed = System.nanoTime() - start;
-        if (Objects.equals(result, expected.result())) {
+        if (Objects.equals(result.value(), expected.result())) {
           latencies[i] = elapsed;
+          shares.record(i, result);
         } else {
-          wrong(i, "returned " + result + ", expected " + expected.result());
+          wrong(i, "returned " + result.value() + ", expected " + expected.result());
         }
       } catch (SnakepitException e) {
         failures.computeIfAbsent(e.kind(), k -> new LongAdder()).increment();
@@ -201,13 +205,14 @@ final class DemoRun {
       boolean busy = watch.isBusy(pid);
       watch.killing(pid);
       boolean requested = ProcessHandle.of(pid).map(ProcessHandle::destroyForcibly).orElse(false);
+      int after = done.get(); // read once: the line and the report must tell the same count
       String id = watch.idOf(pid);
       bar.note(String.format(Locale.ROOT, "killed worker %s (pid %d) with SIGKILL %s, after %d of %d calls", id, pid,
-          busy ? "in the middle of a call" : "while it was idle", done.get(), settings.calls()));
+          busy ? "in the middle of a call" : "while it was idle", after, settings.calls()));
       if (!requested) {
         problems.add("could not kill worker pid " + pid + ": it was already gone");
       }
-      kill = new DemoResult.Kill(pid, id, done.get(), null, null, -1);
+      kill = new DemoResult.Kill(pid, id, after, null, null, -1);
     } finally {
       killDone.countDown();
     }
@@ -287,7 +292,8 @@ final class DemoRun {
     failures.forEach((kind, count) -> failed.put(kind, count.sum()));
     long elapsed = lastEnd.get() > firstStart.get() ? lastEnd.get() - firstStart.get() : 0;
     DemoResult measured = new DemoResult(settings, okCount, failed, firstFailures, wrong.sum(), firstWrong,
-        Latencies.of(ok, okCount), elapsed, kill, afterRun, recovered, afterClose, watch.seenCount(), alive, problems);
+        Latencies.of(ok, okCount), shares.summary(kill), elapsed, kill, afterRun, recovered, afterClose, watch.seenCount(),
+        alive, problems);
     return measured.withProblems(DemoVerdict.problems(measured));
   }
 }

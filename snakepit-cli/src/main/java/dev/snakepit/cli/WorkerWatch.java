@@ -20,6 +20,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * volatile writes. The demo's main thread reads the results.
  */
 final class WorkerWatch implements PoolListener {
+  /** What {@link #idOf} says of a worker no event has named. */
+  static final String UNKNOWN_ID = "?";
+
   /** Every worker process seen, by pid; the handle keeps the process's start time, so a reused pid is not mistaken for it. */
   private final Map<Long, Optional<ProcessHandle>> seen = new ConcurrentHashMap<>();
   /** Workers' ids by pid, for messages. */
@@ -106,9 +109,9 @@ final class WorkerWatch implements PoolListener {
     return killedAtNanos;
   }
 
-  /** The worker id of {@code pid}, or {@code "?"} if no event named it yet. */
+  /** The worker id of {@code pid}, or {@link #UNKNOWN_ID} if no event named it yet. */
   String idOf(long pid) {
-    return ids.getOrDefault(pid, "?");
+    return ids.getOrDefault(pid, UNKNOWN_ID);
   }
 
   /** The crash event of the killed worker, once seen. */

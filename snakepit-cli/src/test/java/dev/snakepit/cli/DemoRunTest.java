@@ -42,6 +42,18 @@ class DemoRunTest {
     assertThat(captured.out())
         .contains("killed worker " + result.kill().workerId() + " (pid " + result.kill().pid() + ") with SIGKILL")
         .contains("replaced it, ready");
+
+    // Each ok call named the worker that ran it: together they ran them all, the killed worker and its
+    // replacement among them (the replacement may have come too late for any call).
+    assertThat(result.workers().stream().mapToLong(DemoResult.WorkerShare::calls).sum()).isEqualTo(result.ok());
+    assertThat(result.workers()).extracting(DemoResult.WorkerShare::workerId)
+        .contains(result.kill().workerId(), result.kill().replacement().workerId());
+    assertThat(result.workers()).filteredOn(w -> w.workerId().equals(result.kill().replacement().workerId()))
+        .singleElement().extracting(DemoResult.WorkerShare::pid).isEqualTo(result.kill().replacement().pid());
+    assertThat(result.workers()).filteredOn(w -> w.calls() > 0)
+        .allSatisfy(w -> assertThat(w.ran().median()).isPositive());
+    assertThat(DemoReport.render(result)).contains("workers (queued", "killed with SIGKILL after",
+        "replaced " + result.kill().workerId());
   }
 
   @Test
@@ -55,6 +67,10 @@ class DemoRunTest {
     assertThat(result.afterRun().workersReplaced()).isZero();
     assertThat(result.latencies().count()).isEqualTo(60);
     assertThat(result.latencies().median()).isPositive();
+    assertThat(result.workers()).singleElement().satisfies(w -> {
+      assertThat(w.calls()).isEqualTo(60);
+      assertThat(w.pid()).isPositive();
+    });
   }
 
   @Test
@@ -64,6 +80,7 @@ class DemoRunTest {
         "--python", TestPython.command()), captured.terminal);
 
     assertThat(status).as(captured.out() + captured.err()).isZero();
-    assertThat(captured.out()).contains("summary", "calls ok", "latency p99", "worker restarts", "demo passed");
+    assertThat(captured.out()).contains("summary", "calls ok", "latency p99", "worker restarts", "workers (queued",
+        "demo passed");
   }
 }

@@ -26,7 +26,7 @@ class DemoVerdictTest {
   private static DemoResult result(DemoSettings settings, long ok, Map<ErrorKind, Long> failures, long wrong,
       DemoResult.Kill kill, boolean recovered, PoolStats afterClose, List<Long> alive) {
     return new DemoResult(settings, ok, failures, Map.of(), wrong, wrong > 0 ? "call 3 (add) returned 4" : null,
-        Latencies.of(new long[] {1}), 1, kill, FULL, recovered, afterClose, 5, alive, List.of());
+        Latencies.of(new long[] {1}), List.of(), 1, kill, FULL, recovered, afterClose, 5, alive, List.of());
   }
 
   @Test
