@@ -8,15 +8,28 @@ records) is first checked a level at a time, every element of a level in one C p
 only when that finds something to look at closely does the element-by-element walk run. When
 nothing needs rewriting, the value goes straight to the C JSON encoder; otherwise a copy is built with
 bytes replaced by ``{"$b": i}`` tags and lookalike keys escaped, and the frame is flagged TAGGED.
+
+Integers have at most MAX_INT_DIGITS decimal digits, both ways. With the interpreter's default digit
+limit (``sys.get_int_max_str_digits()``, 4300 too) the C encoder and decoder enforce it at no cost, and
+only a refused value takes a slow path that finds its path. A Python with another limit, or none
+(before 3.9.14 and 3.10.7), refuses too much or too little, so the protocol's limit is then enforced
+here, independently of the setting: a scan for a run of more digits than allowed before decoding and
+after encoding, and a slow path that converts long integers itself through ``decimal``, whose
+conversions the setting does not limit.
 """
 import json
+import os
 import re
+import sys
 from itertools import chain, repeat
 from typing import Any, List, Optional, Sequence, Tuple
 
 from .protocol import TAGGED
 
 MAX_DEPTH = 500
+# The most decimal digits an integer may have on the wire, the sign not counted: the protocol's limit,
+# the same in Java (docs/protocol.md, section 3.1), whatever the interpreter's own setting.
+MAX_INT_DIGITS = 4300
 
 _SCALARS = frozenset((type(None), bool, int, float, str))
 _CONTAINERS = frozenset((list, tuple, dict))
@@ -39,6 +52,17 @@ _decode_json = json.JSONDecoder().decode
 # the JVM sends) is read without the decoder's two regular-expression matches. Anything else, errors
 # included, goes through the full decoder.
 _scan_json = json.JSONDecoder().scan_once
+
+# The interpreter's own digit limit for int <-> str conversions; 0 means none. Users may change it
+# at any time, so it is read on each use.
+_interpreter_int_digits = getattr(sys, "get_int_max_str_digits", lambda: 0)
+# Any run of more digits than allowed, found in C: digits become b"0", everything else b" ".
+_DIGITS_TO_ZERO = bytes(0x30 if 0x30 <= b <= 0x39 else 0x20 for b in range(256))
+_TOO_MANY_DIGITS = b"0" * (MAX_INT_DIGITS + 1)
+# Integers of up to this many digits convert under any limit the interpreter can be set to (the
+# lowest is 640, sys.int_info.str_digits_check_threshold); those of up to 1993 bits have at most 600.
+_SAFE_DIGITS = 600
+_SAFE_BITS = 1993
 
 
 class SerializationError(Exception):
@@ -97,11 +121,14 @@ def encode(value: Any, root: str = "$") -> Tuple[bytes, List[Any], int]:
     except RecursionError:
         raise SerializationError("%s: value nested too deeply for this interpreter's recursion limit"
                                  % root, root, "nesting") from None
-    except ValueError as err:
-        # Python refuses to print ints of more than 4300 digits (sys.set_int_max_str_digits).
-        path, type_name = _locate_unprintable(value, root)
-        raise SerializationError("%s: %s" % (path, err), path, type_name) from None
-    return text.encode("ascii"), attachments, (TAGGED if needs_rewrite else 0)
+    except ValueError:
+        # An int longer than the interpreter's own digit limit, which the C encoder cannot print.
+        return _encode_long_ints(value, root), attachments, (TAGGED if needs_rewrite else 0)
+    body = text.encode("ascii")
+    if len(body) > MAX_INT_DIGITS and _unrefused_digit_run(body):  # no call for short bodies
+        # A run of too many digits: an int, or perhaps only a string full of digits.
+        body = _encode_long_ints(value, root)
+    return body, attachments, (TAGGED if needs_rewrite else 0)
 
 
 _NULL_RESULT = b'{"value":null}'
@@ -284,21 +311,143 @@ def _format_path(root: str, steps: Sequence[Any]) -> str:
     return "".join(parts)
 
 
-def _locate_unprintable(value: Any, root: str) -> Tuple[str, str]:
-    """Finds the first leaf the JSON encoder refuses (an over-long int); used on failure only."""
+# ---------------------------------------------------------------------------------------- integers
+
+def _unrefused_digit_run(text: bytes) -> bool:
+    """Whether the text holds a run of more digits than an integer may have, which the interpreter's
+    own limit let through (it is higher than the protocol's, or there is none). Two passes in C, and
+    none under a limit that refuses such integers itself."""
+    limit = _interpreter_int_digits()
+    if 0 < limit <= MAX_INT_DIGITS:
+        return False
+    return text.translate(_DIGITS_TO_ZERO).find(_TOO_MANY_DIGITS) >= 0
+
+
+def _too_many_digits(digits: int) -> str:
+    return ("integer of %d digits is longer than the protocol allows (at most %d digits, the sign "
+            "not counted)" % (digits, MAX_INT_DIGITS))
+
+
+def _digit_count(value: int) -> int:
+    """The decimal digits of an integer, the sign not counted, without converting it to text."""
+    magnitude = abs(int(value))
+    # 2 ** (bits - 1) <= magnitude < 2 ** bits: the estimate is off by one at most; checked exactly.
+    digits = max(1, int((magnitude.bit_length() - 1) * 0.30102999566398120) + 1)
+    while magnitude >= 10 ** digits:
+        digits += 1
+    while digits > 1 and magnitude < 10 ** (digits - 1):
+        digits -= 1
+    return digits
+
+
+def _int_text(value: int) -> str:
+    """The decimal text of an integer, whatever the interpreter's digit limit: decimal has none."""
+    import decimal  # only here: a long integer is rare, and the import costs milliseconds
+    return str(decimal.Decimal(int(value)))
+
+
+def _parse_long_int(literal: str) -> int:
+    """The integer of a decimal literal, whatever the interpreter's digit limit."""
+    import decimal
+    return int(decimal.Decimal(literal))
+
+
+def _encode_long_ints(value: Any, root: str) -> bytes:
+    """Encodes a value whose integers the C encoder cannot be left to print: each long one goes in
+    as a placeholder string, then its digits replace the placeholder in the text. Refuses an integer
+    of more than MAX_INT_DIGITS digits, naming its path. Placeholders hold a random mark; should a
+    string of the value hold the mark too, another is drawn."""
+    while True:
+        mark = "snakepit-int-%s-" % os.urandom(8).hex()
+        texts = []
+        try:
+            marked = _mark_long_ints(value, mark, texts)
+        except _Reject as reject:
+            path = _format_path(root, reject.steps)
+            raise SerializationError("%s: %s" % (path, reject.message), path, reject.type_name) from None
+        text = _encode_json(marked)
+        if text.count(mark) == len(texts):
+            placeholder = re.compile('"%s([0-9]+)"' % re.escape(mark))
+            return placeholder.sub(lambda match: texts[int(match.group(1))], text).encode("ascii")
+
+
+def _mark_long_ints(value: Any, mark: str, texts: List[str]) -> Any:
+    """A copy of an encodable value with each integer too long for any interpreter limit replaced
+    by ``mark`` + its index in ``texts``, which receives its digits."""
+    if isinstance(value, int):
+        if value.bit_length() <= _SAFE_BITS:
+            return value
+        digits = _digit_count(value)
+        if digits > MAX_INT_DIGITS:
+            raise _Reject(_type_name(value), _too_many_digits(digits))
+        texts.append(_int_text(value))
+        return "%s%d" % (mark, len(texts) - 1)
+    if isinstance(value, dict):
+        copy = {}
+        for key, item in value.items():
+            try:
+                copy[key] = _mark_long_ints(item, mark, texts)
+            except _Reject as reject:
+                reject.steps.append(key)
+                raise
+        return copy
+    if isinstance(value, (list, tuple)):
+        copy = []
+        for index, item in enumerate(value):
+            try:
+                copy.append(_mark_long_ints(item, mark, texts))
+            except _Reject as reject:
+                reject.steps.append(index)
+                raise
+        return copy
+    return value
+
+
+class _LongLiteral:
+    """Stands for an integer literal with too many digits while a body is decoded; its path is
+    looked up afterwards."""
+
+    def __init__(self, digits: int) -> None:
+        self.digits = digits
+
+    def __repr__(self) -> str:
+        return "<integer of %d digits>" % self.digits
+
+
+def _decode_long_ints(text: str, attachments: Sequence[bytes], flags: int) -> Any:
+    """Decodes a body whose integers the C decoder cannot be left to read, and refuses an integer
+    of more than MAX_INT_DIGITS digits, naming its path."""
+    too_long = []
+
+    def parse_int(literal: str) -> Any:
+        digits = len(literal) - (literal[0] == "-")
+        if digits > MAX_INT_DIGITS:
+            too_long.append(_LongLiteral(digits))
+            return too_long[-1]
+        return int(literal) if digits <= _SAFE_DIGITS else _parse_long_int(literal)
+
+    if flags & TAGGED:
+        value = _decode_tagged(text, attachments, parse_int)
+    else:
+        value = json.JSONDecoder(parse_int=parse_int).decode(text)
+    if too_long:
+        path = _path_of(value, too_long[0])
+        raise SerializationError("%s: %s" % (path, _too_many_digits(too_long[0].digits)), path, "int")
+    return value
+
+
+def _path_of(value: Any, target: Any) -> str:
+    """The path of an object inside a decoded value; used on failure only."""
     stack = [(value, [])]
     while stack:
         item, steps = stack.pop()
+        if item is target:
+            return _format_path("$", steps)
         if isinstance(item, dict):
-            stack.extend((v, [k] + steps) for k, v in reversed(list(item.items())))
-        elif isinstance(item, (list, tuple)):
-            stack.extend((v, [i] + steps) for i, v in reversed(list(enumerate(item))))
-        else:
-            try:
-                _encode_json(item)
-            except ValueError:
-                return _format_path(root, steps), _type_name(item)
-    return root, _type_name(value)
+            stack.extend((v, [k] + steps) for k, v in item.items())
+        elif isinstance(item, list):
+            stack.extend((v, [i] + steps) for i, v in enumerate(item))
+    return "$"
 
 
 # ---------------------------------------------------------------------------------------- decoding
@@ -316,25 +465,36 @@ def decode(body: bytes, attachments: Sequence[bytes] = (), flags: int = 0) -> An
         raise SerializationError("%d attachment(s) on a frame without the TAGGED flag" % len(attachments),
                                  reason="bad_tag")
     try:
-        if flags & TAGGED:
-            return _decode_tagged(text, attachments)
+        if len(body) > MAX_INT_DIGITS and _unrefused_digit_run(body):
+            return _decode_long_ints(text, attachments, flags)
         try:
-            value, end = _scan_json(text, 0)
-            if end == len(text):
-                return value
-        except StopIteration:
-            pass
-        return _decode_json(text)
+            return _decode_text(text, attachments, flags)
+        except json.JSONDecodeError:
+            raise
+        except ValueError:
+            # An int longer than the interpreter's own digit limit, which the C decoder cannot read.
+            return _decode_long_ints(text, attachments, flags)
     except SerializationError:
         raise
     except RecursionError:
         raise SerializationError("body is nested too deeply to decode", reason="bad_json") from None
     except ValueError as err:
-        # json.JSONDecodeError, and the int digit limit ("Exceeds the limit (4300 digits)").
         raise SerializationError("body is not valid JSON: %s" % err, reason="bad_json") from None
 
 
-def _decode_tagged(text: str, attachments: Sequence[bytes]) -> Any:
+def _decode_text(text: str, attachments: Sequence[bytes], flags: int) -> Any:
+    if flags & TAGGED:
+        return _decode_tagged(text, attachments)
+    try:
+        value, end = _scan_json(text, 0)
+        if end == len(text):
+            return value
+    except StopIteration:
+        pass
+    return _decode_json(text)
+
+
+def _decode_tagged(text: str, attachments: Sequence[bytes], parse_int: Optional[Any] = None) -> Any:
     count = len(attachments)
     used = [False] * count
 
@@ -355,7 +515,7 @@ def _decode_tagged(text: str, attachments: Sequence[bytes]) -> Any:
             return {key[1:]: item}
         return {key: item}
 
-    value = json.JSONDecoder(object_pairs_hook=resolve).decode(text)
+    value = json.JSONDecoder(object_pairs_hook=resolve, parse_int=parse_int).decode(text)
     if not all(used):
         raise SerializationError("attachment %d is not referenced by the body" % used.index(False),
                                  reason="bad_tag")

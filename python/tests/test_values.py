@@ -255,15 +255,94 @@ def test_reference_cycles_are_refused():
         values.encode(loop)
 
 
-@pytest.mark.skipif(not hasattr(sys, "set_int_max_str_digits"), reason="no int digit limit here")
-def test_integers_past_the_digit_limit_are_serialization_errors():
-    huge = 10 ** 5000
+LONGEST = 10 ** values.MAX_INT_DIGITS - 1  # 4300 nines
+TOO_LONG = 10 ** values.MAX_INT_DIGITS  # 4301 digits
+RULE = "is longer than the protocol allows (at most 4300 digits, the sign not counted)"
+
+
+@pytest.fixture(params=["default", "unlimited", "lowest", "raised", "absent"])
+def interpreter_limit(request, monkeypatch):
+    """Runs a test under each setting of sys.set_int_max_str_digits, and as on a Python without it
+    (before 3.9.14 and 3.10.7: no limit at all, and nothing to ask)."""
+    setting = {"default": 4300, "unlimited": 0, "lowest": 640, "raised": 100000, "absent": 0}[request.param]
+    if not hasattr(sys, "set_int_max_str_digits"):
+        if request.param != "absent":
+            pytest.skip("this Python has no int digit limit to set")
+        yield request.param
+        return
+    if request.param == "absent":
+        monkeypatch.setattr(values, "_interpreter_int_digits", lambda: 0)
+    before = sys.get_int_max_str_digits()
+    sys.set_int_max_str_digits(setting)
+    try:
+        yield request.param
+    finally:
+        sys.set_int_max_str_digits(before)
+
+
+@pytest.mark.parametrize("value", [LONGEST, -LONGEST, {"rows": [1, {"n": -LONGEST}], "b": b"\x00"},
+                                   [10 ** 700, 2 ** 5000, -(10 ** 3000)]],
+                         ids=["longest", "longest negative", "nested beside bytes", "long ones"])
+def test_integers_of_4300_digits_round_trip_whatever_the_interpreter_limit(interpreter_limit, value):
+    assert round_trip(value) == value
+
+
+def test_integers_of_4300_digits_decode_whatever_the_interpreter_limit(interpreter_limit):
+    assert values.decode(b"[-" + b"9" * 4300 + b"," + b"9" * 4300 + b"]") == [-LONGEST, LONGEST]
+    body = b'{"a":{"$b":0},"n":' + b"9" * 4300 + b"}"
+    assert values.decode(body, [b"x"], protocol.TAGGED) == {"a": b"x", "n": LONGEST}
+
+
+@pytest.mark.parametrize("value, path, digits", [
+    (TOO_LONG, "$", 4301),
+    (-TOO_LONG, "$", 4301),
+    ({"kwargs": {"x": TOO_LONG}}, "$.kwargs.x", 4301),
+    ({"kwargs": {"rows": [1, {"n": -TOO_LONG}]}}, "$.kwargs.rows[1].n", 4301),
+    ({"data": b"\x01", "deep": [[10 ** 9999]]}, "$.deep[0][0]", 10000),
+], ids=["top", "negative", "argument", "nested", "beside bytes"])
+def test_an_integer_of_more_than_4300_digits_is_refused_naming_path_digits_and_rule(
+        interpreter_limit, value, path, digits):
     with pytest.raises(SerializationError) as err:
-        values.encode({"ok": 1, "n": [huge]})
-    assert err.value.path == "$.n[0]"
+        values.encode(value)
+    assert str(err.value) == "%s: integer of %d digits %s" % (path, digits, RULE)
+    assert err.value.details() == {"path": path, "type": "int"}
+
+
+def test_a_result_holding_a_too_long_integer_is_refused_at_its_path(interpreter_limit):
     with pytest.raises(SerializationError) as err:
-        values.decode(b"[" + b"1" * 5000 + b"]")
-    assert err.value.reason == "bad_json"
+        values.encode_result({"ok": [1, 2], "n": [LONGEST, TOO_LONG]})
+    assert err.value.path == "$.value.n[1]"
+
+
+@pytest.mark.parametrize("body, path, digits", [
+    (b"1" + b"0" * 4300, "$", 4301),
+    (b"-1" + b"0" * 4300, "$", 4301),
+    (b'{"kwargs":{"x":' + b"9" * 4301 + b"}}", "$.kwargs.x", 4301),
+    (b'{"kwargs":{"rows":[1,{"n":-' + b"9" * 5000 + b"}]}}", "$.kwargs.rows[1].n", 5000),
+], ids=["top", "negative", "argument", "nested"])
+def test_decoding_an_integer_of_more_than_4300_digits_is_refused_naming_path_digits_and_rule(
+        interpreter_limit, body, path, digits):
+    for attachments, flags in (((), 0), ((), protocol.TAGGED)):
+        with pytest.raises(SerializationError) as err:
+            values.decode(body, attachments, flags)
+        assert str(err.value) == "%s: integer of %d digits %s" % (path, digits, RULE)
+        assert err.value.details() == {"path": path, "type": "int"}
+
+
+def test_a_string_of_many_digits_is_no_integer(interpreter_limit):
+    digits = "7" * 10000
+    assert round_trip({"text": digits, "n": 1}) == {"text": digits, "n": 1}
+    assert values.decode(b'["' + digits.encode() + b'"]') == [digits]
+
+
+def test_the_interpreter_setting_is_left_as_it_was(interpreter_limit):
+    if not hasattr(sys, "get_int_max_str_digits"):
+        pytest.skip("this Python has no int digit limit")
+    setting = sys.get_int_max_str_digits()
+    round_trip([LONGEST, "x"])
+    with pytest.raises(SerializationError):
+        values.encode(TOO_LONG)
+    assert sys.get_int_max_str_digits() == setting
 
 
 def test_very_deep_bodies_fail_cleanly():

@@ -1,8 +1,10 @@
 package dev.snakepit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.snakepit.testing.PoolTest;
+import dev.snakepit.testing.RecordingListener;
 import dev.snakepit.testing.TestPools;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
@@ -29,11 +31,15 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 @PoolTest
 class ValuesRoundTripTest {
+  private static final String DIGITS_RULE =
+      "is longer than the protocol allows (at most 4300 digits, the sign not counted)";
+
+  private static final RecordingListener events = new RecordingListener();
   private static Snakepit pool;
 
   @BeforeAll
   static void startPool() {
-    pool = TestPools.start(TestPools.demo("values"));
+    pool = TestPools.start(TestPools.demo("values").listener(events));
   }
 
   @AfterAll
@@ -57,6 +63,8 @@ class ValuesRoundTripTest {
         named("Long.MIN_VALUE - 1", BigInteger.valueOf(Long.MIN_VALUE).subtract(BigInteger.ONE)),
         named("-(2^200)", BigInteger.TWO.pow(200).negate()),
         named("a 1000-digit integer", new BigInteger("9".repeat(1000))),
+        named("a 4300-digit integer, the longest allowed", new BigInteger("9".repeat(4300))),
+        named("a negative 4300-digit integer", new BigInteger("-" + "9".repeat(4300))),
         named("0.0", 0.0),
         named("-0.0", -0.0),
         named("1.0 (stays a float)", 1.0),
@@ -132,6 +140,36 @@ class ValuesRoundTripTest {
   @MethodSource("mappedValue")
   void aJavaTypeWithoutPythonCounterpartArrivesAsTheDocumentedType(String name, Object sent, Object expected) {
     assertSameValue(pool.execute("echo", singleValue(sent)), expected);
+  }
+
+  @Test
+  void anIntegerOf4301DigitsIsRefusedInJavaBeforeAnythingReachesAWorker() {
+    int checkouts = events.ofType("checkoutStart").size();
+    List<Long> pids = pool.workerPids();
+    BigInteger refused = BigInteger.TEN.pow(4300).negate();
+
+    SnakepitException e = catchThrowableOfType(SnakepitException.class,
+        () -> pool.execute("echo", Map.of("value", List.of(1, Map.of("n", refused)))));
+
+    assertThat(e.kind()).isEqualTo(ErrorKind.SERIALIZATION_ERROR);
+    assertThat(e.getMessage()).contains("'echo'", "integer of 4301 digits at $.kwargs.value[1].n " + DIGITS_RULE);
+    assertThat(events.ofType("checkoutStart")).as("the call never went to a worker").hasSize(checkouts);
+    assertSameValue(pool.execute("echo", singleValue(refused.add(BigInteger.ONE))), refused.add(BigInteger.ONE));
+    assertThat(pool.workerPids()).isEqualTo(pids);
+  }
+
+  @Test
+  void anIntegerOf4301DigitsMadeInPythonIsRefusedByTheWorkerAndTheWorkerServesOn() {
+    List<Long> pids = pool.workerPids();
+    BigInteger longest = BigInteger.TEN.pow(4300).subtract(BigInteger.ONE);
+
+    SnakepitException e = catchThrowableOfType(SnakepitException.class,
+        () -> pool.execute("add", Map.of("a", longest, "b", 1)));
+
+    assertThat(e.kind()).isEqualTo(ErrorKind.SERIALIZATION_ERROR);
+    assertThat(e.getMessage()).contains("'add'", "$.value: integer of 4301 digits " + DIGITS_RULE);
+    assertThat(pool.execute("add", Map.of("a", longest, "b", 0))).isEqualTo(longest);
+    assertThat(pool.workerPids()).isEqualTo(pids);
   }
 
   @Test

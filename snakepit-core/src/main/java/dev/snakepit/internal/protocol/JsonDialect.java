@@ -17,11 +17,12 @@ final class JsonDialect {
   static final String TAG = "$b";
 
   /**
-   * Longest integer or float literal accepted, in characters. Python refuses to parse integers of
-   * more than 4300 digits by default, so nothing longer comes from a worker with default settings;
-   * the encoder keeps to the same bound, so that whatever Java sends it can also read back.
+   * The most decimal digits an integer may have, the sign not counted: the protocol's limit
+   * (docs/protocol.md, section 3.1), the same in the Python runtime. It is Python's default limit for
+   * int and str conversions, so every worker can read and print every integer that crosses. The
+   * encoder refuses a longer integer before anything is sent, the decoder one that arrives.
    */
-  static final int MAX_NUMBER_LENGTH = 5000;
+  static final int MAX_INTEGER_DIGITS = 4300;
 
   /**
    * Jackson's own nesting limit is a backstop only; the decoder enforces {@link ValueDecoder#MAX_DEPTH}
@@ -41,17 +42,25 @@ final class JsonDialect {
       .disable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION)
       // User keys (ids, file names) are unbounded in variety; interning them would only fill the pool.
       .disable(JsonFactory.Feature.INTERN_FIELD_NAMES)
-      // A single string or key may be as large as a frame; the frame limit already bounds them.
+      // A single string, key or number may be as large as a frame; the frame limit already bounds
+      // them. The decoder refuses an integer of more than MAX_INTEGER_DIGITS itself, naming its path
+      // and length; a float literal of any length parses in linear time.
       .streamReadConstraints(StreamReadConstraints.builder()
           .maxStringLength(Integer.MAX_VALUE)
           .maxNameLength(Integer.MAX_VALUE)
           .maxDocumentLength(-1)
-          .maxNumberLength(MAX_NUMBER_LENGTH)
+          .maxNumberLength(Integer.MAX_VALUE)
           .maxNestingDepth(JACKSON_MAX_NESTING)
           .build())
       .build();
 
   private JsonDialect() {}
+
+  /** The end of the message refusing an integer of too many digits, in both directions. */
+  static String tooManyDigitsRule() {
+    return "is longer than the protocol allows (at most " + MAX_INTEGER_DIGITS
+        + " digits, the sign not counted)";
+  }
 
   /**
    * Whether a key is one or more {@code $} followed by {@code b}: a single-member object with such a

@@ -76,11 +76,9 @@ public final class ValueDecoder {
       }
       return value;
     } catch (StreamConstraintsException e) {
-      // Jackson reports every limit with this one type; with the limits of JsonDialect, the length of
-      // a number is the only one a body within the frame limit can exceed.
-      boolean number = e.getOriginalMessage().startsWith("Number");
-      throw new ValueDecodingException(number ? Reason.NUMBER_TOO_LONG : Reason.MALFORMED_JSON,
-          pathOf(parser), "body exceeds a limit at " + pathOf(parser) + ": " + e.getOriginalMessage());
+      // Jackson's own limits are backstops (JsonDialect); the walk enforces the protocol's first.
+      throw new ValueDecodingException(Reason.MALFORMED_JSON, pathOf(parser),
+          "body exceeds a limit at " + pathOf(parser) + ": " + e.getOriginalMessage());
     } catch (JsonProcessingException e) {
       long at = e.getLocation() == null ? -1 : e.getLocation().getByteOffset();
       throw new ValueDecodingException(Reason.MALFORMED_JSON, pathOf(parser), "malformed JSON body at "
@@ -137,8 +135,14 @@ public final class ValueDecoder {
       };
     }
 
-    private Object readInteger() throws IOException {
+    private Object readInteger() throws IOException, ValueDecodingException {
       if (in.getNumberType() == JsonParser.NumberType.BIG_INTEGER) {
+        // Only now is the literal long enough to count; Jackson has not converted it yet.
+        int digits = in.getTextLength() - (in.getTextCharacters()[in.getTextOffset()] == '-' ? 1 : 0);
+        if (digits > JsonDialect.MAX_INTEGER_DIGITS) {
+          throw new ValueDecodingException(Reason.NUMBER_TOO_LONG, pathOf(in), "integer of " + digits
+              + " digits at " + pathOf(in) + " " + JsonDialect.tooManyDigitsRule());
+        }
         return in.getBigIntegerValue();
       }
       return in.getLongValue();

@@ -22,7 +22,7 @@ public final class ValueDecodingException extends Exception {
     BAD_TAG,
     /** Containers are nested deeper than {@link ValueDecoder#MAX_DEPTH}. */
     TOO_DEEP,
-    /** A number literal longer than the decoder accepts. */
+    /** An integer of more than {@link JsonDialect#MAX_INTEGER_DIGITS} digits. */
     NUMBER_TOO_LONG
   }
 

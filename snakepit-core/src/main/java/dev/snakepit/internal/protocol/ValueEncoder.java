@@ -38,7 +38,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Everything else is refused, naming the value's path and type. {@code char[]} is refused too:
  * it could be read as text or as a list of one-letter strings, and guessing would change types
  * silently. A map with a single key of the form {@code $b}, {@code $$b}, ... is escaped with one more
- * {@code $} (section 3.2). Containers may nest {@link #MAX_DEPTH} levels, counted from the body itself.
+ * {@code $} (section 3.2). Containers may nest {@link #MAX_DEPTH} levels, counted from the body itself,
+ * and a {@code BigInteger} may have at most 4300 digits ({@link JsonDialect#MAX_INTEGER_DIGITS}).
  *
  * <p>Thread-safe and stateless; one instance serves a whole pool.
  */
@@ -190,13 +191,13 @@ public final class ValueEncoder {
     }
 
     private void writeBigInteger(BigInteger value) throws IOException {
-      String digits = value.toString();
-      if (digits.length() - (value.signum() < 0 ? 1 : 0) > JsonDialect.MAX_NUMBER_LENGTH) {
+      String text = value.toString();
+      int digits = text.length() - (value.signum() < 0 ? 1 : 0);
+      if (digits > JsonDialect.MAX_INTEGER_DIGITS) {
         throw new Rejection(Reason.NUMBER_TOO_LONG, value.getClass().getTypeName(),
-            "integer of " + digits.length() + " digits", " is longer than the "
-            + JsonDialect.MAX_NUMBER_LENGTH + " digits a receiver must accept");
+            "integer of " + digits + " digits", " " + JsonDialect.tooManyDigitsRule());
       }
-      out.writeNumber(digits);
+      out.writeNumber(text);
     }
 
     private static void enter(Object container, int depth) {

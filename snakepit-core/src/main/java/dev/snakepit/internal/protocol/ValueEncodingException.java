@@ -19,7 +19,7 @@ public final class ValueEncodingException extends Exception {
     NON_STRING_KEY,
     /** Containers are nested deeper than {@link ValueEncoder#MAX_DEPTH}, or a container holds itself. */
     TOO_DEEP,
-    /** An integer has more digits than any receiver is required to parse. */
+    /** An integer has more than {@link JsonDialect#MAX_INTEGER_DIGITS} digits. */
     NUMBER_TOO_LONG
   }
 

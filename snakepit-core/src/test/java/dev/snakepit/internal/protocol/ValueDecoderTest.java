@@ -137,12 +137,25 @@ class ValueDecoderTest {
   }
 
   @Test
-  void acceptsNumbersUpToTheLengthLimitAndRefusesLonger() throws Exception {
-    String longest = "9".repeat(JsonDialect.MAX_NUMBER_LENGTH);
-    assertExactlyEqual(decode("[-" + longest + "]"), List.of(new BigInteger("-" + longest)));
+  void acceptsAnIntegerOf4300DigitsEitherSign() throws Exception {
+    String longest = "9".repeat(JsonDialect.MAX_INTEGER_DIGITS);
 
-    refusal("{\"n\":[" + longest + "9]}", List.of(), false, Reason.NUMBER_TOO_LONG, "$.n[0]")
-        .hasMessageContaining("Number value length (5001) exceeds the maximum allowed (5000");
+    assertExactlyEqual(decode("[-" + longest + "," + longest + "]"),
+        List.of(new BigInteger("-" + longest), new BigInteger(longest)));
+  }
+
+  @Test
+  void refusesAnIntegerOf4301DigitsNamingItsPathItsDigitsAndTheRule() {
+    String refused = "1" + "0".repeat(JsonDialect.MAX_INTEGER_DIGITS);
+    String rule = "is longer than the protocol allows (at most 4300 digits, the sign not counted)";
+
+    refusal(refused, List.of(), false, Reason.NUMBER_TOO_LONG, "$")
+        .hasMessage("integer of 4301 digits at $ " + rule);
+    refusal("{\"value\":{\"x\":-" + refused + "}}", List.of(), false, Reason.NUMBER_TOO_LONG, "$.value.x")
+        .hasMessage("integer of 4301 digits at $.value.x " + rule);
+    refusal("{\"value\":[1,{\"b\":{\"$b\":0},\"n\":[" + "7".repeat(1_000_000) + "]}]}",
+        List.of(new byte[1]), true, Reason.NUMBER_TOO_LONG, "$.value[1].n[0]")
+        .hasMessage("integer of 1000000 digits at $.value[1].n[0] " + rule);
   }
 
   private Object decode(String body) throws ValueDecodingException {

@@ -111,12 +111,28 @@ class ValueEncoderTest {
   }
 
   @Test
-  void refusesAnIntegerLongerThanAnyReceiverMustRead() throws Exception {
-    BigInteger longest = BigInteger.TEN.pow(JsonDialect.MAX_NUMBER_LENGTH).subtract(BigInteger.ONE);
-    assertThat(encoder.encode(longest.negate()).jsonLength()).isEqualTo(JsonDialect.MAX_NUMBER_LENGTH + 1);
+  void sendsAnIntegerOf4300DigitsEitherSign() throws Exception {
+    BigInteger longest = BigInteger.TEN.pow(JsonDialect.MAX_INTEGER_DIGITS).subtract(BigInteger.ONE);
 
-    refusal(map("n", longest.add(BigInteger.ONE)), Reason.NUMBER_TOO_LONG, "$.n", "java.math.BigInteger")
-        .hasMessage("integer of 5001 digits at $.n is longer than the 5000 digits a receiver must accept");
+    assertThat(encoder.encode(longest).jsonLength()).isEqualTo(4300);
+    assertThat(encoder.encode(longest.negate()).jsonLength()).isEqualTo(4301);
+    assertThat(encoder.encode(map("kwargs", map("x", List.of(longest.negate())))).jsonLength())
+        .isEqualTo("{\"kwargs\":{\"x\":[-]}}".length() + 4300);
+  }
+
+  @Test
+  void refusesAnIntegerOf4301DigitsNamingItsPathItsDigitsAndTheRule() {
+    BigInteger shortestRefused = BigInteger.TEN.pow(JsonDialect.MAX_INTEGER_DIGITS);
+    String rule = "is longer than the protocol allows (at most 4300 digits, the sign not counted)";
+
+    refusal(shortestRefused, Reason.NUMBER_TOO_LONG, "$", "java.math.BigInteger")
+        .hasMessage("integer of 4301 digits at $ " + rule);
+    refusal(map("kwargs", map("x", shortestRefused.negate())), Reason.NUMBER_TOO_LONG, "$.kwargs.x",
+        "java.math.BigInteger")
+        .hasMessage("integer of 4301 digits at $.kwargs.x " + rule);
+    refusal(map("args", List.of(1, map("rows", List.of(2, BigInteger.TEN.pow(9999).negate())))),
+        Reason.NUMBER_TOO_LONG, "$.args[1].rows[1]", "java.math.BigInteger")
+        .hasMessage("integer of 10000 digits at $.args[1].rows[1] " + rule);
   }
 
   private AbstractThrowableAssert<?, ?> refusal(Object body, Reason reason, String path, String typeName) {
