@@ -12,39 +12,79 @@ INVALID_REQUEST = "INVALID_REQUEST"
 SERIALIZATION_ERROR = "SERIALIZATION_ERROR"
 CANCELLED = "CANCELLED"
 
-# Levels of cause/context below the top exception that are described; deeper ones become null.
+# Levels of an exception's description, the top one counted: cause, context and the sub-exceptions of
+# a group each add one. Deeper ones become null.
 MAX_CHAIN_DEPTH = 16
+# Sub-exceptions listed per exception group; the rest are counted in "exceptions_left_out".
+MAX_GROUP_WIDTH = 64
+# Exceptions described in one description in all, so that wide nested groups stay small; once it is
+# reached, every further reference becomes null.
+MAX_DESCRIBED = 256
+
+try:
+    _GROUP = BaseExceptionGroup  # Python 3.11 and later
+except NameError:
+    _GROUP = None  # Python 3.9 and 3.10 have no exception groups
 
 
 def exception_data(exc: BaseException) -> Dict[str, Any]:
-    """Describes an exception with its cause and context chain.
+    """Describes an exception with its cause and context chain and, for an exception group, its
+    sub-exceptions.
 
-    Each exception object is described once: a second reference to it (a cycle, or ``raise X from Y``
-    inside ``except Y``, where cause and context are the same object) becomes null. The top level's
-    ``traceback`` is the full text with the chain; nested levels carry their own text only, so a long
-    chain costs linear, not quadratic, space.
+    Each exception object is described once, where it is first met (depth first, a group's
+    sub-exceptions before its cause and context): a second reference to it (a cycle, or
+    ``raise X from Y`` inside ``except Y``, where cause and context are the same object) becomes
+    null. The top level's ``traceback`` is the full text with the chain; nested levels carry their
+    own text only, so a long chain costs linear, not quadratic, space.
     """
-    return _describe(exc, 1, set(), chain=True)
+    return _Description().describe(exc, 1, chain=True)
 
 
-def _describe(exc: BaseException, level: int, seen: Set[int], chain: bool) -> Dict[str, Any]:
-    seen.add(id(exc))
-    return {
-        "type": type(exc).__qualname__,
-        "module": type(exc).__module__,
-        "message": safe_str(exc),
-        "frames": _frames(exc),
-        "traceback": _traceback_text(exc, chain),
-        "cause": _linked(exc.__cause__, level, seen),
-        "context": _linked(exc.__context__, level, seen),
-        "suppress_context": bool(exc.__suppress_context__),
-    }
+class _Description:
+    """One description's state: the exceptions described so far, and how many more may be."""
+
+    def __init__(self) -> None:
+        self.seen: Set[int] = set()
+        self.budget = MAX_DESCRIBED
+
+    def describe(self, exc: BaseException, level: int, chain: bool) -> Dict[str, Any]:
+        self.seen.add(id(exc))
+        self.budget -= 1
+        members = _members(exc)
+        if members is not None:
+            # Before cause and context: a group raised while handling one of its own members shows
+            # that member in its list, where a reader looks for it.
+            listed = [self.linked(member, level) for member in members[:MAX_GROUP_WIDTH]]
+        data = {
+            "type": type(exc).__qualname__,
+            "module": type(exc).__module__,
+            "message": safe_str(exc),
+            "frames": _frames(exc),
+            "traceback": _traceback_text(exc, chain),
+            "cause": self.linked(exc.__cause__, level),
+            "context": self.linked(exc.__context__, level),
+            "suppress_context": bool(exc.__suppress_context__),
+        }
+        if members is not None:
+            data["exceptions"] = listed
+            data["exceptions_left_out"] = len(members) - len(listed)
+        return data
+
+    def linked(self, exc: Any, level: int) -> Optional[Dict[str, Any]]:
+        if (not isinstance(exc, BaseException) or level >= MAX_CHAIN_DEPTH or id(exc) in self.seen
+                or self.budget <= 0):
+            return None
+        return self.describe(exc, level + 1, chain=False)
 
 
-def _linked(exc: Optional[BaseException], level: int, seen: Set[int]) -> Optional[Dict[str, Any]]:
-    if exc is None or level >= MAX_CHAIN_DEPTH or id(exc) in seen:
+def _members(exc: BaseException) -> Optional[tuple]:
+    """The sub-exceptions of an exception group; None for any other exception."""
+    if _GROUP is None or not isinstance(exc, _GROUP):
         return None
-    return _describe(exc, level + 1, seen, chain=False)
+    try:
+        return tuple(exc.exceptions)
+    except Exception:  # a subclass may override the attribute with anything
+        return ()
 
 
 def _frames(exc: BaseException) -> list:

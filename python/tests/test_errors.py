@@ -1,3 +1,5 @@
+import sys
+
 import pytest
 
 from snakepit import errors, values
@@ -140,3 +142,174 @@ def test_deep_recursion_errors_are_described(depth):
 
     data = errors.exception_data(caught(recurse, depth))
     assert len(data["frames"]) == depth + 2
+
+
+# ------------------------------------------------------------------------------------ exception groups
+
+groups = pytest.mark.skipif(sys.version_info < (3, 11), reason="exception groups came with Python 3.11")
+
+
+def raise_batch():
+    raise ExceptionGroup("batch", [caught(_fail, ValueError("a")),
+                                   ExceptionGroup("inner", [caught(_fail, KeyError("k"))])])
+
+
+def _fail(exc):
+    raise exc
+
+
+def group_of(n, message="wide"):
+    return ExceptionGroup(message, [ValueError(str(i)) for i in range(n)])
+
+
+def described(data):
+    """Every exception description inside one, itself included."""
+    if data is None:
+        return []
+    found = [data]
+    for member in data.get("exceptions", []):
+        found += described(member)
+    return found + described(data["cause"]) + described(data["context"])
+
+
+@groups
+def test_an_exception_group_describes_its_sub_exceptions_and_nested_groups():
+    data = errors.exception_data(caught(raise_batch))
+
+    assert (data["type"], data["message"]) == ("ExceptionGroup", "batch (2 sub-exceptions)")
+    assert [f["function"] for f in data["frames"]] == ["caught", "raise_batch"]
+    assert data["exceptions_left_out"] == 0
+    first, inner = data["exceptions"]
+    assert (first["type"], first["module"], first["message"]) == ("ValueError", "builtins", "a")
+    assert [f["function"] for f in first["frames"]] == ["caught", "_fail"]
+    assert first["frames"][-1]["source"] == "raise exc"
+    assert "exceptions" not in first and "exceptions_left_out" not in first
+    assert (inner["type"], inner["message"]) == ("ExceptionGroup", "inner (1 sub-exception)")
+    assert inner["frames"] == []  # built, never raised
+    (key,) = inner["exceptions"]
+    assert (key["type"], key["message"]) == ("KeyError", "'k'")
+    # The top text is what Python prints, with every member; a member's text is its own.
+    assert "ValueError: a" in data["traceback"] and "KeyError: 'k'" in data["traceback"]
+    assert "KeyError: 'k'" in inner["traceback"] and "ValueError: a" not in inner["traceback"]
+    assert first["traceback"].rstrip().endswith("ValueError: a")
+    values.encode(data)
+
+
+@groups
+def test_a_base_exception_group_is_described_like_any_group():
+    data = errors.exception_data(BaseExceptionGroup("stop", [KeyboardInterrupt(), SystemExit(2)]))
+
+    assert data["type"] == "BaseExceptionGroup"
+    assert [m["type"] for m in data["exceptions"]] == ["KeyboardInterrupt", "SystemExit"]
+
+
+@groups
+def test_sub_exceptions_carry_their_own_cause_and_context():
+    def handled():
+        try:
+            raise OSError("disk")
+        except OSError as err:
+            raise RuntimeError("write failed") from err
+
+    def during():
+        try:
+            1 / 0
+        except ZeroDivisionError:
+            raise LookupError("while dividing")
+
+    data = errors.exception_data(ExceptionGroup("g", [caught(handled), caught(during)]))
+
+    with_cause, with_context = data["exceptions"]
+    assert with_cause["cause"]["message"] == "disk" and with_cause["suppress_context"] is True
+    assert with_context["cause"] is None and with_context["context"]["type"] == "ZeroDivisionError"
+
+
+def test_an_ordinary_exception_has_no_sub_exception_fields():
+    everything = described(errors.exception_data(caught(raise_chained)))
+
+    assert len(everything) == 2
+    for data in everything:
+        assert "exceptions" not in data and "exceptions_left_out" not in data
+
+
+@groups
+def test_a_group_lists_at_most_64_sub_exceptions_and_counts_the_rest():
+    data = errors.exception_data(group_of(100))
+
+    assert len(data["exceptions"]) == errors.MAX_GROUP_WIDTH == 64
+    assert [m["message"] for m in data["exceptions"]] == [str(i) for i in range(64)]
+    assert data["exceptions_left_out"] == 36
+
+
+@groups
+def test_each_sub_exception_is_described_once():
+    shared = ValueError("shared")
+    data = errors.exception_data(ExceptionGroup("g", [shared, ExceptionGroup("h", [shared]), shared]))
+
+    assert data["exceptions"][0]["message"] == "shared"
+    assert data["exceptions"][1]["exceptions"] == [None]
+    assert data["exceptions"][2] is None
+    assert data["exceptions_left_out"] == 0
+
+
+@groups
+def test_a_group_raised_while_handling_its_member_lists_the_member_and_omits_the_context():
+    def regroup():
+        try:
+            raise ValueError("first")
+        except ValueError as err:
+            raise ExceptionGroup("again", [err])
+
+    data = errors.exception_data(caught(regroup))
+
+    assert data["exceptions"][0]["message"] == "first"
+    assert data["context"] is None
+
+
+@groups
+def test_nested_groups_stop_at_the_depth_limit():
+    exc = ValueError("bottom")
+    for i in range(30):
+        exc = ExceptionGroup("level %d" % i, [exc])
+
+    data = errors.exception_data(exc)
+
+    depth = 1
+    while data["exceptions"][0] is not None:
+        data = data["exceptions"][0]
+        depth += 1
+    assert depth == errors.MAX_CHAIN_DEPTH == 16
+    assert data["type"] == "ExceptionGroup" and data["exceptions_left_out"] == 0
+
+
+@groups
+def test_a_description_holds_at_most_256_exceptions():
+    data = errors.exception_data(ExceptionGroup("outer", [group_of(64, "g%d" % i) for i in range(64)]))
+
+    assert len(described(data)) == errors.MAX_DESCRIBED == 256
+    assert len(data["exceptions"]) == 64
+    assert data["exceptions"][-1] is None  # the budget ran out before the last member
+    values.encode(data)
+
+
+@groups
+def test_a_group_whose_members_cannot_be_read_is_still_described():
+    class Odd(ExceptionGroup):
+        @property
+        def exceptions(self):
+            raise RuntimeError("no members for you")
+
+    data = errors.exception_data(Odd("odd", [ValueError("x")]))
+
+    assert data["message"].startswith("odd")
+    assert data["exceptions"] == [] and data["exceptions_left_out"] == 0
+
+
+@groups
+def test_without_exception_groups_a_group_is_described_as_a_plain_exception(monkeypatch):
+    # As on Python 3.9 and 3.10, where nothing is a group.
+    monkeypatch.setattr(errors, "_GROUP", None)
+
+    data = errors.exception_data(caught(raise_batch))
+
+    assert data["type"] == "ExceptionGroup" and "exceptions" not in data

@@ -183,6 +183,82 @@ def main():
                 ("context", N()), ("suppress_context", B(True)))),
             ("details", M())))
 
+    tb_batch = ("  + Exception Group Traceback (most recent call last):\n"
+                "  |   File \"/app/tools.py\", line 20, in run_batch\n"
+                "  |     raise ExceptionGroup(\"batch\", failures)\n"
+                "  | ExceptionGroup: batch (3 sub-exceptions)\n"
+                "  +-+---------------- 1 ----------------\n"
+                "    | Traceback (most recent call last):\n"
+                "    |   File \"/app/tools.py\", line 12, in check\n"
+                "    |     raise ValueError(value)\n"
+                "    | ValueError: a\n"
+                "    +---------------- 2 ----------------\n"
+                "    | ExceptionGroup: inner (1 sub-exception)\n"
+                "    +-+---------------- 1 ----------------\n"
+                "      | KeyError: 'k'\n"
+                "      +------------------------------------\n"
+                "    +---------------- 3 ----------------\n"
+                "    | Traceback (most recent call last):\n"
+                "    |   File \"/app/tools.py\", line 12, in check\n"
+                "    |     raise ValueError(value)\n"
+                "    | ValueError: a\n"
+                "    +------------------------------------\n")
+    tb_inner = ("  | ExceptionGroup: inner (1 sub-exception)\n"
+                "  +-+---------------- 1 ----------------\n"
+                "    | KeyError: 'k'\n"
+                "    +------------------------------------\n")
+    valid("error_exception_group",
+          "A tool raised an exception group: a ValueError, a nested group holding a KeyError, and the "
+          "same ValueError again, which is described once, so its second entry is null.",
+          "ERROR", 13,
+          '{"kind":"PYTHON_EXCEPTION","message":"ExceptionGroup: batch (3 sub-exceptions)","exception":{'
+          '"type":"ExceptionGroup","module":"builtins","message":"batch (3 sub-exceptions)",'
+          '"frames":[{"file":"/app/tools.py","line":20,"function":"run_batch",'
+          '"source":"raise ExceptionGroup(\\"batch\\", failures)"}],'
+          '"traceback":' + json.dumps(tb_batch) + ','
+          '"cause":null,"context":null,"suppress_context":false,'
+          '"exceptions":['
+          '{"type":"ValueError","module":"builtins","message":"a",'
+          '"frames":[{"file":"/app/tools.py","line":12,"function":"check","source":"raise ValueError(value)"}],'
+          '"traceback":"Traceback (most recent call last):\\n  File \\"/app/tools.py\\", line 12, in check\\n'
+          '    raise ValueError(value)\\nValueError: a\\n",'
+          '"cause":null,"context":null,"suppress_context":false},'
+          '{"type":"ExceptionGroup","module":"builtins","message":"inner (1 sub-exception)","frames":[],'
+          '"traceback":' + json.dumps(tb_inner) + ','
+          '"cause":null,"context":null,"suppress_context":false,'
+          '"exceptions":[{"type":"KeyError","module":"builtins","message":"\'k\'","frames":[],'
+          '"traceback":"KeyError: \'k\'\\n","cause":null,"context":null,"suppress_context":false}],'
+          '"exceptions_left_out":0},'
+          'null],'
+          '"exceptions_left_out":0},"details":{}}',
+          M(("kind", S("PYTHON_EXCEPTION")), ("message", S("ExceptionGroup: batch (3 sub-exceptions)")),
+            ("exception", M(
+                ("type", S("ExceptionGroup")), ("module", S("builtins")),
+                ("message", S("batch (3 sub-exceptions)")),
+                ("frames", L(M(("file", S("/app/tools.py")), ("line", I(20)), ("function", S("run_batch")),
+                               ("source", S('raise ExceptionGroup("batch", failures)'))))),
+                ("traceback", S(tb_batch)),
+                ("cause", N()), ("context", N()), ("suppress_context", B(False)),
+                ("exceptions", L(
+                    M(("type", S("ValueError")), ("module", S("builtins")), ("message", S("a")),
+                      ("frames", L(M(("file", S("/app/tools.py")), ("line", I(12)), ("function", S("check")),
+                                     ("source", S("raise ValueError(value)"))))),
+                      ("traceback", S("Traceback (most recent call last):\n  File \"/app/tools.py\", "
+                                      "line 12, in check\n    raise ValueError(value)\nValueError: a\n")),
+                      ("cause", N()), ("context", N()), ("suppress_context", B(False))),
+                    M(("type", S("ExceptionGroup")), ("module", S("builtins")),
+                      ("message", S("inner (1 sub-exception)")), ("frames", L()),
+                      ("traceback", S(tb_inner)),
+                      ("cause", N()), ("context", N()), ("suppress_context", B(False)),
+                      ("exceptions", L(M(("type", S("KeyError")), ("module", S("builtins")),
+                                         ("message", S("'k'")), ("frames", L()),
+                                         ("traceback", S("KeyError: 'k'\n")), ("cause", N()),
+                                         ("context", N()), ("suppress_context", B(False))))),
+                      ("exceptions_left_out", I(0))),
+                    N())),
+                ("exceptions_left_out", I(0)))),
+            ("details", M())))
+
     valid("error_invalid_request", "Unknown tool, with the available ones listed.", "ERROR", 12,
           '{"kind":"INVALID_REQUEST","message":"unknown tool \'ad\'; available: add, echo",'
           '"details":{"tool":"ad","available":["add","echo"]}}',

@@ -73,6 +73,22 @@ class PoolTestAdapter(DemoAdapter):
         raise ModelError(message)
 
     @tool
+    def raise_group(self) -> None:
+        """Raises ExceptionGroup("batch", [ValueError("a"), ExceptionGroup("inner", [KeyError("k")])]);
+        the ValueError is raised and caught first, so it has frames of its own. Python 3.11 and later."""
+        failures = []
+        try:
+            _check("a")
+        except ValueError as err:
+            failures.append(err)
+        raise ExceptionGroup("batch", failures + [ExceptionGroup("inner", [KeyError("k")])])
+
+    @tool
+    def python_version(self) -> List[int]:
+        """The worker's Python version, [major, minor]."""
+        return list(sys.version_info[:2])
+
+    @tool
     def raise_huge(self, n: int) -> None:
         """Raises a ValueError whose message is n characters long."""
         raise ValueError("x" * n)
@@ -163,6 +179,10 @@ class PoolTestAdapter(DemoAdapter):
 
 
 _hoard = []  # memory kept by hoard()
+
+
+def _check(value: str) -> None:
+    raise ValueError(value)
 
 
 def _spin_until(deadline: float) -> None:

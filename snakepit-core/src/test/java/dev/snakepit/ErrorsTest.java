@@ -2,10 +2,13 @@ package dev.snakepit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.snakepit.testing.PoolTest;
 import dev.snakepit.testing.RecordingListener;
 import dev.snakepit.testing.TestPools;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -93,6 +96,61 @@ class ErrorsTest {
     assertThat(error.context().message()).isEqualTo("division by zero");
     assertThat(error.traceback()).contains("During handling of the above exception, another exception occurred");
     assertThat(e.getCause().getCause()).hasMessage("ZeroDivisionError: division by zero");
+  }
+
+  @Test
+  void anExceptionGroupArrivesWithItsSubExceptionsAsStructuredErrors() {
+    assumeExceptionGroups();
+
+    SnakepitException e = catchThrowableOfType(SnakepitException.class, () -> pool.execute("raise_group", Map.of()));
+
+    assertThat(e.kind()).isEqualTo(ErrorKind.PYTHON_EXCEPTION);
+    assertThat(e.getMessage()).contains("ExceptionGroup: batch (2 sub-exceptions)", "ValueError: a", "KeyError: 'k'");
+    PythonError batch = e.pythonError().orElseThrow();
+    assertThat(batch.type()).isEqualTo("ExceptionGroup");
+    assertThat(batch.message()).isEqualTo("batch (2 sub-exceptions)");
+    assertThat(batch.frames()).extracting(PythonError.Frame::function).endsWith("raise_group");
+    assertThat(batch.exceptionsLeftOut()).isZero();
+    assertThat(batch.exceptions()).hasSize(2);
+    PythonError a = batch.exceptions().get(0);
+    assertThat(a.type()).isEqualTo("ValueError");
+    assertThat(a.message()).isEqualTo("a");
+    assertThat(a.frames()).extracting(PythonError.Frame::function).containsExactly("raise_group", "_check");
+    assertThat(a.exceptions()).isEmpty();
+    PythonError inner = batch.exceptions().get(1);
+    assertThat(inner.type()).isEqualTo("ExceptionGroup");
+    assertThat(inner.message()).isEqualTo("inner (1 sub-exception)");
+    assertThat(inner.exceptions()).singleElement().satisfies(k -> {
+      assertThat(k.type()).isEqualTo("KeyError");
+      assertThat(k.message()).isEqualTo("'k'");
+      assertThat(k.exceptions()).isEmpty();
+    });
+    assertThat(pool.execute("add", Map.of("a", 1))).isEqualTo(3L);
+  }
+
+  @Test
+  void theJavaCauseOfAnExceptionGroupHasItsSubExceptionsAsSuppressed() {
+    assumeExceptionGroups();
+
+    SnakepitException e = catchThrowableOfType(SnakepitException.class, () -> pool.execute("raise_group", Map.of()));
+
+    Throwable batch = e.getCause();
+    assertThat(batch).hasMessage("ExceptionGroup: batch (2 sub-exceptions)");
+    assertThat(batch.getSuppressed()).hasSize(2);
+    Throwable a = batch.getSuppressed()[0];
+    assertThat(a).hasMessage("ValueError: a");
+    assertThat(a.getStackTrace()[0].getMethodName()).isEqualTo("_check");
+    Throwable inner = batch.getSuppressed()[1];
+    assertThat(inner).hasMessage("ExceptionGroup: inner (1 sub-exception)");
+    assertThat(inner.getSuppressed()).singleElement().satisfies(k -> assertThat(k).hasMessage("KeyError: 'k'"));
+    StringWriter printed = new StringWriter();
+    e.printStackTrace(new PrintWriter(printed));
+    assertThat(printed.toString()).contains(
+        "Caused by: " + batch,
+        "\tSuppressed: " + a,
+        "\t\tat python.tools._check(",
+        "\tSuppressed: " + inner,
+        "\t\tSuppressed: " + inner.getSuppressed()[0]);
   }
 
   @Test
@@ -241,5 +299,11 @@ class ErrorsTest {
     for (ErrorKind kind : ErrorKind.values()) {
       assertThat(new SnakepitException(kind, "m").retry()).isEqualTo(kind.retry());
     }
+  }
+
+  private static void assumeExceptionGroups() {
+    List<?> version = (List<?>) pool.execute("python_version", Map.of());
+    assumeTrue((Long) version.get(0) > 3 || (Long) version.get(1) >= 11,
+        "exception groups came with Python 3.11; the workers run " + version);
   }
 }

@@ -9,17 +9,18 @@ import java.util.Map;
 
 /** Reads the error data a worker sends (docs/protocol.md, section 4.3) into Java types. */
 public final class PythonErrors {
-  private static final int MAX_CHAIN = 16;
+  /** Levels read, the top one counted, as the worker's description has at most (section 4.3). */
+  private static final int MAX_LEVELS = 16;
 
   private PythonErrors() {}
 
   /** The {@link PythonError} described by an {@code exception} object, or {@code null}. */
   public static PythonError parse(Object exception) {
-    return parse(exception, 0);
+    return parse(exception, 1);
   }
 
-  private static PythonError parse(Object exception, int depth) {
-    if (!(exception instanceof Map<?, ?> map) || depth > MAX_CHAIN) {
+  private static PythonError parse(Object exception, int level) {
+    if (!(exception instanceof Map<?, ?> map) || level > MAX_LEVELS) {
       return null;
     }
     List<PythonError.Frame> frames = new ArrayList<>();
@@ -31,15 +32,31 @@ public final class PythonErrors {
         }
       }
     }
+    // Only an exception group has "exceptions": an entry per sub-exception, null for one described
+    // elsewhere or beyond the bounds, and "exceptions_left_out" counting those past the first 64.
+    List<PythonError> members = new ArrayList<>();
+    int leftOut = Math.max(0, number(map.get("exceptions_left_out")));
+    if (map.get("exceptions") instanceof List<?> list) {
+      for (Object item : list) {
+        PythonError member = parse(item, level + 1);
+        if (member == null) {
+          leftOut++;
+        } else {
+          members.add(member);
+        }
+      }
+    }
     return new PythonError(
         text(map.get("type")),
         text(map.get("module")),
         text(map.get("message")),
         frames,
         text(map.get("traceback")),
-        parse(map.get("cause"), depth + 1),
-        parse(map.get("context"), depth + 1),
-        Boolean.TRUE.equals(map.get("suppress_context")));
+        parse(map.get("cause"), level + 1),
+        parse(map.get("context"), level + 1),
+        Boolean.TRUE.equals(map.get("suppress_context")),
+        members,
+        leftOut);
   }
 
   /** The Java cause that shows a Python error's traceback, or {@code null} without one. */

@@ -7,14 +7,19 @@ import java.util.List;
  * A Python exception dressed as a Java one, so that logging frameworks print the Python traceback
  * where they print stack traces: each Python frame becomes a {@link StackTraceElement} whose class is
  * the Python module path and whose method is the function. The chain follows Python's: the cause is
- * {@code __cause__}, or else {@code __context__} unless Python would suppress it.
+ * {@code __cause__}, or else {@code __context__} unless Python would suppress it. The sub-exceptions
+ * of an exception group are its suppressed exceptions, in order, so that a stack trace prints each
+ * one, and nested groups within it, below the group.
  */
 public final class RemotePythonException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
   RemotePythonException(PythonError error) {
-    super(error.qualifiedType() + ": " + error.message(), chained(error), false, true);
+    super(error.qualifiedType() + ": " + error.message(), chained(error), true, true);
     setStackTrace(frames(error.frames()));
+    for (PythonError member : error.exceptions()) {
+      addSuppressed(new RemotePythonException(member));
+    }
   }
 
   /** The Java frames of whoever built this exception say nothing about the Python code; skip them. */

@@ -3,11 +3,14 @@ package dev.snakepit.internal.protocol;
 import static dev.snakepit.internal.protocol.ExactValues.assertExactlyEqual;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.junit.jupiter.api.DynamicTest.dynamicTest;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import dev.snakepit.PythonError;
+import dev.snakepit.internal.PythonErrors;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -18,6 +21,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
@@ -29,7 +33,7 @@ class GoldenFramesTest {
   private static final int DEFAULT_MAX_FRAME_BYTES = 1 << 20;
   private static final List<String> VALID = List.of("hello", "welcome", "call_scalars", "call_bytes",
       "call_untagged_lookalike", "result_nested", "result_bytes", "error_python_exception",
-      "error_invalid_request", "shutdown", "log", "fatal", "cancel", "empty_body");
+      "error_exception_group", "error_invalid_request", "shutdown", "log", "fatal", "cancel", "empty_body");
   private static final List<String> INVALID = List.of("oversize", "length_mismatch", "unknown_kind",
       "reserved_nonzero", "truncated", "short_length", "bad_tag", "bad_tag_value");
 
@@ -56,6 +60,25 @@ class GoldenFramesTest {
   Stream<DynamicTest> invalidFramesAreRejectedForTheirDescribedReason() throws IOException {
     return binFiles(goldenDirectory().resolve("invalid")).stream()
         .map(bin -> dynamicTest(name(bin), () -> checkInvalid(bin)));
+  }
+
+  @Test
+  void theExceptionGroupFrameReadsAsAPythonErrorWithItsSubExceptions() throws Exception {
+    Path bin = goldenDirectory().resolve("error_exception_group.bin");
+    Frame frame = new FrameReader(new ByteArrayInputStream(Files.readAllBytes(bin)), DEFAULT_MAX_FRAME_BYTES).read();
+    Map<?, ?> body = (Map<?, ?>) decoder.decode(frame);
+
+    PythonError batch = PythonErrors.parse(body.get("exception"));
+
+    assertThat(batch.type()).isEqualTo("ExceptionGroup");
+    assertThat(batch.message()).isEqualTo("batch (3 sub-exceptions)");
+    assertThat(batch.exceptions()).extracting(PythonError::type).containsExactly("ValueError", "ExceptionGroup");
+    assertThat(batch.exceptionsLeftOut()).as("the ValueError met a second time").isEqualTo(1);
+    assertThat(batch.exceptions().getFirst().frames()).extracting(PythonError.Frame::function).containsExactly("check");
+    PythonError inner = batch.exceptions().get(1);
+    assertThat(inner.exceptions()).extracting(PythonError::type, PythonError::message)
+        .containsExactly(tuple("KeyError", "'k'"));
+    assertThat(inner.exceptionsLeftOut()).isZero();
   }
 
   private void checkValid(Path bin) throws Exception {
