@@ -318,7 +318,8 @@ _RUNTIME_MODULES = frozenset(("snakepit.worker", "snakepit.adapter"))
 
 
 def strip_runtime_frames(exc: BaseException) -> None:
-    """Drops the runtime's own frames (and an async tool's event loop) from the head of a traceback.
+    """Drops the runtime's own frames (and an async tool's event loop) from the head of a traceback,
+    and the wake-up signal's handler from its tail.
 
     Users read these tracebacks in Java logs; they should start at their tool.
     """
@@ -329,6 +330,14 @@ def strip_runtime_frames(exc: BaseException) -> None:
             break
         tb = tb.tb_next
     exc.__traceback__ = tb
+    # An injected exception (a cancel, a SIGINT) often lands in the no-op handler of the signal that
+    # woke the tool's blocking call: that frame says nothing about where the tool was.
+    while tb is not None and tb.tb_next is not None:
+        following = tb.tb_next
+        if following.tb_next is None and following.tb_frame.f_globals.get("__name__") == "snakepit.cancel":
+            tb.tb_next = None
+            break
+        tb = following
 
 
 def split_args(message: Any) -> Tuple[str, list, dict]:

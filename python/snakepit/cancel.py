@@ -7,11 +7,14 @@ system call that Python retries on EINTR (time.sleep, socket and pipe waits) ret
 interpreter at once and the exception is raised there. C code that ignores EINTR sees the exception
 only when it returns.
 
+The same path raises KeyboardInterrupt in a tool when the worker receives SIGINT (signals.py).
+
 Invariants, all under ``CallSwitch._lock``:
-- an exception is injected only while the call it cancels is current, and at most once per call;
+- an exception (CallCancelled or KeyboardInterrupt) is injected only while the call it is meant for
+  is current, and at most once per call;
 - ``finish()`` makes no call current and withdraws an injected exception not yet delivered.
-So once ``finish()`` has returned, no CallCancelled can reach the main thread; before that, at most
-one can. The worker's serve loop relies on exactly that.
+So once ``finish()`` has returned, no injected exception can reach the main thread; before that, at
+most one can. The worker's serve loop relies on exactly that.
 """
 import ctypes
 import signal
@@ -102,13 +105,21 @@ class CallSwitch:
 
     def cancel(self, request_id: int) -> bool:
         """Cancels the call if it is the current one; returns whether an exception was injected."""
+        return self._inject(request_id, CallCancelled)
+
+    def interrupt(self, request_id: int) -> bool:
+        """Raises KeyboardInterrupt in the call if it is the current one (SIGINT, signals.py); returns
+        whether it was injected. Shares the one exception a call may receive with cancel()."""
+        return self._inject(request_id, KeyboardInterrupt)
+
+    def _inject(self, request_id: int, exception: type) -> bool:
         with self._lock:
             if request_id == 0 or request_id != self._request_id or self._injected:
                 return False
             if _set_async_exc is None:
                 return False
             self._injected = True
-            _set_async_exc(self._thread_id, CallCancelled)
+            _set_async_exc(self._thread_id, exception)
             wake = self._wake and self._signal_main()
         if wake:
             # A signal that arrives just before the main thread enters a blocking call does not

@@ -28,8 +28,8 @@ DEFAULT_HEARTBEAT_TIMEOUT_MS = 10000
 def take_standard_streams() -> Tuple[int, int]:
     """Moves fd 0 and fd 1 to private descriptors and returns them as (control in, control out).
 
-    Also makes the worker the leader of its own session and process group, so a terminal's Ctrl-C
-    does not reach it and the JVM can kill it together with everything it starts.
+    Also makes the process the leader of its own session and process group, so a terminal's Ctrl-C
+    does not reach it (the keeper, which forks the worker next, keeps that session; keeper.py).
     """
     # os.dup makes non-inheritable descriptors: children never hold the lifeline open.
     control_in = os.dup(0)
@@ -48,7 +48,7 @@ def take_standard_streams() -> Tuple[int, int]:
     try:
         os.setsid()
     except OSError:
-        pass  # already a group leader (started through setsid, say): then we lead our group anyway
+        pass  # already a group leader (started through setsid, say): then it leads its group anyway
     return control_in, control_out
 
 
@@ -97,6 +97,10 @@ class ControlChannel:
         done = threading.Event()
         self._logs.put(done)
         return done.wait(timeout)
+
+    def retire(self, reason: str) -> bool:
+        """Asks the JVM to replace this worker (RETIRE, section 4.11); returns whether it was sent."""
+        return self.send(protocol.RETIRE, {"reason": reason})
 
     def beat(self, sequence: int, timeout: float) -> bool:
         """Sends HEARTBEAT number ``sequence`` unless the pipe stays busy for ``timeout`` seconds;

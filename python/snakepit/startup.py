@@ -151,7 +151,7 @@ def fatal(channel: ControlChannel, failure: StartFailed) -> NoReturn:
     # Records logged while the adapter loaded go out first: they often explain the failure.
     channel.flush_logs(LOG_FLUSH_TIMEOUT)
     channel.send(protocol.FATAL, {
-        "stage": failure.stage, "message": failure.message,
+        "stage": failure.stage, "message": failure.message, "pid": os.getpid(),
         "exception": errors.exception_data(cause) if cause is not None else None})
     text = "snakepit: worker failed to start (%s): %s\n" % (failure.stage, failure.message)
     if cause is not None:

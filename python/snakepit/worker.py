@@ -17,12 +17,13 @@ import sys
 import time
 from typing import Any, Dict, List, Optional
 
-from . import errors, guard, logs, protocol, startup, values
+from . import errors, guard, keeper, logs, protocol, startup, values
 from .adapter import Dispatcher, InvalidCall, split_args, strip_runtime_frames
 from .cancel import SWITCH, CallCancelled, CallSwitch
 from .control import (DEFAULT_HEARTBEAT_INTERVAL_MS, DEFAULT_HEARTBEAT_TIMEOUT_MS, EXIT_OK, EXIT_VIOLATION,
                       ControlChannel, Heartbeat, take_standard_streams)
 from .protocol import FrameTooLarge, ProtocolError
+from .signals import SignalPolicy
 from .startup import StartFailed
 
 EXIT_USAGE = 2  # a bad command line, as argparse would exit
@@ -37,15 +38,17 @@ def main(argv: Optional[List[str]] = None) -> int:
         sys.stderr.write("snakepit: cannot take over stdin and stdout: %s\n" % err)
         return startup.EXIT_START_FAILED
     adapter_spec = _adapter_argument(sys.argv[1:] if argv is None else argv)
-    # While the process has one thread: the limits are applied (the reaper is capped with the rest),
-    # the reaper is forked, and the JVM's death is made fatal.
+    # While the process has one thread: the limits are applied (the keeper and everything the worker
+    # starts are capped with it), then the process splits into the keeper, which owns the tree and
+    # stays behind here, and the worker, which returns (keeper.py).
     limits_failed = None
     try:
         guard.apply_limits()
     except (OSError, ValueError) as err:
         limits_failed = StartFailed("connect", "cannot apply the worker's resource limits: %s" % err)
-    guard.arm_parent_death_signal(_int_or_none(os.environ.get("SNAKEPIT_JVM_PID")))
-    guard.start_reaper(control_in)
+    keeper_pid = keeper.split(control_in, _int_or_none(os.environ.get("SNAKEPIT_JVM_PID")))
+    _lead_own_group()
+    guard.arm_parent_death_signal(keeper_pid, parent_name="the keeper")
     guard.enable_stack_dumps()
 
     # Removed before any user code runs, so the adapter's children never inherit the token.
@@ -69,6 +72,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     SWITCH.install_wakeup()
     channel.start(SWITCH.cancel, heartbeat.acknowledged)
     heartbeat.start()
+    SignalPolicy(SWITCH, channel.retire).install()
     logs.install(channel, os.environ.get("SNAKEPIT_LOG_LEVEL"))
     try:
         if bad_setting is not None:
@@ -111,6 +115,15 @@ def _adapter_argument(argv: List[str]) -> str:
     sys.stderr.write(_USAGE + "python -m snakepit: error: expected exactly --adapter package.module:Class, got %r\n"
                      % (argv,))
     raise SystemExit(EXIT_USAGE)
+
+
+def _lead_own_group() -> None:
+    """Makes the worker the leader of a session and process group of its own (the keeper leads
+    another), so that the JVM can signal the worker's group alone and no terminal reaches it."""
+    try:
+        os.setsid()
+    except OSError:
+        pass  # a group leader already: then it leads its group anyway
 
 
 def _int_or_none(text: Optional[str]) -> Optional[int]:
@@ -187,10 +200,11 @@ class Worker:
             self._send_result(request_id, name, result)
 
     def _run(self, request_id: int, name: str, args: list, kwargs: dict, deadline: Optional[float]) -> Any:
-        """Runs the tool; returns its value, a _Failure or a _Cancelled. Never lets CallCancelled out.
+        """Runs the tool; returns its value, a _Failure or a _Cancelled. Never lets CallCancelled, nor a
+        KeyboardInterrupt the signal thread injected, out.
 
-        The control thread injects at most one CallCancelled per call, and none once finish() has
-        returned. It may land anywhere up to then: in the tool, in the error description below, or
+        The control thread (or the signal thread) injects at most one exception per call, and none
+        once finish() has returned. It may land anywhere up to then: in the tool, in the error description below, or
         in finish() itself. Every place is inside the outer try, and the handler's finish() cannot be
         interrupted because the one exception has been delivered already.
         """
@@ -208,14 +222,18 @@ class Worker:
                 result = _Failure(errors.error_body(errors.PYTHON_EXCEPTION, errors.summary(exc), exc))
             switch.finish()
             return result
-        except CallCancelled as landed:
-            # Its traceback says where the cancel found the tool: the JVM reports it with a timeout.
+        except (CallCancelled, KeyboardInterrupt) as landed:
+            # A cancel's traceback says where it found the tool: the JVM reports it with a timeout. A
+            # KeyboardInterrupt (SIGINT, signals.py) that landed outside the tool's own code is still
+            # that call's error.
             strip_runtime_frames(landed)
             while True:
                 try:
                     switch.finish()
-                    return _Cancelled(landed)
-                except CallCancelled:
+                    if type(landed) is CallCancelled:
+                        return _Cancelled(landed)
+                    return _Failure(errors.error_body(errors.PYTHON_EXCEPTION, errors.summary(landed), landed))
+                except (CallCancelled, KeyboardInterrupt):
                     pass
 
     def _send_result(self, request_id: int, name: str, value: Any) -> None:

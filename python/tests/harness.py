@@ -44,6 +44,14 @@ def group_members(pgid: int) -> List[int]:
     return members
 
 
+def wait_until(condition, timeout: float) -> None:
+    """Polls ``condition`` until it holds; fails after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met within %.1f s" % timeout
+        time.sleep(0.01)  # polls a condition with a bound
+
+
 def wait_until_gone(pids: List[int], timeout: float) -> None:
     """Waits for processes that are not our children (a SIGKILL takes effect asynchronously)."""
     deadline = time.monotonic() + timeout
@@ -132,6 +140,7 @@ class FakeJvm:
         self._reader = None  # type: Optional[protocol.FrameReader]
         self._writer = None  # type: Optional[protocol.SocketFrameWriter]
         self._next_id = 1
+        self.worker_pid = None  # type: Optional[int]
         self.control = queue.Queue()  # (kind, request_id, body) per control frame; None at EOF
         self._stderr = open(os.path.join(self.dir, "stderr.txt"), "w+b")
         full_env = {k: v for k, v in os.environ.items() if not k.startswith("SNAKEPIT_")}
@@ -222,6 +231,9 @@ class FakeJvm:
         assert frame is not None and frame.kind == protocol.HELLO, (frame, self.stderr_text())
         hello = values.decode(frame.body, frame.attachments, frame.flags)
         assert hello["token"] == self.token
+        # The process started (self.proc) is the worker's keeper; the worker is its child.
+        self.worker_pid = hello["pid"]
+        STARTED_GROUPS.add(self.worker_pid)
         self.send(protocol.WELCOME, 0, {"protocol": 1, "pool": "test", "worker_id": "w1"})
         return hello
 
@@ -261,7 +273,7 @@ class FakeJvm:
         return self._stderr.read().decode("utf-8", "replace")
 
     def close(self) -> None:
-        """Ends the worker as the JVM does: lifeline first, then a kill of its whole group.
+        """Ends the worker as the JVM does: lifeline first, then a kill of its groups.
 
         Fails when the worker's stderr shows trouble no test provokes on purpose.
         """
@@ -275,12 +287,15 @@ class FakeJvm:
                     self.proc.wait(timeout=3)
                 except subprocess.TimeoutExpired:
                     pass
-            try:
-                os.killpg(self.proc.pid, signal.SIGKILL)  # grandchildren share the worker's group
-            except (ProcessLookupError, PermissionError):
-                pass
-            else:
-                wait_until_gone(group_members(self.proc.pid), TIMEOUT)
+            for group in (self.proc.pid, self.worker_pid):  # the keeper's group and the worker's
+                if group is None:
+                    continue
+                try:
+                    os.killpg(group, signal.SIGKILL)  # grandchildren share the worker's group
+                except (ProcessLookupError, PermissionError):
+                    pass
+                else:
+                    wait_until_gone(group_members(group), TIMEOUT)
             if self.proc.poll() is None:
                 self.proc.kill()
             self.proc.wait(timeout=TIMEOUT)

@@ -1,5 +1,6 @@
 """The worker's ties to the JVM: lifeline, start-up failures, stream isolation, logs, secrets."""
 import os
+import signal
 import select
 import time
 
@@ -62,7 +63,7 @@ def test_worker_exits_when_its_parent_is_sigkilled():
         harness.STARTED_GROUPS.add(worker_pid)
         parent.kill()
         assert wait_for_exit_of(worker_pid, 2.0), "worker survived its parent"
-        # Its reaper, too, saw the lifeline hang up and killed what was left of the group.
+        # Its keeper saw the lifeline hang up and killed the worker's tree.
         harness.wait_until_gone(harness.group_members(worker_pid), 2.0)
         assert not harness.group_members(worker_pid)
 
@@ -200,7 +201,8 @@ def test_token_is_not_visible_to_user_code_nor_in_argv(jvm_factory):
 
 
 def test_worker_leads_its_own_process_group_with_its_children(jvm):
-    pid = jvm.proc.pid
+    pid = jvm.worker_pid
+    assert pid != jvm.proc.pid and os.getpgid(jvm.proc.pid) == jvm.proc.pid  # the keeper leads another
     assert os.getpgid(pid) == pid
     assert os.getsid(pid) == pid
     child = jvm.call("spawn_child", 60.0).value
@@ -211,7 +213,8 @@ def test_worker_leads_its_own_process_group_with_its_children(jvm):
 def test_worker_killed_mid_call_closes_the_socket(jvm):
     request_id = jvm.send_call("crash", [0])
     assert jvm.read_frame() is None
-    assert jvm.wait() == -9
+    # The keeper exits with 128 + N for a worker killed by signal N: the value Java reports for it.
+    assert jvm.wait() == 128 + signal.SIGKILL
     del request_id
 
 

@@ -13,6 +13,12 @@ from snakepit import protocol
 PROBE = "testadapters.probe:ProbeAdapter"
 
 
+def parent_of(pid):
+    with open("/proc/%d/stat" % pid, "rb") as f:
+        stat = f.read()
+    return int(stat[stat.rindex(b")") + 2:].split()[1])
+
+
 def test_hello_fields(jvm_factory):
     jvm = jvm_factory()
     hello = jvm.start()
@@ -20,7 +26,8 @@ def test_hello_fields(jvm_factory):
                            "dispatch", "concurrency", "tools"]
     assert hello["protocol"] == [1]
     assert hello["worker_id"] == "w1"
-    assert hello["pid"] == jvm.proc.pid
+    # The worker is the child of the process the JVM started, its keeper.
+    assert hello["pid"] != jvm.proc.pid and parent_of(hello["pid"]) == jvm.proc.pid
     assert hello["runtime_version"] == "0.1.0"
     assert hello["python"]["implementation"] == platform.python_implementation()
     assert hello["python"]["version"] == platform.python_version()
@@ -50,7 +57,7 @@ def test_calls_return_results(jvm):
     assert jvm.call("add", 1).value == 3
     assert jvm.call("add", 1, b=5).value == 6
     assert jvm.call("cpu", 100).value == 25
-    assert jvm.call("pid").value == jvm.proc.pid
+    assert jvm.call("pid").value == jvm.worker_pid
     value = {"s": "\U0001f40d", "f": [1.5, float("inf")], "big": 2 ** 100, "n": None, "nested": {"$b": 1}}
     assert jvm.call("echo", value).value == value
 

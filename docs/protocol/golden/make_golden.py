@@ -17,7 +17,8 @@ import struct
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 KINDS = {"HELLO": 1, "WELCOME": 2, "CALL": 3, "RESULT": 4, "ERROR": 5, "SHUTDOWN": 6,
-         "LOG": 16, "FATAL": 17, "CANCEL": 18, "HEARTBEAT": 19, "HEARTBEAT_ACK": 20}
+         "LOG": 16, "FATAL": 17, "CANCEL": 18, "HEARTBEAT": 19, "HEARTBEAT_ACK": 20,
+         "RETIRE": 21}
 TAGGED = 0x01
 
 
@@ -295,6 +296,9 @@ def main():
           "", N())
 
     valid("heartbeat_ack", "The JVM acknowledges heartbeat 42.", "HEARTBEAT_ACK", 42, "", N())
+
+    valid("retire", "The worker received SIGTERM and asks to be replaced.", "RETIRE", 0,
+          '{"reason":"received SIGTERM"}', M(("reason", S("received SIGTERM"))))
 
     ok = '{"tool":"x"}'
     invalid("oversize", "Declares 2 MiB, above the 1 MiB limit; rejected after reading 4 bytes.",

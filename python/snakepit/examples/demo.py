@@ -107,11 +107,27 @@ class DemoAdapter(Adapter):
         os._exit(code)
 
     @tool
-    def spawn_child(self, seconds: float) -> int:
-        """Starts a Python child process that sleeps for the given seconds; returns its pid."""
+    def spawn_child(self, seconds: float, detach: str = "no") -> int:
+        """Starts a Python child process that sleeps for the given seconds; returns its pid.
+
+        ``detach`` says how hard it tries to leave the worker behind: "no" (an ordinary child),
+        "session" (a new session and process group, as start_new_session=True does) or "daemon" (a
+        double fork with setsid, as daemons do: its parent exits at once). None of them outlives the
+        worker's keeper.
+        """
         import subprocess  # here, not at the top: it adds milliseconds to every worker's start
-        child = subprocess.Popen([sys.executable, "-c", "import time, sys; time.sleep(float(sys.argv[1]))",
-                                  str(seconds)])
+        sleep = "import time, sys; time.sleep(float(sys.argv[1]))"
+        if detach == "daemon":
+            # The intermediate process leaves the session, forks the sleeper, prints its pid and exits.
+            # The sleeper lets go of the pipe, so that the intermediate's end of output is the pipe's.
+            fork = ("import os, sys, time\nos.setsid()\npid = os.fork()\nif pid:\n"
+                    "    print(pid, flush=True)\n    os._exit(0)\n"
+                    "os.dup2(os.open(os.devnull, os.O_WRONLY), 1)\ntime.sleep(float(sys.argv[1]))\n")
+            out = subprocess.run([sys.executable, "-c", fork, str(seconds)], stdout=subprocess.PIPE, check=True)
+            return int(out.stdout)
+        if detach not in ("no", "session"):
+            raise ValueError("detach must be 'no', 'session' or 'daemon', not %r" % (detach,))
+        child = subprocess.Popen([sys.executable, "-c", sleep, str(seconds)], start_new_session=detach == "session")
         # Kept so the child is reaped if it ends while the worker lives.
         _children.append(child)
         return child.pid

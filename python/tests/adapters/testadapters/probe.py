@@ -41,6 +41,27 @@ class ProbeAdapter(Adapter):
         return child.pid
 
     @tool
+    def start_process_pool(self, processes: int):
+        """Starts a multiprocessing pool (forkserver, so a server process sits between the worker and
+        the pool's processes); returns the pids of every process below the worker."""
+        import multiprocessing
+        from snakepit import keeper
+        pool = multiprocessing.get_context("forkserver").Pool(processes)
+        assert pool.map(abs, range(-processes, 0)) == list(range(processes, 0, -1))
+        _pools.append(pool)
+        return keeper.descendants(os.getpid())
+
+    @tool
+    def exit_now(self, code: int):
+        """Ends the worker with os._exit(code), skipping everything."""
+        os._exit(code)
+
+    @tool
+    def exit_by_signal(self, signum: int):
+        """Sends the worker the given signal, whose default action ends it."""
+        os.kill(os.getpid(), signum)
+
+    @tool
     def hold_gil(self, seconds: int):
         """Sleeps inside C without releasing the GIL: the worker is wedged meanwhile. Says so on
         stderr first."""
@@ -85,6 +106,21 @@ class ProbeAdapter(Adapter):
         except CallCancelled:
             return "swallowed"
         return "finished"
+
+    @tool
+    def absorb_interrupts(self, seconds: float):
+        """Sleeps in short steps for the given seconds, catching KeyboardInterrupt; returns how many
+        it caught."""
+        logging.getLogger("probe").warning("absorbing")
+        caught = 0
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            try:
+                time.sleep(0.01)
+            except KeyboardInterrupt:
+                caught += 1
+                logging.getLogger("probe").warning("caught KeyboardInterrupt")
+        return caught
 
     @tool
     def sleep_logged(self, seconds: float):
@@ -135,4 +171,5 @@ def _spin(seconds):
         pass
 
 
+_pools = []
 _children = []  # kept so that children that end while the worker lives are reaped

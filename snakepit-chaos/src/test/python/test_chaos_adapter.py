@@ -107,7 +107,7 @@ def test_observing_tools_answer_and_every_call_is_counted(chaos):
     assert jvm.call("ping").value is None
     assert jvm.call("echo", {"a": [1, b"x"]}).value == {"a": [1, b"x"]}
     assert jvm.call("sleep", 0.01).value == 0.01
-    assert jvm.call("pid").value == jvm.proc.pid
+    assert jvm.call("pid").value == jvm.worker_pid
     assert jvm.call("calls").value == 5
     assert jvm.call("calls").value == 6
 
@@ -115,7 +115,7 @@ def test_observing_tools_answer_and_every_call_is_counted(chaos):
 def test_crash_kills_the_worker_with_sigkill(chaos):
     jvm = chaos()
     jvm.send_call("crash")
-    assert jvm.wait() == -signal.SIGKILL
+    assert jvm.wait() == 128 + signal.SIGKILL  # the keeper relays the signal as Java reports it
     assert jvm.read_frame() is None
     assert "chaos: killing the worker with SIGKILL" in jvm.stderr_text()
 
@@ -138,7 +138,7 @@ def test_exit_defaults_to_status_3_and_refuses_statuses_a_wait_cannot_carry(chao
 def test_segfault_kills_the_worker_with_sigsegv_after_a_stack_dump(chaos):
     jvm = chaos()
     jvm.send_call("segfault")
-    assert jvm.wait() == -signal.SIGSEGV
+    assert jvm.wait() == 128 + signal.SIGSEGV  # the keeper relays the signal as Java reports it
     stderr = jvm.stderr_text()
     assert "Fatal Python error: Segmentation fault" in stderr
     assert "in segfault" in stderr  # faulthandler's stack shows the tool
@@ -224,29 +224,29 @@ def test_grandchildren_live_in_the_workers_group_and_die_with_it(chaos):
     pids = jvm.call("spawn_grandchildren", 2).value
     assert len(pids) == 2
     for pid in pids:
-        assert parent_of(pid) == jvm.proc.pid
-        assert os.getpgid(pid) == jvm.proc.pid
-    assert set(pids) <= set(harness.group_members(jvm.proc.pid))
+        assert parent_of(pid) == jvm.worker_pid
+        assert os.getpgid(pid) == jvm.worker_pid
+    assert set(pids) <= set(harness.group_members(jvm.worker_pid))
     jvm.close()  # lifeline, then a kill of the worker's group, as the JVM ends a worker
-    assert not set(pids) & set(harness.group_members(jvm.proc.pid))
+    assert not set(pids) & set(harness.group_members(jvm.worker_pid))
 
 
 # ---------------------------------------------------------------------- work, by environment
 
 def test_work_without_a_mode_answers_its_call_count_and_value(chaos):
     jvm = chaos()
-    assert jvm.call("work", "a").value == {"pid": jvm.proc.pid, "calls": 1, "value": "a"}
-    assert jvm.call("work").value == {"pid": jvm.proc.pid, "calls": 2, "value": None}
+    assert jvm.call("work", "a").value == {"pid": jvm.worker_pid, "calls": 1, "value": "a"}
+    assert jvm.call("work").value == {"pid": jvm.worker_pid, "calls": 2, "value": None}
     assert jvm.call("calls").value == 3
 
 
 def test_crash_mode_serves_until_its_call_then_dies_by_sigkill(chaos):
     jvm = chaos(env=chaos_env(mode="crash", at=3))
     assert jvm.call("work", "a").value["calls"] == 1
-    assert jvm.call("work", "b").value == {"pid": jvm.proc.pid, "calls": 2, "value": "b"}
+    assert jvm.call("work", "b").value == {"pid": jvm.worker_pid, "calls": 2, "value": "b"}
     jvm.send_call("work", ["c"])
     assert jvm.read_frame() is None
-    assert jvm.wait() == -signal.SIGKILL
+    assert jvm.wait() == 128 + signal.SIGKILL  # the keeper relays the signal as Java reports it
 
 
 def test_exit_mode_exits_with_the_configured_status(chaos):
@@ -259,7 +259,7 @@ def test_segfault_mode(chaos):
     jvm = chaos(env=chaos_env(mode="segfault", at=2))
     assert jvm.call("work").value["calls"] == 1
     jvm.send_call("work")
-    assert jvm.wait() == -signal.SIGSEGV
+    assert jvm.wait() == 128 + signal.SIGSEGV  # the keeper relays the signal as Java reports it
 
 
 def test_hang_mode_ignores_the_cancel(chaos):
@@ -319,10 +319,10 @@ def test_flood_stdout_mode_floods_on_every_call(chaos):
 def test_spawn_grandchildren_mode_adds_processes_to_the_group_on_every_call(chaos):
     jvm = chaos(env=chaos_env(mode="spawn_grandchildren", at=2, grandchildren=1))
     jvm.call("work").value
-    group = len(harness.group_members(jvm.proc.pid))  # the worker and its reaper
+    group = len(harness.group_members(jvm.worker_pid))  # the worker (its keeper leads a group of its own)
     jvm.call("work").value
     jvm.call("work").value
-    assert len(harness.group_members(jvm.proc.pid)) == group + 2
+    assert len(harness.group_members(jvm.worker_pid)) == group + 2
 
 
 @pytest.mark.parametrize("variables, named", [

@@ -213,7 +213,7 @@ def flood_stdout(mb: int) -> int:
 
 def spawn_grandchildren(count: int) -> List[int]:
     """Starts ``count`` Python processes that sleep for an hour, in the worker's process group (where
-    the reaper and the JVM's group kill find them); returns their pids."""
+    the JVM's group kill finds them, besides the keeper); returns their pids."""
     check_number("count", count, int, 0)
     started = []
     for _ in range(count):

@@ -11,7 +11,7 @@ import sys
 import time
 from typing import Any, List, Optional
 
-from snakepit import CallCancelled, tool
+from snakepit import CallCancelled, keeper, tool
 from snakepit.examples.demo import DemoAdapter
 
 
@@ -52,6 +52,16 @@ class PoolTestAdapter(DemoAdapter):
         except FileExistsError:
             return self.whoami()
         os._exit(3)
+
+    @tool
+    def start_process_pool(self, processes: int) -> List[int]:
+        """Starts a multiprocessing pool (forkserver: a server process sits between the worker and the
+        pool's processes) and keeps it; returns the pids of every process below the worker."""
+        import multiprocessing
+        pool = multiprocessing.get_context("forkserver").Pool(processes)
+        assert pool.map(abs, range(-processes, 0)) == list(range(processes, 0, -1))
+        _pools.append(pool)
+        return keeper.descendants(os.getpid())
 
     @tool
     def die_noisily(self, message: str, code: int) -> None:
@@ -183,6 +193,9 @@ _hoard = []  # memory kept by hoard()
 
 def _check(value: str) -> None:
     raise ValueError(value)
+
+
+_pools = []
 
 
 def _spin_until(deadline: float) -> None:

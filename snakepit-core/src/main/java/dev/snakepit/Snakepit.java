@@ -161,7 +161,11 @@ public final class Snakepit implements AutoCloseable {
     return core.config();
   }
 
-  /** The process ids of the workers alive now. */
+  /**
+   * The process ids of the workers alive now: each the pid its tools see as {@code os.getpid()}. A
+   * worker is listed from the moment its process exists (its keeper, the process the pool starts, has
+   * forked it), a few milliseconds after it is launched.
+   */
   public List<Long> workerPids() {
     return core.workerPids();
   }

@@ -3,6 +3,7 @@ package dev.snakepit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.snakepit.testing.Outcomes;
 import dev.snakepit.testing.PoolTest;
 import dev.snakepit.testing.Processes;
 import dev.snakepit.testing.RecordingListener;
@@ -10,8 +11,6 @@ import dev.snakepit.testing.TestPools;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -56,7 +55,7 @@ class HeartbeatTest {
 
     long stopped = System.nanoTime();
     Processes.signal(frozen, "STOP");
-    SnakepitException error = failureOf(call);
+    SnakepitException error = Outcomes.failureOf(call, DETECTION_LIMIT.plusSeconds(10));
     Duration detected = Duration.ofNanos(System.nanoTime() - stopped);
 
     assertThat(error.kind()).isEqualTo(ErrorKind.WORKER_CRASHED);
@@ -87,7 +86,7 @@ class HeartbeatTest {
   void aToolHoldingTheGilLongerThanTheTimeoutGetsItsWorkerReplaced() throws Exception {
     long wedged = pool.workerPids().getFirst();
 
-    SnakepitException error = failureOf(pool.executeAsync(Call.of("hold_gil").withArg("seconds", 40)));
+    SnakepitException error = Outcomes.failureOf(pool.executeAsync(Call.of("hold_gil").withArg("seconds", 40)), DETECTION_LIMIT.plusSeconds(10));
 
     assertThat(error.kind()).isEqualTo(ErrorKind.WORKER_CRASHED);
     assertThat(error.getMessage()).contains("heartbeat timeout", "hold_gil");
@@ -108,17 +107,5 @@ class HeartbeatTest {
     assertThat(slept).isEqualTo(3.0);
     assertThat(pool.workerPids()).containsExactly(worker);
     assertThat(pool.stats().workersCrashed()).isEqualTo(crashed);
-  }
-
-  private static SnakepitException failureOf(CompletableFuture<Object> call) throws InterruptedException {
-    try {
-      Object value = call.get(DETECTION_LIMIT.plusSeconds(10).toMillis(), TimeUnit.MILLISECONDS);
-      throw new AssertionError("the call returned " + value + " instead of failing");
-    } catch (ExecutionException e) {
-      assertThat(e.getCause()).isInstanceOf(SnakepitException.class);
-      return (SnakepitException) e.getCause();
-    } catch (java.util.concurrent.TimeoutException e) {
-      throw new AssertionError("the call neither returned nor failed", e);
-    }
   }
 }

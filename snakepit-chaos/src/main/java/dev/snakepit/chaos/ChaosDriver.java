@@ -237,7 +237,7 @@ public final class ChaosDriver implements AutoCloseable {
       if (Faults.running(pid)) {
         problems.add("process " + pid + " was a worker and is still alive, outside the pool");
       }
-      // Its process group: the worker's reaper and whatever the worker started.
+      // Its process group: whatever the worker started that stayed in it.
       for (long member : ProcessTree.groupMembers(pid)) {
         if (member != pid) {
           problems.add("process " + member + ", of the group of former worker " + pid + ", is still alive");

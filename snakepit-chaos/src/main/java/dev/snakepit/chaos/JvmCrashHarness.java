@@ -93,7 +93,7 @@ public final class JvmCrashHarness {
    * What one kill left behind.
    *
    * @param jvmPid the killed JVM
-   * @param watched every process of the pool before the kill: workers, their helpers, their children
+   * @param watched every process of the pool before the kill: workers, their keepers, their children
    * @param survivors those still alive when {@code limit} passed (empty when all went)
    * @param gone how long after the kill the last watched process was gone ({@code limit} when some survived)
    */
@@ -113,7 +113,12 @@ public final class JvmCrashHarness {
       List<Long> workers = readWorkers(jvm, log);
       for (long worker : workers) {
         watched.add(worker);
-        watched.addAll(ProcessTree.groupMembers(worker)); // its reaper, its children
+        watched.addAll(ProcessTree.groupMembers(worker)); // its children that stayed in its group
+        // Its keeper, and all the keeper holds: children that left the worker's group, adopted orphans.
+        ProcessHandle.of(worker).flatMap(ProcessHandle::parent).ifPresent(keeper -> {
+          watched.add(keeper.pid());
+          keeper.descendants().forEach(d -> watched.add(d.pid()));
+        });
       }
       long killed = System.nanoTime();
       jvm.destroyForcibly();

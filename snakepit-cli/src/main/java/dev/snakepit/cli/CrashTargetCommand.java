@@ -1,6 +1,7 @@
 package dev.snakepit.cli;
 
 import dev.snakepit.Call;
+import dev.snakepit.CallResult;
 import dev.snakepit.PoolConfig;
 import dev.snakepit.Snakepit;
 import java.io.BufferedReader;
@@ -15,11 +16,17 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * {@code snakepit crash-target}, run by {@link CrashTestCommand} in a JVM of its own: starts a pool
- * whose every worker has started a grandchild process, reports the pids, and then waits to be killed,
+ * whose every worker has started three grandchild processes ({@link #DETACHED}), reports the pids of
+ * the workers, their keepers and the grandchildren, and then waits to be killed,
  * or, when told "exit" on stdin, leaves through {@code System.exit} without closing the pool.
  */
 final class CrashTargetCommand implements Command {
   static final String NAME = "crash-target";
+  /**
+   * How each worker's grandchildren leave it: one stays in its process group, one starts a session of
+   * its own, one is a daemon that double-forked (its parent exits, so it is re-parented).
+   */
+  static final List<String> DETACHED = List.of("no", "session", "daemon");
   /** How long the grandchildren would live if nobody killed them, in seconds. */
   private static final double GRANDCHILD_SECONDS = 600;
   private static final int MAX_ROUNDS = 50;
@@ -54,22 +61,16 @@ final class CrashTargetCommand implements Command {
     Snakepit pool = Snakepit.start(PoolConfig.builder(DemoSettings.ADAPTER).name("crash-target").size(workers)
         .pythonExecutable(python).build());
     List<Long> workerPids = pool.workerPids();
-    Set<Long> withChild = new LinkedHashSet<>();
     List<Long> grandchildren = new ArrayList<>();
-    // As many calls at once as there are workers: each free worker takes one, so one round normally
-    // gives every worker a child; another round follows if a worker was not free.
-    for (int round = 0; round < MAX_ROUNDS && withChild.size() < workerPids.size(); round++) {
-      List<CompletableFuture<Object>> calls = new ArrayList<>();
-      for (int i = 0; i < workerPids.size(); i++) {
-        calls.add(pool.executeAsync(Call.of("spawn_child").withArg("seconds", GRANDCHILD_SECONDS)));
-      }
-      for (CompletableFuture<Object> call : calls) {
-        long child = ((Number) call.join()).longValue();
-        grandchildren.add(child);
-        ProcessHandle.of(child).flatMap(h -> h.parent()).map(ProcessHandle::pid).ifPresent(withChild::add);
-      }
+    for (String detach : DETACHED) {
+      grandchildren.addAll(spawnOnEveryWorker(pool, workerPids, detach));
     }
-    workerPids.forEach(pid -> terminal.out().println("worker " + pid));
+    // Each worker's parent is its keeper, the process the pool started, which owns the worker's tree.
+    for (long worker : workerPids) {
+      terminal.out().println("worker " + worker);
+      ProcessHandle.of(worker).flatMap(ProcessHandle::parent)
+          .ifPresent(keeper -> terminal.out().println("keeper " + keeper.pid()));
+    }
     grandchildren.forEach(pid -> terminal.out().println("grandchild " + pid));
     terminal.out().println("ready");
     terminal.out().flush();
@@ -81,5 +82,28 @@ final class CrashTargetCommand implements Command {
     }
     terminal.out().flush();
     return OK; // Main ends the JVM with System.exit
+  }
+
+  /**
+   * Has every worker start one grandchild detached as {@code detach} says (see the demo's
+   * {@code spawn_child}); returns their pids. As many calls at once as there are workers: each free
+   * worker takes one, so one round normally reaches every worker; another round follows if one was not free.
+   */
+  private static List<Long> spawnOnEveryWorker(Snakepit pool, List<Long> workerPids, String detach) {
+    Set<Long> reached = new LinkedHashSet<>();
+    List<Long> grandchildren = new ArrayList<>();
+    for (int round = 0; round < MAX_ROUNDS && reached.size() < workerPids.size(); round++) {
+      List<CompletableFuture<CallResult>> calls = new ArrayList<>();
+      for (int i = 0; i < workerPids.size(); i++) {
+        calls.add(pool.executeDetailedAsync(Call.of("spawn_child").withArg("seconds", GRANDCHILD_SECONDS)
+            .withArg("detach", detach)));
+      }
+      for (CompletableFuture<CallResult> call : calls) {
+        CallResult result = call.join();
+        grandchildren.add(((Number) result.value()).longValue());
+        reached.add(result.workerPid());
+      }
+    }
+    return grandchildren;
   }
 }

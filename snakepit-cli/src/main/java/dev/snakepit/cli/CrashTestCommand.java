@@ -18,8 +18,9 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * {@code snakepit crash-test}: proves that no Python process outlives the JVM that started it. Each run
- * starts a JVM ({@link CrashTargetCommand}) with a pool whose every worker has started a grandchild,
- * records every process in the workers' process groups, ends that JVM one way (SIGKILL, SIGTERM, or
+ * starts a JVM ({@link CrashTargetCommand}) with a pool whose every worker has started three
+ * grandchildren, one of which leaves the worker's session and one of which double-forks, records every
+ * process of the workers' trees (keepers, workers, grandchildren), ends that JVM one way (SIGKILL, SIGTERM, or
  * {@code System.exit} without closing the pool) and times how long the recorded processes take to be
  * gone. A run is clean when all are gone within the limit. Linux only: it reads {@code /proc}.
  */
@@ -68,7 +69,7 @@ final class CrashTestCommand implements Command {
   public List<Option> options() {
     return List.of(
         Option.withValue("runs", "N", "runs per mode, 1 to 1000 (default " + DEFAULT_RUNS + ")"),
-        Option.withValue("workers", "N", "workers per pool, each with a grandchild, 1 to 64 (default " + DEFAULT_WORKERS + ")"),
+        Option.withValue("workers", "N", "workers per pool, each with three grandchildren, 1 to 64 (default " + DEFAULT_WORKERS + ")"),
         Option.withValue("mode", "MODE", "kill, term, exit or all (default all)"),
         Option.withValue("limit", "MS", "how soon every process must be gone, 1 to 60000 ms (default " + DEFAULT_LIMIT_MILLIS + ")"),
         Option.withValue("python", "CMD", "the Python interpreter, 3.9 or newer (default $SNAKEPIT_PYTHON or python3)"));
@@ -86,7 +87,8 @@ final class CrashTestCommand implements Command {
       return FAILED;
     }
     long limit = TimeUnit.MILLISECONDS.toNanos(limitMillis);
-    terminal.out().printf("snakepit crash-test: %d run(s) per mode, a pool of %d workers each with a grandchild;"
+    terminal.out().printf("snakepit crash-test: %d run(s) per mode, a pool of %d workers each with three grandchildren"
+        + " (one in its group, one in a session of its own, one double-forked daemon);"
         + " every process must be gone within %d ms%n", runs, workers, limitMillis);
     List<Run> all = new ArrayList<>();
     try {
@@ -161,7 +163,11 @@ final class CrashTestCommand implements Command {
             + " s; its stderr:\n" + tail(log));
       }
       for (long worker : workerPids) {
-        watched.addAll(ProcFs.group(worker)); // the worker, its reaper, its grandchildren
+        watched.addAll(ProcFs.group(worker)); // the worker and the grandchildren still in its group
+      }
+      for (long pid : List.copyOf(watched)) {
+        // Whatever else the keepers hold: the grandchildren that left the worker's group, and their children.
+        ProcessHandle.of(pid).ifPresent(p -> p.descendants().forEach(d -> watched.add(d.pid())));
       }
       long ended = System.nanoTime();
       switch (mode) {
@@ -196,7 +202,7 @@ final class CrashTestCommand implements Command {
     }
   }
 
-  /** Reads "worker PID" and "grandchild PID" lines up to "ready". */
+  /** Reads "worker PID", "keeper PID" and "grandchild PID" lines up to "ready". */
   private static void readReport(BufferedReader out, List<Long> workers, Set<Long> watched) {
     try {
       for (String line; (line = out.readLine()) != null; ) {
@@ -207,7 +213,7 @@ final class CrashTestCommand implements Command {
         if (parts.length == 2 && parts[0].equals("worker")) {
           workers.add(Long.parseLong(parts[1]));
           watched.add(Long.parseLong(parts[1]));
-        } else if (parts.length == 2 && parts[0].equals("grandchild")) {
+        } else if (parts.length == 2 && (parts[0].equals("grandchild") || parts[0].equals("keeper"))) {
           watched.add(Long.parseLong(parts[1]));
         }
       }

@@ -13,7 +13,6 @@ import dev.snakepit.ToolInfo;
 import dev.snakepit.internal.dispatch.Dispatcher;
 import dev.snakepit.internal.dispatch.PendingCall;
 import dev.snakepit.internal.dispatch.WorkerSlot;
-import dev.snakepit.internal.process.ProcessTree;
 import dev.snakepit.internal.process.PythonInterpreter;
 import dev.snakepit.internal.process.PythonRuntime;
 import dev.snakepit.internal.process.RunDirectory;
@@ -92,6 +91,11 @@ public final class PoolCore {
           @Override
           public void recycle(WorkerSlot slot, RecycleReason reason) {
             supervisor().recycleSlot(slot, reason);
+          }
+
+          @Override
+          public void dumpStacksAhead(WorkerSlot slot) {
+            supervisor().dumpStacksAhead(slot);
           }
 
           @Override
@@ -448,7 +452,7 @@ public final class PoolCore {
       LOG.error("pool '{}': could not confirm that all workers are dead; killing them directly", pool, e);
     }
     // Without the loop's help too, should it be the thing that is broken.
-    supervisor.pids().forEach(pid -> ProcessHandle.of(pid).ifPresent(ProcessTree::kill));
+    supervisor.killDirectly();
     loop.shutdown();
     try {
       if (!loop.awaitTermination(5, TimeUnit.SECONDS)) {

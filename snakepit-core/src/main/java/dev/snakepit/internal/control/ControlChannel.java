@@ -33,6 +33,9 @@ public final class ControlChannel implements Runnable {
 
     /** The worker sent HEARTBEAT number {@code sequence}; it has been acknowledged already. */
     default void heartbeat(long sequence) {}
+
+    /** The worker asks to be replaced (it received SIGTERM, say); {@code reason} says why. */
+    default void retire(String reason) {}
   }
 
   private static final ValueEncoder ENCODER = new ValueEncoder();
@@ -83,6 +86,7 @@ public final class ControlChannel implements Runnable {
       case LOG -> logs.record(intValue(body.get("level")), string(body.get("logger")),
           string(body.get("message")), string(body.get("exc")));
       case FATAL -> listener.fatal(body);
+      case RETIRE -> listener.retire(string(body.get("reason")));
       case HEARTBEAT -> {
         acknowledge(frame.requestId());
         listener.heartbeat(frame.requestId());

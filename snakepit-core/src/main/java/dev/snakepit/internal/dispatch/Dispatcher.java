@@ -72,12 +72,25 @@ public final class Dispatcher {
     /** The worker reached a recycling threshold; the pool replaces it without failing any call. */
     void recycle(WorkerSlot slot, RecycleReason reason);
 
+    /**
+     * The worker will be reported broken in {@link #STACK_DUMP_LEAD} unless its call ends first: it
+     * should write its stacks now, so that the kill need not wait for them.
+     */
+    default void dumpStacksAhead(WorkerSlot slot) {}
+
     /** The pool's counts, for error messages. */
     String counts();
   }
 
   /** The limits the dispatcher enforces. */
   public record Limits(Duration acquireTimeout, int maxQueue, Duration callTimeout, Duration cancelGrace) {}
+
+  /**
+   * How long before it reports a worker that overran its cancel grace the dispatcher asks it for its
+   * stacks: the time the supervisor would otherwise wait for them before the kill, so that the caller's
+   * TIMEOUT comes at the end of the grace and not later.
+   */
+  public static final Duration STACK_DUMP_LEAD = Duration.ofMillis(200);
 
   private static final ValueDecoder DECODER = new ValueDecoder();
   private static final Duration LONGEST = Duration.ofNanos(Long.MAX_VALUE / 2);
@@ -704,19 +717,30 @@ public final class Dispatcher {
   /** Tells the worker to stop the call, and reports it broken if it still runs it after the cancel grace. */
   private void cancelAndWatch(WorkerSlot slot, PendingCall call, String reason) {
     slot.control.cancel(call.requestId, reason);
+    long grace = limits.cancelGrace().toNanos();
+    long lead = STACK_DUMP_LEAD.toNanos();
+    if (grace > 2 * lead) {
+      timer.schedule(() -> {
+        if (stillRunning(slot, call)) {
+          host.dumpStacksAhead(slot);
+        }
+      }, grace - lead, TimeUnit.NANOSECONDS);
+    }
     timer.schedule(() -> {
-      boolean overran;
-      lock.lock();
-      try {
-        overran = slot.current == call;
-      } finally {
-        lock.unlock();
-      }
-      if (overran) {
+      if (stillRunning(slot, call)) {
         host.broken(slot, "call of tool '" + call.tool + "' (request " + call.requestId + ") was still running "
             + limits.cancelGrace().toMillis() + " ms after it was cancelled", WorkerExit.PoolReason.DEADLINE);
       }
-    }, limits.cancelGrace().toNanos(), TimeUnit.NANOSECONDS);
+    }, grace, TimeUnit.NANOSECONDS);
+  }
+
+  private boolean stillRunning(WorkerSlot slot, PendingCall call) {
+    lock.lock();
+    try {
+      return slot.current == call;
+    } finally {
+      lock.unlock();
+    }
   }
 
   private void complete(WorkerSlot slot, PendingCall call, Frame frame) {

@@ -67,8 +67,21 @@ public final class ProcStat {
 
   /** Whether {@code pid} has exited but not been reaped by its parent yet. */
   public static boolean isZombie(long pid) {
+    return state(pid) == 'Z';
+  }
+
+  /**
+   * Whether {@code pid} is stopped (SIGSTOP, a terminal stop, or a debugger's trace stop): it runs no
+   * code, so it cannot write a stack dump either.
+   */
+  public static boolean isStopped(long pid) {
+    char state = state(pid);
+    return state == 'T' || state == 't';
+  }
+
+  private static char state(long pid) {
     String[] rest = fieldsAfterName(pid);
-    return rest != null && rest.length > 0 && rest[0].equals("Z");
+    return rest != null && rest.length > 0 && !rest[0].isEmpty() ? rest[0].charAt(0) : '?';
   }
 
   private static OptionalLong field(long pid, int number) {

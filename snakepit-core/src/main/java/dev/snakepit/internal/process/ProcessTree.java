@@ -1,23 +1,27 @@
 package dev.snakepit.internal.process;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.OptionalLong;
 
 /**
  * Kills a worker together with everything it started.
  *
- * <p>Each worker makes itself the leader of a new session and process group at start, so its
- * children and grandchildren share its group id, even after they are re-parented to init when the
- * worker dies. Java cannot signal a group, so the members are found by scanning {@code /proc} for that
- * group id and killed one by one; the scan repeats until it finds nobody, which also catches a process
- * forked during the previous round. A group is only targeted when its id is the worker's pid, which is
- * true once the worker has called {@code setsid()}, and never when it is the JVM's own group.
- * Without {@code /proc} (macOS), the worker's live descendants are killed instead.
+ * <p>The process the pool starts is the worker's keeper, a child subreaper (python/snakepit/keeper.py):
+ * every process the worker starts stays its descendant while it lives, even one that leaves the
+ * worker's session or double-forks, because an orphan is re-parented to the keeper. So the tree is
+ * killed from the leaves' side first: every live descendant of the keeper, round after round (the
+ * children of a killed process join the keeper and are found by the next round), and the keeper last.
+ * The worker also leads a process group of its own, and whatever stayed in that group is killed by
+ * group id as well, even after the keeper is gone. Java cannot signal a group, so the members are
+ * found by scanning {@code /proc} for that group id. A group is only targeted when its id is not the
+ * JVM's own.
  */
 public final class ProcessTree {
   private static final int MAX_ROUNDS = 20;
@@ -38,12 +42,23 @@ public final class ProcessTree {
     }
   }
 
-  /** Kills {@code worker} (SIGKILL), its process group and its descendants. */
-  public static void kill(ProcessHandle worker) {
-    List<ProcessHandle> descendants = worker.descendants().toList();
-    worker.destroyForcibly();
-    descendants.forEach(ProcessHandle::destroyForcibly);
-    killGroup(worker.pid());
+  /**
+   * Kills the tree under {@code keeper} (SIGKILL): its live descendants until none is left, then the
+   * keeper, then the process groups of the keeper and of {@code workerPid}.
+   */
+  public static void kill(ProcessHandle keeper, long workerPid) {
+    for (int round = 0; round < MAX_ROUNDS && keeper.isAlive(); round++) {
+      List<ProcessHandle> living = keeper.descendants().filter(h -> !ProcStat.isZombie(h.pid())).toList();
+      if (living.isEmpty()) {
+        break;
+      }
+      living.forEach(ProcessHandle::destroyForcibly);
+    }
+    keeper.destroyForcibly();
+    killGroup(keeper.pid());
+    if (workerPid != keeper.pid()) {
+      killGroup(workerPid);
+    }
   }
 
   /**
@@ -75,28 +90,61 @@ public final class ProcessTree {
     return killed;
   }
 
-  /** Live processes in group {@code pgid}; zombies are skipped, they are dead already. */
-  public static List<Long> groupMembers(long pgid) {
-    List<Long> members = new ArrayList<>();
+  /** Live processes whose environment holds {@code entry} ({@code NAME=value}) exactly; zombies are skipped. */
+  public static List<Long> withEnvironmentEntry(String entry) {
+    byte[] wanted = entry.getBytes(StandardCharsets.UTF_8);
+    return pids().stream().filter(pid -> hasEnvironmentEntry(pid, wanted) && !ProcStat.isZombie(pid)).toList();
+  }
+
+  private static boolean hasEnvironmentEntry(long pid, byte[] entry) {
+    byte[] raw;
+    try {
+      raw = Files.readAllBytes(Path.of("/proc", Long.toString(pid), "environ"));
+    } catch (IOException | RuntimeException e) {
+      return false;
+    }
+    // Entries are separated by NUL bytes; compare each one whole.
+    for (int start = 0; start < raw.length; ) {
+      int end = start;
+      while (end < raw.length && raw[end] != 0) {
+        end++;
+      }
+      if (end - start == entry.length && Arrays.equals(raw, start, end, entry, 0, entry.length)) {
+        return true;
+      }
+      start = end + 1;
+    }
+    return false;
+  }
+
+  /** Every pid in {@code /proc}; empty without it. */
+  private static List<Long> pids() {
+    List<Long> pids = new ArrayList<>();
     try (DirectoryStream<Path> entries = Files.newDirectoryStream(Path.of("/proc"))) {
       for (Path entry : entries) {
         String name = entry.getFileName().toString();
-        if (name.isEmpty() || !Character.isDigit(name.charAt(0))) {
-          continue;
-        }
-        long pid;
-        try {
-          pid = Long.parseLong(name);
-        } catch (NumberFormatException e) {
-          continue;
-        }
-        OptionalLong group = ProcStat.processGroup(pid);
-        if (group.isPresent() && group.getAsLong() == pgid && !ProcStat.isZombie(pid)) {
-          members.add(pid);
+        if (!name.isEmpty() && Character.isDigit(name.charAt(0))) {
+          try {
+            pids.add(Long.parseLong(name));
+          } catch (NumberFormatException e) {
+            // Not a process.
+          }
         }
       }
     } catch (IOException e) {
       return List.of();
+    }
+    return pids;
+  }
+
+  /** Live processes in group {@code pgid}; zombies are skipped, they are dead already. */
+  public static List<Long> groupMembers(long pgid) {
+    List<Long> members = new ArrayList<>();
+    for (long pid : pids()) {
+      OptionalLong group = ProcStat.processGroup(pid);
+      if (group.isPresent() && group.getAsLong() == pgid && !ProcStat.isZombie(pid)) {
+        members.add(pid);
+      }
     }
     return members;
   }

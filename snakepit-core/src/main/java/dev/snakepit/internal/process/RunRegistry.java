@@ -8,11 +8,13 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.SecureRandom;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,9 +28,9 @@ import org.slf4j.LoggerFactory;
  * pid and start time. Workers and everything they start carry the token in their environment
  * ({@code SNAKEPIT_INSTANCE}). The sweep, run once per JVM before its first pool starts, reads the other
  * files: a file whose owner is alive (same pid, same start time) belongs to a live instance and is left
- * alone. For a dead owner it kills each recorded worker that still has its recorded start time, and
- * every process in that worker's group that carries the owner's token, then deletes the file. A reused
- * pid never matches, so nothing unrelated is killed.
+ * alone. For a dead owner it kills each recorded worker (its keeper, with the keeper's tree) that still
+ * has its recorded start time, and every process anywhere that carries the owner's token, then deletes
+ * the file. A reused pid never matches, and the token is random, so nothing unrelated is killed.
  *
  * <p>Linux only (it needs {@code /proc}); elsewhere it records nothing and sweeps nothing.
  */
@@ -138,7 +140,8 @@ public final class RunRegistry {
   }
 
   /**
-   * The shutdown hook: kills every worker this JVM still has, with its process group, and removes this
+   * The shutdown hook: kills every worker this JVM still has, with its tree and everything that carries
+   * this JVM's token, and removes this
    * JVM's files. Runs at normal exit, {@code System.exit} and SIGTERM; SIGKILL skips it, which is what
    * the lifeline, the parent-death signal and the next JVM's sweep are for.
    */
@@ -152,9 +155,11 @@ public final class RunRegistry {
         // Best effort at exit.
       }
     }
+    Set<Long> killed = new HashSet<>();
     for (Map.Entry<Long, Long> worker : workers.entrySet()) {
-      killWorker(worker.getKey(), worker.getValue(), token);
+      killWorker(worker.getKey(), worker.getValue(), killed);
     }
+    killMarked(token, killed);
     workers.clear();
     try {
       Files.deleteIfExists(file);
@@ -212,10 +217,11 @@ public final class RunRegistry {
     if (owner == null || otherToken == null || isAlive(owner[0], owner[1])) {
       return 0;
     }
-    int killed = 0;
+    Set<Long> killed = new HashSet<>();
     for (long[] worker : recorded) {
-      killed += killWorker(worker[0], worker[1], otherToken);
+      killWorker(worker[0], worker[1], killed);
     }
+    killMarked(otherToken, killed);
     for (Path dir : dirs) {
       // Only what a pool of that JVM made: a damaged file must not point the sweep elsewhere.
       if (dir.getFileName() != null && dir.getFileName().toString().startsWith(RunDirectory.PREFIX + owner[0] + "-")
@@ -228,46 +234,39 @@ public final class RunRegistry {
     } catch (IOException e) {
       // Another JVM swept it at the same moment.
     }
-    return killed;
+    return killed.size();
   }
 
   /**
-   * Kills the worker {@code pid} if it still has start time {@code start}, and every process of its
-   * group that carries {@code token}: whatever it started, even after the worker itself is gone.
+   * Kills the keeper {@code pid} with its whole tree if it still has start time {@code start}; adds
+   * what it signalled to {@code killed}.
    */
-  private static int killWorker(long pid, long start, String token) {
-    int killed = 0;
-    if (isAlive(pid, start) && ProcessHandle.of(pid).map(ProcessHandle::destroyForcibly).orElse(false)) {
-      killed++;
+  private static void killWorker(long pid, long start, Set<Long> killed) {
+    if (isAlive(pid, start)) {
+      ProcessHandle.of(pid).ifPresent(keeper -> {
+        killed.add(pid);
+        keeper.descendants().forEach(d -> killed.add(d.pid()));
+        ProcessTree.kill(keeper, pid);
+      });
     }
-    String mark = INSTANCE_VARIABLE + "=" + token;
-    for (long member : ProcessTree.groupMembers(pid)) {
-      if (member != pid && hasEnvironmentEntry(member, mark)
-          && ProcessHandle.of(member).map(ProcessHandle::destroyForcibly).orElse(false)) {
-        killed++;
+  }
+
+  /**
+   * Kills every process whose environment holds {@code INSTANCE_VARIABLE=token}: whatever the workers
+   * started, wherever it went (another session, a daemon's double fork), even after their keepers are
+   * gone. Adds what it signalled to {@code killed}.
+   */
+  private static void killMarked(String token, Set<Long> killed) {
+    for (long pid : ProcessTree.withEnvironmentEntry(INSTANCE_VARIABLE + "=" + token)) {
+      if (!killed.contains(pid) && ProcessHandle.of(pid).map(ProcessHandle::destroyForcibly).orElse(false)) {
+        killed.add(pid);
       }
     }
-    return killed;
   }
 
   private static boolean isAlive(long pid, long start) {
     OptionalLong actual = ProcStat.startTime(pid);
     return actual.isPresent() && actual.getAsLong() == start && !ProcStat.isZombie(pid);
-  }
-
-  private static boolean hasEnvironmentEntry(long pid, String entry) {
-    byte[] raw;
-    try {
-      raw = Files.readAllBytes(Path.of("/proc", Long.toString(pid), "environ"));
-    } catch (IOException | RuntimeException e) {
-      return false;
-    }
-    for (String item : new String(raw, StandardCharsets.UTF_8).split("\0")) {
-      if (item.equals(entry)) {
-        return true;
-      }
-    }
-    return false;
   }
 
   /** Rewrites this JVM's file in one atomic step. Caller holds the lock. */

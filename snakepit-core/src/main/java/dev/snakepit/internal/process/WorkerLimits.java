@@ -290,15 +290,27 @@ public final class WorkerLimits {
     return id != null ? "/" : null;
   }
 
+  /**
+   * Kills every process in a v1 group, round after round until it is empty: a member that forks
+   * between the read and the kill puts its child into the same group, and the next round finds it.
+   */
   private static void killMembers(Path group) {
-    try {
-      for (String pid : Files.readAllLines(group.resolve("cgroup.procs"), StandardCharsets.UTF_8)) {
+    for (int round = 0; round < 20; round++) {
+      List<String> members;
+      try {
+        members = Files.readAllLines(group.resolve("cgroup.procs"), StandardCharsets.UTF_8);
+      } catch (IOException e) {
+        return; // gone already
+      }
+      boolean any = false;
+      for (String pid : members) {
         if (!pid.isBlank()) {
-          ProcessHandle.of(Long.parseLong(pid.trim())).ifPresent(ProcessHandle::destroyForcibly);
+          any |= ProcessHandle.of(Long.parseLong(pid.trim())).map(ProcessHandle::destroyForcibly).orElse(false);
         }
       }
-    } catch (IOException | RuntimeException e) {
-      // Gone already.
+      if (!any) {
+        return;
+      }
     }
   }
 

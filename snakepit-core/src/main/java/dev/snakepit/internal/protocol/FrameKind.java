@@ -15,7 +15,8 @@ public enum FrameKind {
   FATAL(17, Plane.CONTROL),
   CANCEL(18, Plane.CONTROL),
   HEARTBEAT(19, Plane.CONTROL),
-  HEARTBEAT_ACK(20, Plane.CONTROL);
+  HEARTBEAT_ACK(20, Plane.CONTROL),
+  RETIRE(21, Plane.CONTROL);
 
   /** Which of a worker's two channels carries a kind (docs/protocol.md, section 1). */
   public enum Plane {

@@ -220,7 +220,7 @@ final class DataConnection implements Runnable, WorkerSlot.Replies {
     welcome.put("pool", pool);
     welcome.put("worker_id", worker.id);
     send(writer, welcome);
-    WorkerSlot ready = new WorkerSlot(worker.id, worker.pid, writer, worker.control, this, worker.limits.calls(),
+    WorkerSlot ready = new WorkerSlot(worker.id, hello.pid() > 0 ? hello.pid() : worker.pid(), writer, worker.control, this, worker.limits.calls(),
         config.recycleAboveErrorRate(), config.recycleErrorWindow());
     slot = ready; // before the pool can give the worker a call whose caller reads the reply
     supervisor.ready(worker, ready, hello);

@@ -16,7 +16,7 @@ final class Failures {
 
   /** The error of the call {@code worker} was running when it died. */
   static SnakepitException callLost(String pool, Worker worker, WorkerExit exit, String tool) {
-    String where = "worker " + worker.id + " (pid " + worker.pid + ") of pool '" + pool + "'";
+    String where = "worker " + worker.id + " (pid " + worker.pid() + ") of pool '" + pool + "'";
     if (worker.failure == null && worker.stopReason != null) {
       return new SnakepitException(ErrorKind.POOL_CLOSED, "pool '" + pool + "' closed while tool '" + tool
           + "' was running on " + where + "; the call did not finish within the shutdown grace", pool, worker.id, tool,
@@ -30,7 +30,7 @@ final class Failures {
 
   /** Why a worker of a starting pool never became ready. */
   static SnakepitException startFailed(String pool, String adapter, Worker worker, WorkerExit exit) {
-    String head = "pool '" + pool + "' could not start: worker " + worker.id + " (pid " + worker.pid + ") ";
+    String head = "pool '" + pool + "' could not start: worker " + worker.id + " (pid " + worker.pid() + ") ";
     Map<String, Object> fatal = worker.fatal;
     if (fatal != null) {
       PythonError error = PythonErrors.parse(fatal.get("exception"));

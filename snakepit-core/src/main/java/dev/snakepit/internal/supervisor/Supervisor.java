@@ -56,8 +56,10 @@ public final class Supervisor implements Worker.Reports {
   private static final long OUTPUT_DRAIN_MILLIS = 1000;
   /** The signal on which a worker writes its threads' Python stacks to stderr (snakepit/guard.py). */
   private static final String STACK_DUMP_SIGNAL = "USR2";
-  /** How long a worker killed for misbehaving gets to write its stacks first. */
+  /** How long a worker killed for misbehaving gets to write its stacks first (Dispatcher.STACK_DUMP_LEAD too). */
   private static final long STACK_DUMP_WAIT_MILLIS = 200;
+  /** How far past a worker's heartbeat timeout its check is scheduled, so that it has surely passed. */
+  private static final long HEARTBEAT_CHECK_SLACK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
   /** How long a worker whose data connection ended may take to be reported dead before it is killed. */
   private static final long CONNECTION_LOSS_GRACE_MILLIS = 1000;
 
@@ -205,8 +207,7 @@ public final class Supervisor implements Worker.Reports {
         launch(false);
       }
     });
-    long interval = config.heartbeatInterval().toNanos();
-    loop.scheduleWithFixedDelay(guarded(this::checkHeartbeats), interval, interval, TimeUnit.NANOSECONDS);
+    schedule(this::checkHeartbeats, config.heartbeatInterval().toNanos(), TimeUnit.NANOSECONDS);
     if (RecycleLimits.enabled(config)) {
       // Memory is read from /proc, which costs a little per worker: once a second is enough for it.
       long period = config.recycleAboveMemory() > 0 ? 1000 : 250;
@@ -283,7 +284,7 @@ public final class Supervisor implements Worker.Reports {
       if (reason == null && limits.ageNanos() > 0 && now - worker.spawnedNanos >= limits.ageNanos()) {
         reason = RecycleReason.AGE;
       }
-      if (reason == null && limits.memoryBytes() > 0 && ProcStat.treeResidentBytes(worker.pid) > limits.memoryBytes()) {
+      if (reason == null && limits.memoryBytes() > 0 && ProcStat.treeResidentBytes(worker.keeperPid) > limits.memoryBytes()) {
         reason = RecycleReason.MEMORY;
       }
       if (reason != null) {
@@ -294,19 +295,31 @@ public final class Supervisor implements Worker.Reports {
 
   /**
    * Kills every worker that has been silent for longer than the heartbeat timeout: frozen (SIGSTOP,
-   * a debugger), wedged in C code that holds the GIL, or starved. Runs on the loop every interval, so
-   * a silent worker is caught within the timeout plus one interval.
+   * a debugger), wedged in C code that holds the GIL, or starved. Runs on the loop, and schedules its
+   * next run for the moment the first worker would pass its timeout (at the latest one interval on),
+   * so a silent worker is caught within a millisecond or so of its timeout, not up to an interval later.
    */
   private void checkHeartbeats() {
     long now = System.nanoTime();
     long timeout = config.heartbeatTimeout().toNanos();
+    long next = config.heartbeatInterval().toNanos();
     for (Worker worker : workers.values()) {
       WorkerState state = worker.state();
+      if (state != WorkerState.STARTING && state != WorkerState.READY) {
+        continue;
+      }
       long silent = now - worker.lastBeatNanos;
-      if ((state == WorkerState.STARTING || state == WorkerState.READY) && silent > timeout) {
+      if (silent > timeout) {
         broken(worker, "sent no heartbeat for " + TimeUnit.NANOSECONDS.toMillis(silent) + " ms (heartbeat timeout "
             + config.heartbeatTimeout().toMillis() + " ms)", ErrorKind.WORKER_CRASHED, WorkerExit.PoolReason.HEARTBEAT);
+      } else {
+        next = Math.min(next, timeout - silent + HEARTBEAT_CHECK_SLACK_NANOS);
       }
+    }
+    try {
+      schedule(this::checkHeartbeats, next, TimeUnit.NANOSECONDS);
+    } catch (RejectedExecutionException e) {
+      // The pool has shut its loop down.
     }
   }
 
@@ -334,18 +347,29 @@ public final class Supervisor implements Worker.Reports {
     return new int[] {workers.size(), starting};
   }
 
+  /** The pids of the live workers; a worker still starting is left out until its keeper has forked it. */
   public List<Long> pids() {
     List<Long> pids = new ArrayList<>();
     for (Worker w : workers.values()) {
-      pids.add(w.pid);
+      long pid = w.knownPid();
+      if (pid > 0) {
+        pids.add(pid);
+      }
     }
     return pids;
+  }
+
+  /** Kills every worker's tree from the calling thread, without the loop: for when the loop may be what is broken. */
+  public void killDirectly() {
+    for (Worker w : workers.values()) {
+      ProcessTree.kill(w.process.toHandle(), w.pid());
+    }
   }
 
   /** Recycles the worker with that process id, if it is one of this pool's ready workers; says whether it is. */
   public boolean recycleWorker(long pid) {
     for (Worker w : workers.values()) {
-      if (w.pid == pid && w.state() == WorkerState.READY) {
+      if (w.pid() == pid && w.state() == WorkerState.READY) {
         post(() -> recycle(w, RecycleReason.REQUESTED));
         return true;
       }
@@ -379,17 +403,54 @@ public final class Supervisor implements Worker.Reports {
           worker.poolReason = poolReason;
         }
         LOG.warn("{} of pool '{}' {}; killing it", worker, pool, reason);
-        // First the worker writes every thread's Python stack to stderr (faulthandler, which works
-        // even when the GIL is held), so that the error and the log show where it hung.
         if (worker.slot != null) {
           dispatcher.retire(worker.slot);
         }
         worker.moveTo(WorkerState.STOPPING);
-        if (ProcessTree.signal(worker.pid, STACK_DUMP_SIGNAL)) {
+        // First the worker writes every thread's Python stack to stderr (faulthandler, which works
+        // even when the GIL is held), so that the error and the log show where it hung; unless it
+        // wrote them already, ahead of a kill that was foreseen, or it is stopped and cannot.
+        long sinceDump = System.nanoTime() - worker.stacksDumpedNanos;
+        boolean dumped = worker.stacksDumpedNanos != 0 && sinceDump < TimeUnit.MILLISECONDS.toNanos(5 * STACK_DUMP_WAIT_MILLIS);
+        if (!dumped && dumpStacks(worker)) {
           schedule(() -> kill(worker), STACK_DUMP_WAIT_MILLIS, TimeUnit.MILLISECONDS);
         } else {
           kill(worker);
         }
+      }
+    });
+  }
+
+  /**
+   * The dispatcher will report the worker broken in {@link #STACK_DUMP_WAIT_MILLIS} unless its call
+   * ends first (it overruns a cancel): it writes its stacks now, so that the kill, if it comes, need
+   * not wait for them.
+   */
+  public void dumpStacksAhead(WorkerSlot slot) {
+    post(() -> {
+      Worker worker = workers.get(slot.id());
+      if (worker != null && worker.state() == WorkerState.READY) {
+        dumpStacks(worker);
+      }
+    });
+  }
+
+  /** Asks the worker for its Python stacks, unless it is stopped and could not write them; says whether it asked. */
+  private boolean dumpStacks(Worker worker) {
+    long pid = worker.pid();
+    if (ProcStat.isStopped(pid) || !ProcessTree.signal(pid, STACK_DUMP_SIGNAL)) {
+      return false;
+    }
+    worker.stacksDumpedNanos = System.nanoTime();
+    return true;
+  }
+
+  @Override
+  public void retire(Worker worker, String reason) {
+    post(() -> {
+      if (worker.state() == WorkerState.READY && worker.successor == null && state == PoolStats.State.RUNNING) {
+        LOG.warn("{} of pool '{}' asks to be replaced ({}); it is recycled: it finishes its call, then stops", worker, pool, reason);
+        recycle(worker, RecycleReason.REQUESTED);
       }
     });
   }
@@ -437,7 +498,7 @@ public final class Supervisor implements Worker.Reports {
       if (worker.replacement) {
         counters.workersReplaced.increment();
       }
-      events.workerStart(new WorkerEvent(pool, worker.id, worker.pid, worker.uptime(), null, null));
+      events.workerStart(new WorkerEvent(pool, worker.id, worker.pid(), worker.uptime(), null, null));
       LOG.debug("{} of pool '{}' is ready after {} ms", worker, pool, worker.uptime().toMillis());
       if (state == PoolStats.State.CLOSING || state == PoolStats.State.CLOSED) {
         worker.stopReason = "pool closing";
@@ -603,7 +664,7 @@ public final class Supervisor implements Worker.Reports {
     if (worker.slot != null) {
       dispatcher.retire(worker.slot);
     }
-    ProcessTree.kill(worker.process.toHandle());
+    ProcessTree.kill(worker.process.toHandle(), worker.pid());
     worker.control.closeLifeline();
     worker.closeSockets();
   }
@@ -615,8 +676,9 @@ public final class Supervisor implements Worker.Reports {
     if (worker.slot != null) {
       dispatcher.retire(worker.slot);
     }
-    // Whatever the worker started still holds its stderr open; kill it so the pipe drains.
-    ProcessTree.killGroup(worker.pid);
+    // The keeper killed the worker's tree before it exited; whatever is left of the worker's group (the
+    // keeper itself was killed, say) still holds its stderr open: kill it so the pipe drains.
+    ProcessTree.killGroup(worker.pid());
     // A FATAL frame on the control plane says why a worker failed to start, so its exit is
     // processed only once that channel has been read to its end, as well as stderr.
     CompletableFuture.allOf(worker.stderr.ended(), worker.control.ended())
@@ -628,7 +690,7 @@ public final class Supervisor implements Worker.Reports {
     if (worker.state() == WorkerState.DEAD) {
       return;
     }
-    WorkerExit observed = ExitStatus.of(worker.pid, worker.process.exitValue(), worker.stderr.tail());
+    WorkerExit observed = ExitStatus.of(worker.pid(), worker.process.exitValue(), worker.stderr.tail());
     WorkerExit.Cause cause = worker.failure != null ? WorkerExit.Cause.KILLED_BY_POOL
         : worker.stopReason != null ? WorkerExit.Cause.STOPPED_BY_POOL
         : "SIGKILL".equals(observed.signal()) && limits.oomKilled(worker.id) ? WorkerExit.Cause.OUT_OF_MEMORY
@@ -638,7 +700,7 @@ public final class Supervisor implements Worker.Reports {
         cause == WorkerExit.Cause.KILLED_BY_POOL || cause == WorkerExit.Cause.STOPPED_BY_POOL ? worker.poolReason : null);
     worker.moveTo(WorkerState.DEAD);
     workers.remove(worker.id);
-    RunRegistry.get().remove(worker.pid);
+    RunRegistry.get().remove(worker.keeperPid);
     if (worker.predecessor != null) {
       // A replacement that died before it was ready: the worker it was to replace serves on, and the
       // recycling check tries again.
@@ -657,7 +719,7 @@ public final class Supervisor implements Worker.Reports {
       dispatcher.gone(worker.slot, tool -> Failures.callLost(pool, worker, exit, tool));
     }
     String reason = worker.failure != null ? worker.failure : intended ? worker.stopReason : "died: " + exit.describe();
-    WorkerEvent event = new WorkerEvent(pool, worker.id, worker.pid, worker.uptime(), reason, exit);
+    WorkerEvent event = new WorkerEvent(pool, worker.id, worker.pid(), worker.uptime(), reason, exit);
     if (intended) {
       events.workerStop(event);
     } else {

@@ -12,12 +12,18 @@ import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 /**
  * One worker process and what belongs to it: its socket, its three reading threads, its state.
+ *
+ * <p>The process the pool starts is the worker's keeper (python/snakepit/keeper.py): it forks the
+ * worker, owns the worker's whole process tree and exits with the worker's status. {@link #process} is
+ * the keeper; {@link #pid()} is the worker's own pid, the one its tools see as {@code os.getpid()}.
  *
  * <p>{@link #state} and the fields the supervisor decides ({@code failure}, {@code stopReason}) are
  * written only on the control loop; they are volatile so that other threads may read them for
@@ -28,8 +34,11 @@ final class Worker {
   final Path socketPath;
   final String token;
   final ServerSocketChannel server;
+  /** The keeper: the process the pool started, the worker's parent. */
   final Process process;
-  final long pid;
+  final long keeperPid;
+  /** The worker's pid once known (0 before): from HELLO, or found earlier as the keeper's child. */
+  private volatile long pid;
   final long spawnedNanos = System.nanoTime();
   final boolean replacement;
   final StderrPump stderr;
@@ -62,6 +71,8 @@ final class Worker {
   Worker successor;
   /** Why this worker is being recycled; loop only. */
   dev.snakepit.RecycleReason recycling;
+  /** When the pool last asked the worker for its stacks ({@link System#nanoTime()}; 0 for never); loop only. */
+  long stacksDumpedNanos;
   /** When the worker last sent a HEARTBEAT (its spawn until the first), in {@link System#nanoTime()} terms. */
   volatile long lastBeatNanos = spawnedNanos;
 
@@ -72,6 +83,9 @@ final class Worker {
 
     /** The worker broke the protocol or its connection; it must be killed. */
     void broken(Worker worker, String reason, ErrorKind kind, WorkerExit.PoolReason poolReason);
+
+    /** The worker asks to be replaced (RETIRE): it received SIGTERM, say. */
+    void retire(Worker worker, String reason);
   }
 
   Worker(String pool, String id, Path socketPath, String token, ServerSocketChannel server, Process process,
@@ -81,7 +95,7 @@ final class Worker {
     this.token = token;
     this.server = server;
     this.process = process;
-    this.pid = process.pid();
+    this.keeperPid = process.pid();
     this.replacement = replacement;
     WorkerLogs logs = new WorkerLogs(pool, id);
     this.stderr = new StderrPump(process.getErrorStream(), logs);
@@ -89,6 +103,9 @@ final class Worker {
         new ControlChannel.Listener() {
           @Override
           public void fatal(Map<String, Object> body) {
+            if (body.get("pid") instanceof Long said && said > 0) {
+              pid = said;
+            }
             Worker.this.fatal = body;
             reports.fatal(Worker.this, body);
           }
@@ -101,6 +118,14 @@ final class Worker {
           @Override
           public void heartbeat(long sequence) {
             lastBeatNanos = System.nanoTime();
+            if (pid == 0) {
+              knownPid(); // while the keeper lives, so that a worker dying before HELLO is reported by its own pid
+            }
+          }
+
+          @Override
+          public void retire(String reason) {
+            reports.retire(Worker.this, reason);
           }
         });
   }
@@ -116,6 +141,35 @@ final class Worker {
 
   WorkerState state() {
     return state;
+  }
+
+  /** The worker's own pid, or the keeper's while the worker is not known yet (see {@link #knownPid()}). */
+  long pid() {
+    long known = knownPid();
+    return known > 0 ? known : keeperPid;
+  }
+
+  /**
+   * The worker's own pid: the one HELLO or FATAL gave, or before them the keeper's oldest child (the
+   * keeper forks the worker first, and adopts orphans only later); 0 while the keeper has no child yet.
+   */
+  long knownPid() {
+    long known = pid;
+    if (known > 0) {
+      return known;
+    }
+    Hello said = hello;
+    if (said != null && said.pid() > 0) {
+      pid = said.pid();
+      return pid;
+    }
+    long child = process.toHandle().children()
+        .min(Comparator.comparing(h -> h.info().startInstant().orElse(Instant.MAX)))
+        .map(ProcessHandle::pid).orElse(0L);
+    if (child > 0) {
+      pid = child;
+    }
+    return child;
   }
 
   /** Changes state; only the control loop calls this. */
@@ -158,6 +212,6 @@ final class Worker {
 
   @Override
   public String toString() {
-    return "worker " + id + " (pid " + pid + ")";
+    return "worker " + id + " (pid " + pid() + ")";
   }
 }

@@ -93,6 +93,20 @@ class RunRegistryTest {
   }
 
   @Test
+  void theSweepKillsWhatLeftTheWorkersGroupIfItCarriesTheDeadJvmsToken() throws Exception {
+    RunRegistry dead = deadOwner();
+    dead.add(standInWorker(dead.token()));
+    long escaped = marked(dead.token()).pid(); // a session of its own, recorded nowhere
+    long unrelated = marked("another-token").pid();
+
+    int killed = me().sweep();
+
+    assertThat(killed).isEqualTo(3);
+    await().atMost(Duration.ofSeconds(5)).until(() -> !Processes.isRunning(escaped));
+    assertThat(Processes.isRunning(unrelated)).isTrue();
+  }
+
+  @Test
   void theWorkersOfALiveJvmAreLeftAlone() throws Exception {
     Process owner = sleeper();
     RunRegistry live = new RunRegistry(directory, owner.pid(), ProcStat.startTime(owner.pid()).orElseThrow());
@@ -181,6 +195,16 @@ class RunRegistryTest {
     String line = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8)).readLine();
     grandchildren.add(Long.parseLong(line.strip()));
     return process.pid();
+  }
+
+  /** A sleeping process in a session of its own, marked with {@code token} as a worker's children are. */
+  private Process marked(String token) throws IOException {
+    ProcessBuilder builder = new ProcessBuilder(TestPools.python(), "-c", "import os, time; os.setsid(); time.sleep(120)");
+    builder.environment().put(RunRegistry.INSTANCE_VARIABLE, token);
+    builder.environment().put(NoLeaks.OWNER_VARIABLE, NoLeaks.OWNER);
+    Process process = builder.start();
+    started.add(process);
+    return process;
   }
 
   private Process sleeper() throws IOException {
