@@ -62,7 +62,7 @@ def split(lifeline: int, jvm_pid: Optional[int]) -> int:
         return keeper
     worker.append(pid)
     try:
-        status = _keep(pid, lifeline, jvm_pid, wake_read, wake_write)
+        status = _keep(worker, lifeline, jvm_pid, wake_read, wake_write)
     except BaseException as err:  # a bug here must still end the tree, never leave it unowned
         write_stderr("snakepit: keeper failed: %r; killing the worker's processes\n" % (err,))
         kill_descendants(keeper)
@@ -94,8 +94,11 @@ def _install_handlers(wake_write: int, worker: List[int]) -> Dict[int, Any]:
     return previous
 
 
-def _keep(worker: int, lifeline: int, jvm_pid: Optional[int], wake_read: int, wake_write: int) -> int:
-    """Waits for the worker's end or the JVM's; kills what is left; returns the status to exit with."""
+def _keep(worker: List[int], lifeline: int, jvm_pid: Optional[int], wake_read: int, wake_write: int) -> int:
+    """Waits for the worker's end or the JVM's; kills what is left; returns the status to exit with.
+
+    ``worker`` holds the worker's pid, which signals are passed on to; it is emptied once the worker
+    is reaped, since its pid may then be reused."""
     devnull = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1):
         os.dup2(devnull, fd)
@@ -109,7 +112,9 @@ def _keep(worker: int, lifeline: int, jvm_pid: Optional[int], wake_read: int, wa
     status = None  # type: Optional[int]
     jvm_gone = False
     while True:
-        status = _reap(worker)
+        status = _reap(worker[0])
+        if status is not None:
+            worker.clear()
         jvm_gone = jvm_gone or (jvm_pid is not None and os.getppid() != jvm_pid)
         if status is not None or jvm_gone:
             break
