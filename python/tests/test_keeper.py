@@ -75,17 +75,22 @@ def test_nothing_the_worker_started_outlives_the_lifeline(jvm):
 @linux_only
 def test_nothing_a_worker_started_outlives_a_sigkill_of_its_jvm():
     # A stand-in JVM runs a worker whose tool starts the three kinds of child, then dies by SIGKILL.
+    # A second worker's tool starts a multiprocessing pool.
     code = ("import sys\n"
             "sys.path.insert(0, %r)\n"
             "import harness\n"
             "jvm = harness.FakeJvm()\n"
             "jvm.start()\n"
             "pids = [jvm.call('spawn_child', 60.0, detach=how).value for how in %r]\n"
-            "print(jvm.proc.pid, jvm.worker_pid, *pids, flush=True)\n"
+            "probe = harness.FakeJvm('testadapters.probe:ProbeAdapter')\n"
+            "probe.start()\n"
+            "pids += probe.call('start_process_pool', 2).value\n"
+            "print(jvm.proc.pid, jvm.worker_pid, probe.proc.pid, probe.worker_pid, *pids, flush=True)\n"
             "sys.stdin.read()\n") % (os.path.dirname(os.path.abspath(__file__)), DETACHED)
     with harness.StandInJvm(code) as parent:
         pids = parent.pids()
-        harness.STARTED_GROUPS.update(pids[:2])
+        harness.STARTED_GROUPS.update(pids[:4])
+        assert len(pids) >= 4 + 3 + 3  # two keepers and workers, three children, a pool of two and its server
         parent.kill()
 
         assert gone_within(pids, 1.0) == []
