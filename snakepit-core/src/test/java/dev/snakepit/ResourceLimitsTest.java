@@ -2,14 +2,17 @@ package dev.snakepit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.snakepit.internal.process.WorkerLimits;
 import dev.snakepit.testing.PoolTest;
+import dev.snakepit.testing.Processes;
 import dev.snakepit.testing.TestPools;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -44,6 +47,24 @@ class ResourceLimitsTest {
       assertThat(exit.cause()).isEqualTo(WorkerExit.Cause.OUT_OF_MEMORY);
       assertThat(e.getMessage()).contains("over its memory limit");
       assertThat(pool.execute("hoard", Map.of("mib", 50))).as("its replacement serves").isEqualTo(50L);
+    }
+  }
+
+  @Test
+  void aWorkersCgroupHoldsWhatEscapedItsKeeperAndItIsKilledWithTheWorker() throws Exception {
+    assumeMechanism("cgroup-v1");
+    try (Snakepit pool = TestPools.start(TestPools.testAdapter("limit-escape").workerMemoryLimit(500 * MIB))) {
+      long worker = pool.workerPids().getFirst();
+      long keeper = ProcessHandle.of(worker).flatMap(ProcessHandle::parent).orElseThrow().pid();
+      long daemon = (Long) pool.execute("spawn_child", Map.of("seconds", 60, "detach", "daemon"));
+
+      // The keeper killed from outside: the worker dies with it (its parent-death signal), and the
+      // daemon, in a session of its own, is left to init. Only the cgroup still holds it.
+      Processes.signal(keeper, "KILL");
+
+      await().atMost(Duration.ofSeconds(10)).until(() -> !Processes.isRunning(worker) && pool.stats().idle() == 1
+          && !pool.workerPids().contains(worker));
+      await().atMost(Duration.ofSeconds(5)).until(() -> !Processes.isRunning(daemon));
     }
   }
 

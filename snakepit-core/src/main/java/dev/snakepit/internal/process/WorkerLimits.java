@@ -18,7 +18,9 @@ import org.slf4j.LoggerFactory;
  * (memory.limit_in_bytes, cpu.cfs_quota_us); else an address-space limit the worker sets on itself
  * (memory only). Each worker gets groups of its own, which it joins first thing at start-up, before it
  * starts anything, so everything it starts is capped and accounted with it. The groups also tell a
- * kill by the kernel's OOM killer apart from any other SIGKILL.
+ * kill by the kernel's OOM killer apart from any other SIGKILL, and hold every process the worker
+ * started, wherever it went in the process tree, for the kill when the worker is buried (on v1 with a
+ * freezer group too, where the freezer hierarchy is mounted).
  *
  * <p>One instance per pool; its methods run on the pool's control loop.
  */
@@ -149,20 +151,24 @@ public final class WorkerLimits {
     return false;
   }
 
-  /** Kills whatever is left in worker {@code id}'s groups and removes them. */
+  /**
+   * Kills whatever is left in worker {@code id}'s groups, wherever in the process tree it went, and
+   * removes them: on v2 by {@code cgroup.kill}; on v1 by freezing the worker's freezer group, killing
+   * every member of its groups and thawing it, so that nothing forks while it is killed.
+   */
   public void release(String id) {
-    for (Path pool : poolGroups) {
-      Path group = pool.resolve(id);
-      if (!Files.isDirectory(group)) {
-        continue;
-      }
-      if (mechanism == Mechanism.CGROUP_V2) {
-        writeQuietly(group.resolve("cgroup.kill"), "1");
-      } else {
-        killMembers(group);
-      }
-      removeWhenEmpty(group);
+    List<Path> groups = poolGroups.stream().map(pool -> pool.resolve(id)).filter(Files::isDirectory).toList();
+    if (mechanism == Mechanism.CGROUP_V2) {
+      groups.forEach(group -> writeQuietly(group.resolve("cgroup.kill"), "1"));
+    } else {
+      List<Path> freezers = groups.stream().filter(g -> Files.exists(g.resolve("freezer.state"))).toList();
+      freezers.forEach(group -> freeze(group, "FROZEN"));
+      // Frozen, nothing can fork: one round is enough, and frozen members stay listed until thawed.
+      int rounds = freezers.isEmpty() ? 20 : 1;
+      groups.forEach(group -> killMembers(group, rounds));
+      freezers.forEach(group -> freeze(group, "THAWED")); // a frozen process dies of its SIGKILL once thawed
     }
+    groups.forEach(WorkerLimits::removeWhenEmpty);
   }
 
   /** Removes the pool's groups; call after every worker is released. */
@@ -263,7 +269,41 @@ public final class WorkerLimits {
         return "cannot create " + pool + ": " + e.getMessage();
       }
     }
+    // The freezer, where there is one, holds a worker's processes still while they are killed, so
+    // that none can fork a new one meanwhile. Best effort: without it the kill goes round after round.
+    String frozen = ownPath(null, "freezer");
+    Path freezer = CGROUP.resolve("freezer");
+    if (frozen != null && Files.exists(freezer.resolve("cgroup.procs"))) {
+      Path pool = freezer.resolve(frozen.substring(1)).resolve(name);
+      try {
+        Files.createDirectories(pool);
+        groups.add(pool);
+      } catch (IOException | RuntimeException e) {
+        LOG.debug("no freezer group for pool {}: {}", name, e.toString());
+      }
+    }
     return null;
+  }
+
+  /**
+   * Sets a v1 freezer group's state ({@code FROZEN} or {@code THAWED}) and waits, briefly, until the
+   * kernel reports it; a group that does not get there is killed all the same.
+   */
+  private static void freeze(Path group, String state) {
+    writeQuietly(group.resolve("freezer.state"), state);
+    for (int attempt = 0; attempt < 50; attempt++) {
+      try {
+        if (Files.readString(group.resolve("freezer.state")).trim().equals(state)) {
+          return;
+        }
+        Thread.sleep(2); // freezing is asynchronous: a task freezes at its next return to user space
+      } catch (IOException e) {
+        return;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
   }
 
   /**
@@ -291,11 +331,12 @@ public final class WorkerLimits {
   }
 
   /**
-   * Kills every process in a v1 group, round after round until it is empty: a member that forks
-   * between the read and the kill puts its child into the same group, and the next round finds it.
+   * Kills every process in a v1 group, round after round until it is empty or {@code rounds} have
+   * passed: a member that forks between the read and the kill puts its child into the same group, and
+   * the next round finds it.
    */
-  private static void killMembers(Path group) {
-    for (int round = 0; round < 20; round++) {
+  private static void killMembers(Path group, int rounds) {
+    for (int round = 0; round < rounds; round++) {
       List<String> members;
       try {
         members = Files.readAllLines(group.resolve("cgroup.procs"), StandardCharsets.UTF_8);
