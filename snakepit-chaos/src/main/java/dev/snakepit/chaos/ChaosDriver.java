@@ -9,6 +9,7 @@ import dev.snakepit.SnakepitException;
 import dev.snakepit.internal.process.ProcessTree;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -32,7 +33,7 @@ import java.util.function.IntFunction;
  *       + call timeout + cancel grace + {@link #GRACE});
  *   <li>the pool is back at its target size, running, with a free worker;
  *   <li>no process that was ever one of its workers is alive unless it is one of its workers now, nor
- *       anything in such a worker's process group (its reaper, what it started);
+ *       anything in such a worker's process group (what it started), nor its keeper;
  *   <li>its counters never decreased, and it counted exactly the successful calls this driver saw.
  * </ul>
  *
@@ -56,6 +57,8 @@ public final class ChaosDriver implements AutoCloseable {
   private final ScheduledExecutorService thawer;
   private final List<Started> started = new ArrayList<>();
   private final Set<Long> seen = new LinkedHashSet<>();
+  /** The keeper of each worker seen (its parent, the process the pool started), when it could be read. */
+  private final Map<Long, Long> keepers = new HashMap<>();
   private final Set<Long> frozen = ConcurrentHashMap.newKeySet();
   private final List<String> violations = new ArrayList<>();
   private final long succeededBefore;
@@ -79,7 +82,7 @@ public final class ChaosDriver implements AutoCloseable {
     this.last = pool.stats();
     this.succeededBefore = last.callsSucceeded();
     this.target = last.targetSize();
-    seen.addAll(pool.workerPids());
+    see(pool.workerPids());
   }
 
   /**
@@ -132,7 +135,7 @@ public final class ChaosDriver implements AutoCloseable {
         }
       }
     }
-    seen.addAll(pool.workerPids());
+    see(pool.workerPids());
     sample();
   }
 
@@ -229,7 +232,7 @@ public final class ChaosDriver implements AutoCloseable {
       problems.add("the pool is crash-looping");
     }
     List<Long> current = pool.workerPids();
-    seen.addAll(current);
+    see(current);
     for (long pid : seen) {
       if (current.contains(pid)) {
         continue;
@@ -243,8 +246,21 @@ public final class ChaosDriver implements AutoCloseable {
           problems.add("process " + member + ", of the group of former worker " + pid + ", is still alive");
         }
       }
+      Long keeper = keepers.get(pid);
+      if (keeper != null && Faults.running(keeper)) {
+        problems.add("process " + keeper + ", the keeper of former worker " + pid + ", is still alive");
+      }
     }
     return problems;
+  }
+
+  /** Records workers, and their keepers while they can be read. */
+  private void see(List<Long> workers) {
+    for (long pid : workers) {
+      if (seen.add(pid)) {
+        ProcessHandle.of(pid).flatMap(ProcessHandle::parent).ifPresent(keeper -> keepers.put(pid, keeper.pid()));
+      }
+    }
   }
 
   private void sample() {
