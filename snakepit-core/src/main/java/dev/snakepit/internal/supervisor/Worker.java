@@ -16,6 +16,7 @@ import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -150,8 +151,9 @@ final class Worker {
   }
 
   /**
-   * The worker's own pid: the one HELLO or FATAL gave, or before them the keeper's oldest child (the
-   * keeper forks the worker first, and adopts orphans only later); 0 while the keeper has no child yet.
+   * The worker's own pid: the one HELLO or FATAL gave, or before them the keeper's oldest child with
+   * the keeper's command line (the keeper forks the worker first, and adopts orphans only later); 0
+   * while the keeper has no such child yet.
    */
   long knownPid() {
     long known = pid;
@@ -163,7 +165,9 @@ final class Worker {
       pid = said.pid();
       return pid;
     }
+    Optional<String> command = process.info().commandLine();
     long child = process.toHandle().children()
+        .filter(h -> command.isEmpty() || h.info().commandLine().equals(command))
         .min(Comparator.comparing(h -> h.info().startInstant().orElse(Instant.MAX)))
         .map(ProcessHandle::pid).orElse(0L);
     if (child > 0) {
