@@ -10,25 +10,9 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "ada
 import harness  # noqa: E402
 
 
-def _processes():
-    """(pid, ppid, pgrp, state) of every process we can see."""
-    out = []
-    for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
-        try:
-            with open("/proc/%s/stat" % name, "rb") as f:
-                stat = f.read().decode("utf-8", "replace")
-        except OSError:
-            continue  # ended meanwhile
-        fields = stat[stat.rindex(")") + 2:].split()
-        out.append((int(name), int(fields[1]), int(fields[2]), fields[0]))
-    return out
-
-
 def _leftovers():
     me = os.getpid()
-    return [(pid, ppid, pgrp, state) for pid, ppid, pgrp, state in _processes()
+    return [(pid, ppid, pgrp, state) for pid, ppid, pgrp, state in harness.processes()
             if state != "Z" and (ppid == me or pgrp in harness.STARTED_GROUPS) and pid != me]
 
 

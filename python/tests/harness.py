@@ -29,19 +29,48 @@ TIMEOUT = 10.0
 STARTED_GROUPS = set()
 
 
-def group_members(pgid: int) -> List[int]:
-    members = []
+def stat_fields(pid: int) -> Optional[List[str]]:
+    """Fields 3 (state), 4 (ppid), 5 (pgrp) ... of /proc/<pid>/stat; None once the process is gone."""
+    try:
+        with open("/proc/%d/stat" % pid, "rb") as f:
+            stat = f.read().decode("utf-8", "replace")
+    except OSError:
+        return None
+    # The command name is in parentheses and may contain anything, spaces and ')' included.
+    return stat[stat.rindex(")") + 2:].split()
+
+
+def processes() -> List[tuple]:
+    """(pid, ppid, pgrp, state) of every process we can see."""
+    out = []
     for name in os.listdir("/proc"):
         if name.isdigit():
-            try:
-                with open("/proc/%s/stat" % name, "rb") as f:
-                    stat = f.read().decode("utf-8", "replace")
-            except OSError:
-                continue
-            fields = stat[stat.rindex(")") + 2:].split()
-            if int(fields[2]) == pgid and fields[0] != "Z":
-                members.append(int(name))
-    return members
+            fields = stat_fields(int(name))
+            if fields is not None:
+                out.append((int(name), int(fields[1]), int(fields[2]), fields[0]))
+    return out
+
+
+def group_members(pgid: int) -> List[int]:
+    return [pid for pid, _, pgrp, state in processes() if pgrp == pgid and state != "Z"]
+
+
+def alive(pid: int) -> bool:
+    """Whether the process exists and has not exited (a zombie counts as gone)."""
+    fields = stat_fields(pid)
+    return fields is not None and fields[0] != "Z"
+
+
+def parent_of(pid: int) -> int:
+    fields = stat_fields(pid)
+    assert fields is not None, "process %d is gone" % pid
+    return int(fields[1])
+
+
+def survivors(pids: List[int], seconds: float) -> List[int]:
+    """Those of ``pids`` still alive once each has had up to ``seconds`` to exit."""
+    wait_until_gone(pids, seconds)
+    return [pid for pid in pids if alive(pid)]
 
 
 def wait_until(condition, timeout: float) -> None:

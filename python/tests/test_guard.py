@@ -15,16 +15,7 @@ linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="pa
 
 def gone_within(pids, seconds):
     """Whether every pid has exited (a zombie counts as gone) within ``seconds``."""
-    harness.wait_until_gone(pids, seconds)
-    return not [pid for pid in pids if alive(pid)]
-
-
-def alive(pid):
-    try:
-        with open("/proc/%d/stat" % pid) as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
+    return not harness.survivors(pids, seconds)
 
 
 @linux_only

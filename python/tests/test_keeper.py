@@ -13,20 +13,6 @@ linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="su
 DETACHED = ["no", "session", "daemon"]
 
 
-def alive(pid):
-    try:
-        with open("/proc/%d/stat" % pid, "rb") as f:
-            stat = f.read()
-    except OSError:
-        return False
-    return stat[stat.rindex(b")") + 2:].split()[0] != b"Z"
-
-
-def gone_within(pids, seconds):
-    harness.wait_until_gone(pids, seconds)
-    return [pid for pid in pids if alive(pid)]
-
-
 def escapees(jvm, seconds=60.0):
     """One sleeping process of each kind of detachment, started by the worker; their pids."""
     return [jvm.call("spawn_child", seconds, detach=how).value for how in DETACHED]
@@ -48,7 +34,7 @@ def test_nothing_the_worker_started_outlives_its_crash(jvm):
     jvm.send_call("crash", [0])
 
     assert jvm.wait() == 128 + signal.SIGKILL
-    assert gone_within(pids, 1.0) == []
+    assert harness.survivors(pids, 1.0) == []
     assert "killed 3 process(es) the worker left behind" in jvm.stderr_text()
 
 
@@ -59,7 +45,7 @@ def test_nothing_the_worker_started_outlives_its_shutdown(jvm):
     jvm.shutdown()
 
     assert jvm.wait() == 0
-    assert gone_within(pids, 1.0) == []
+    assert harness.survivors(pids, 1.0) == []
 
 
 @linux_only
@@ -69,7 +55,7 @@ def test_nothing_the_worker_started_outlives_the_lifeline(jvm):
     jvm.proc.stdin.close()
 
     assert jvm.wait() == 0
-    assert gone_within(pids + [jvm.worker_pid], 1.0) == []
+    assert harness.survivors(pids + [jvm.worker_pid], 1.0) == []
 
 
 @linux_only
@@ -93,7 +79,7 @@ def test_nothing_a_worker_started_outlives_a_sigkill_of_its_jvm():
         assert len(pids) >= 4 + 3 + 3  # two keepers and workers, three children, a pool of two and its server
         parent.kill()
 
-        assert gone_within(pids, 1.0) == []
+        assert harness.survivors(pids, 1.0) == []
 
 
 @linux_only
@@ -106,7 +92,7 @@ def test_a_multiprocessing_pool_dies_with_its_worker(jvm_factory):
     jvm.send_call("exit_now", [9])
 
     assert jvm.wait() == 9
-    assert gone_within(pids, 1.0) == []
+    assert harness.survivors(pids, 1.0) == []
 
 
 @linux_only
@@ -133,7 +119,7 @@ def test_the_keeper_passes_the_dump_signal_on_to_the_worker(jvm):
 
     harness.wait_until(lambda: "most recent call first" in jvm.stderr_text(), harness.TIMEOUT)
     assert jvm.call("ping").value is None
-    assert alive(jvm.proc.pid)
+    assert harness.alive(jvm.proc.pid)
 
 
 @linux_only
@@ -142,4 +128,4 @@ def test_signals_that_would_end_the_keeper_by_default_are_ignored(jvm):
         os.kill(jvm.proc.pid, signum)
 
     assert jvm.call("ping").value is None
-    assert alive(jvm.proc.pid) and keeper.descendants(jvm.proc.pid) == [jvm.worker_pid]
+    assert harness.alive(jvm.proc.pid) and keeper.descendants(jvm.proc.pid) == [jvm.worker_pid]

@@ -13,12 +13,6 @@ from snakepit import protocol
 PROBE = "testadapters.probe:ProbeAdapter"
 
 
-def parent_of(pid):
-    with open("/proc/%d/stat" % pid, "rb") as f:
-        stat = f.read()
-    return int(stat[stat.rindex(b")") + 2:].split()[1])
-
-
 def test_hello_fields(jvm_factory):
     jvm = jvm_factory()
     hello = jvm.start()
@@ -27,7 +21,7 @@ def test_hello_fields(jvm_factory):
     assert hello["protocol"] == [1]
     assert hello["worker_id"] == "w1"
     # The worker is the child of the process the JVM started, its keeper.
-    assert hello["pid"] != jvm.proc.pid and parent_of(hello["pid"]) == jvm.proc.pid
+    assert hello["pid"] != jvm.proc.pid and harness.parent_of(hello["pid"]) == jvm.proc.pid
     assert hello["runtime_version"] == "0.1.0"
     assert hello["python"]["implementation"] == platform.python_implementation()
     assert hello["python"]["version"] == platform.python_version()

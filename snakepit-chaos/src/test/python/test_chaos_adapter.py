@@ -80,12 +80,6 @@ def longest_silence_during(jvm, tool, *args):
     return jvm.reply(request_id), max(later - earlier for earlier, later in zip(stamps, stamps[1:]))
 
 
-def parent_of(pid):
-    with open("/proc/%d/stat" % pid) as f:
-        stat = f.read()
-    return int(stat[stat.rindex(")") + 2:].split()[1])
-
-
 def stderr_size(jvm):
     return os.path.getsize(os.path.join(jvm.dir, "stderr.txt"))
 
@@ -224,7 +218,7 @@ def test_grandchildren_live_in_the_workers_group_and_die_with_it(chaos):
     pids = jvm.call("spawn_grandchildren", 2).value
     assert len(pids) == 2
     for pid in pids:
-        assert parent_of(pid) == jvm.worker_pid
+        assert harness.parent_of(pid) == jvm.worker_pid
         assert os.getpgid(pid) == jvm.worker_pid
     assert set(pids) <= set(harness.group_members(jvm.worker_pid))
     jvm.close()  # lifeline, then a kill of the worker's group, as the JVM ends a worker
