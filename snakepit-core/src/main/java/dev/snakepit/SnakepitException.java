@@ -24,41 +24,92 @@ public final class SnakepitException extends RuntimeException {
   private final transient PythonError pythonError;
   private final transient WorkerExit workerExit;
 
-  /**
-   * Creates an exception. Applications rarely need to; it is public so that test doubles of code that
-   * uses Snakepit can throw the real thing.
-   *
-   * @param kind what went wrong
-   * @param message the full message
-   * @param pool the pool's name, or {@code null}
-   * @param workerId the worker involved, or {@code null}
-   * @param tool the tool called, or {@code null}
-   * @param pythonError the Python exception behind this one, or {@code null}
-   * @param workerExit how the worker ended, or {@code null}
-   * @param cause the underlying cause, or {@code null}
-   */
-  public SnakepitException(
-      ErrorKind kind,
-      String message,
-      String pool,
-      String workerId,
-      String tool,
-      PythonError pythonError,
-      WorkerExit workerExit,
-      Throwable cause) {
-    super(message, cause);
-    Objects.requireNonNull(kind, "SnakepitException: kind must not be null");
-    this.kind = kind;
-    this.pool = pool;
-    this.workerId = workerId;
-    this.tool = tool;
-    this.pythonError = pythonError;
-    this.workerExit = workerExit;
+  private SnakepitException(Builder b) {
+    super(b.message, b.cause);
+    this.kind = b.kind;
+    this.pool = b.pool;
+    this.workerId = b.workerId;
+    this.tool = b.tool;
+    this.pythonError = b.pythonError;
+    this.workerExit = b.workerExit;
   }
 
-  /** Creates an exception with only a kind and a message. */
+  /**
+   * Creates an exception with only a kind and a message. Applications rarely need to; it is public so
+   * that test doubles of code that uses Snakepit can throw the real thing.
+   */
   public SnakepitException(ErrorKind kind, String message) {
-    this(kind, message, null, null, null, null, null, null);
+    this(builder(kind, message));
+  }
+
+  /**
+   * Starts an exception of this kind with this full message; the builder's other parts are optional.
+   *
+   * <pre>{@code
+   * throw SnakepitException.builder(ErrorKind.TIMEOUT, "no answer within 2 s")
+   *     .pool("scoring").worker("w3").tool("predict").build();
+   * }</pre>
+   */
+  public static Builder builder(ErrorKind kind, String message) {
+    return new Builder(kind, message);
+  }
+
+  /** Collects the parts of a {@link SnakepitException}; every part but the kind and message is optional. */
+  public static final class Builder {
+    private final ErrorKind kind;
+    private final String message;
+    private String pool;
+    private String workerId;
+    private String tool;
+    private PythonError pythonError;
+    private WorkerExit workerExit;
+    private Throwable cause;
+
+    private Builder(ErrorKind kind, String message) {
+      this.kind = Objects.requireNonNull(kind, "SnakepitException: kind must not be null");
+      this.message = message;
+    }
+
+    /** The pool's name. */
+    public Builder pool(String pool) {
+      this.pool = pool;
+      return this;
+    }
+
+    /** The worker involved, such as {@code w3}. */
+    public Builder worker(String workerId) {
+      this.workerId = workerId;
+      return this;
+    }
+
+    /** The tool called. */
+    public Builder tool(String tool) {
+      this.tool = tool;
+      return this;
+    }
+
+    /** The Python exception behind this one. */
+    public Builder pythonError(PythonError pythonError) {
+      this.pythonError = pythonError;
+      return this;
+    }
+
+    /** How the worker ended. */
+    public Builder workerExit(WorkerExit workerExit) {
+      this.workerExit = workerExit;
+      return this;
+    }
+
+    /** The underlying cause. */
+    public Builder cause(Throwable cause) {
+      this.cause = cause;
+      return this;
+    }
+
+    /** The exception, ready to throw. */
+    public SnakepitException build() {
+      return new SnakepitException(this);
+    }
   }
 
   /** What went wrong. */

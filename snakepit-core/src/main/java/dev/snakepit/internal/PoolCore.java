@@ -148,12 +148,13 @@ public final class PoolCore {
     } catch (ExecutionException e) {
       abort();
       throw e.getCause() instanceof SnakepitException s ? s
-          : new SnakepitException(ErrorKind.WORKER_CRASHED, "pool '" + pool + "' could not start", pool, null, null,
-              null, null, e.getCause());
+          : SnakepitException.builder(ErrorKind.WORKER_CRASHED, "pool '" + pool + "' could not start")
+              .pool(pool).cause(e.getCause()).build();
     } catch (TimeoutException e) {
       abort();
-      throw new SnakepitException(ErrorKind.TIMEOUT, "pool '" + pool + "' did not start within "
-          + config.startTimeout().plus(SAFETY_MARGIN), pool, null, null, null, null, null);
+      throw SnakepitException.builder(ErrorKind.TIMEOUT, "pool '" + pool + "' did not start within "
+          + config.startTimeout().plus(SAFETY_MARGIN))
+          .pool(pool).build();
     } catch (InterruptedException e) {
       abort();
       Thread.currentThread().interrupt();
@@ -229,8 +230,9 @@ public final class PoolCore {
     } catch (InterruptedException e) {
       dispatcher.cancel(pending, "the calling thread was interrupted");
       Thread.currentThread().interrupt();
-      throw new SnakepitException(ErrorKind.CANCELLED, "the thread calling tool '" + call.tool()
-          + "' of pool '" + pool + "' was interrupted; the call was cancelled", pool, null, call.tool(), null, null, e);
+      throw SnakepitException.builder(ErrorKind.CANCELLED, "the thread calling tool '" + call.tool()
+          + "' of pool '" + pool + "' was interrupted; the call was cancelled")
+          .pool(pool).tool(call.tool()).cause(e).build();
     } catch (TimeoutException e) {
       dispatcher.cancel(pending, "no answer within " + bound);
       throw new SnakepitException(ErrorKind.TIMEOUT, "internal error: the call of tool '" + call.tool()
@@ -293,15 +295,17 @@ public final class PoolCore {
     String tool = call.tool();
     if (closing.get()) {
       Throwable failure = supervisor.internalFailure();
-      throw failed(new SnakepitException(ErrorKind.POOL_CLOSED, "pool '" + pool + "' is closed"
+      throw failed(SnakepitException.builder(ErrorKind.POOL_CLOSED, "pool '" + pool + "' is closed"
           + (failure == null ? "" : " after an internal error in its control loop (" + failure + ")") + "; tool '" + tool
-          + "' was not called", pool, null, tool, null, null, null));
+          + "' was not called")
+          .pool(pool).tool(tool).build());
     }
     List<ToolInfo> tools = supervisor.tools();
     if (!supervisor.selfDispatching() && tools.stream().noneMatch(t -> t.name().equals(tool))) {
-      throw failed(new SnakepitException(ErrorKind.INVALID_REQUEST, "unknown tool '" + tool + "' in pool '" + pool
+      throw failed(SnakepitException.builder(ErrorKind.INVALID_REQUEST, "unknown tool '" + tool + "' in pool '" + pool
           + "' (adapter " + config.adapter() + "); available: "
-          + tools.stream().map(ToolInfo::name).collect(Collectors.joining(", ")), pool, null, tool, null, null, null));
+          + tools.stream().map(ToolInfo::name).collect(Collectors.joining(", ")))
+          .pool(pool).tool(tool).build());
     }
     Map<String, Object> body = new LinkedHashMap<>(4);
     body.put("tool", tool);
@@ -312,13 +316,15 @@ public final class PoolCore {
     try {
       encoded = ENCODER.encode(body);
     } catch (ValueEncodingException e) {
-      throw failed(new SnakepitException(ErrorKind.SERIALIZATION_ERROR, "cannot send the arguments of tool '" + tool
-          + "' to pool '" + pool + "': " + e.getMessage(), pool, null, tool, null, null, e));
+      throw failed(SnakepitException.builder(ErrorKind.SERIALIZATION_ERROR, "cannot send the arguments of tool '" + tool
+          + "' to pool '" + pool + "': " + e.getMessage())
+          .pool(pool).tool(tool).cause(e).build());
     }
     if (encoded.frameBytes() > config.maxFrameBytes()) {
-      throw failed(new SnakepitException(ErrorKind.SERIALIZATION_ERROR, "the call of tool '" + tool + "' encodes to "
+      throw failed(SnakepitException.builder(ErrorKind.SERIALIZATION_ERROR, "the call of tool '" + tool + "' encodes to "
           + encoded.frameBytes() + " bytes, above maxFrameBytes " + config.maxFrameBytes() + " of pool '" + pool
-          + "'; nothing was sent (raise PoolConfig.maxFrameBytes or send less)", pool, null, tool, null, null, null));
+          + "'; nothing was sent (raise PoolConfig.maxFrameBytes or send less)")
+          .pool(pool).tool(tool).build());
     }
     return dispatcher.submit(tool, encoded, call.timeout(), readsOwnReply);
   }
@@ -342,7 +348,8 @@ public final class PoolCore {
       s.fillInStackTrace();
       return s;
     }
-    return new SnakepitException(ErrorKind.WORKER_CRASHED, "internal error: " + error, null, null, null, null, null, error);
+    return SnakepitException.builder(ErrorKind.WORKER_CRASHED, "internal error: " + error)
+        .cause(error).build();
   }
 
   public List<ToolInfo> tools() {
@@ -370,16 +377,16 @@ public final class PoolCore {
   /** See {@code Snakepit.resize}, which checks {@code size}. */
   public void resize(int size) {
     if (closing.get()) {
-      throw new SnakepitException(ErrorKind.POOL_CLOSED, "pool '" + pool + "' is closed; it cannot be resized", pool, null,
-          null, null, null, null);
+      throw SnakepitException.builder(ErrorKind.POOL_CLOSED, "pool '" + pool + "' is closed; it cannot be resized")
+          .pool(pool).build();
     }
     try {
       supervisor.resize(size).get(10, TimeUnit.SECONDS);
     } catch (ExecutionException e) {
       throw e.getCause() instanceof SnakepitException s ? s : new IllegalStateException(e.getCause());
     } catch (TimeoutException e) {
-      throw new SnakepitException(ErrorKind.TIMEOUT, "pool '" + pool + "' did not resize within 10 s", pool, null, null,
-          null, null, e);
+      throw SnakepitException.builder(ErrorKind.TIMEOUT, "pool '" + pool + "' did not resize within 10 s")
+          .pool(pool).cause(e).build();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new SnakepitException(ErrorKind.CANCELLED, "interrupted while pool '" + pool + "' was resized");
@@ -481,8 +488,9 @@ public final class PoolCore {
   }
 
   private static SnakepitException cannotStart(PoolConfig config, Exception cause) {
-    return new SnakepitException(ErrorKind.INVALID_REQUEST, "pool '" + config.name() + "' cannot start: "
-        + cause.getMessage(), config.name(), null, null, null, null, cause);
+    return SnakepitException.builder(ErrorKind.INVALID_REQUEST, "pool '" + config.name() + "' cannot start: "
+        + cause.getMessage())
+        .pool(config.name()).cause(cause).build();
   }
 
   /**

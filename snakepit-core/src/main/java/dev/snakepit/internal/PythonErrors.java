@@ -83,7 +83,8 @@ public final class PythonErrors {
     if (error != null && error.traceback() != null && !error.traceback().isEmpty()) {
       message.append("\nPython traceback:\n").append(error.traceback().stripTrailing());
     }
-    return new SnakepitException(kind, message.toString(), pool, workerId, tool, error, null, asCause(error));
+    return SnakepitException.builder(kind, message.toString())
+        .pool(pool).worker(workerId).tool(tool).pythonError(error).cause(asCause(error)).build();
   }
 
   static String text(Object value) {

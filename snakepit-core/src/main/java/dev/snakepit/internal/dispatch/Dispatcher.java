@@ -245,9 +245,10 @@ public final class Dispatcher {
     }
     if (call != null) {
       SnakepitException lost = errorFor.apply(call.tool);
-      fail(call, slot.id, call.timedOut == null ? lost : new SnakepitException(ErrorKind.TIMEOUT, call.timedOut
+      fail(call, slot.id, call.timedOut == null ? lost : SnakepitException.builder(ErrorKind.TIMEOUT, call.timedOut
           + "; it did not stop within the cancel grace of " + limits.cancelGrace().toMillis() + " ms, so the worker was killed: "
-          + lost.getMessage(), pool, slot.id, call.tool, lost.pythonError().orElse(null), lost.workerExit().orElse(null), null));
+          + lost.getMessage())
+          .pool(pool).worker(slot.id).tool(call.tool).pythonError(lost.pythonError().orElse(null)).workerExit(lost.workerExit().orElse(null)).build());
     }
   }
 
@@ -633,7 +634,8 @@ public final class Dispatcher {
       host.lost(slot, "its data connection failed while a call was sent to it (" + e.getMessage() + ")");
     } catch (FrameTooLargeException e) {
       // Checked before the call was accepted; kept as a guard so that a slot can never stay busy.
-      gone(slot, tool -> new SnakepitException(ErrorKind.SERIALIZATION_ERROR, e.getMessage(), pool, slot.id, tool, null, null, e));
+      gone(slot, tool -> SnakepitException.builder(ErrorKind.SERIALIZATION_ERROR, e.getMessage())
+          .pool(pool).worker(slot.id).tool(tool).cause(e).build());
     }
   }
 
@@ -666,11 +668,12 @@ public final class Dispatcher {
       lock.unlock();
     }
     if (timedOut != null) {
-      fail(call, failed.id, new SnakepitException(ErrorKind.TIMEOUT, timedOut + "; its worker failed before it received the call",
-          pool, failed.id, call.tool, null, null, null));
+      fail(call, failed.id, SnakepitException.builder(ErrorKind.TIMEOUT, timedOut + "; its worker failed before it received the call")
+          .pool(pool).worker(failed.id).tool(call.tool).build());
     } else if (poolClosed) {
-      fail(call, failed.id, new SnakepitException(ErrorKind.POOL_CLOSED, "pool '" + pool + "' closed before the call of tool '"
-          + call.tool + "' could be sent again after worker " + failed.id + " failed [" + host.counts() + "]", pool, failed.id, call.tool, null, null, null));
+      fail(call, failed.id, SnakepitException.builder(ErrorKind.POOL_CLOSED, "pool '" + pool + "' closed before the call of tool '"
+          + call.tool + "' could be sent again after worker " + failed.id + " failed [" + host.counts() + "]")
+          .pool(pool).worker(failed.id).tool(call.tool).build());
     } else if (slot != null) {
       sendAndWake(slot, call);
     }
@@ -710,7 +713,8 @@ public final class Dispatcher {
 
   /** Answers the caller now; the worker stays busy until it replies or overruns the cancel grace. */
   private void abandon(WorkerSlot slot, PendingCall call, ErrorKind kind, String message, String reason) {
-    fail(call, slot.id, new SnakepitException(kind, message + " [" + host.counts() + "]", pool, slot.id, call.tool, null, null, null));
+    fail(call, slot.id, SnakepitException.builder(kind, message + " [" + host.counts() + "]")
+        .pool(pool).worker(slot.id).tool(call.tool).build());
     cancelAndWatch(slot, call, reason);
   }
 
@@ -753,12 +757,14 @@ public final class Dispatcher {
       body = DECODER.decode(frame);
     } catch (ValueDecodingException e) {
       if (call.timedOut != null) {
-        fail(call, slot.id, new SnakepitException(ErrorKind.TIMEOUT, call.timedOut + "; its late reply was unreadable: "
-            + e.getMessage() + " [" + host.counts() + "]", pool, slot.id, call.tool, null, null, e));
+        fail(call, slot.id, SnakepitException.builder(ErrorKind.TIMEOUT, call.timedOut + "; its late reply was unreadable: "
+            + e.getMessage() + " [" + host.counts() + "]")
+            .pool(pool).worker(slot.id).tool(call.tool).cause(e).build());
         return;
       }
-      fail(call, slot.id, new SnakepitException(ErrorKind.SERIALIZATION_ERROR, "cannot read the "
-          + frame.kind().name().toLowerCase() + " of " + context + ": " + e.getMessage(), pool, slot.id, call.tool, null, null, e));
+      fail(call, slot.id, SnakepitException.builder(ErrorKind.SERIALIZATION_ERROR, "cannot read the "
+          + frame.kind().name().toLowerCase() + " of " + context + ": " + e.getMessage())
+          .pool(pool).worker(slot.id).tool(call.tool).cause(e).build());
       return;
     }
     Map<?, ?> map = body instanceof Map<?, ?> m ? m : Map.of();
@@ -789,12 +795,13 @@ public final class Dispatcher {
     } else {
       how = "; it stopped when cancelled";
     }
-    fail(call, slot.id, new SnakepitException(ErrorKind.TIMEOUT, call.timedOut + how + "\n[" + host.counts() + "]", pool, slot.id,
-        call.tool, stopped == null ? null : stopped.pythonError().orElse(null), null, null));
+    fail(call, slot.id, SnakepitException.builder(ErrorKind.TIMEOUT, call.timedOut + how + "\n[" + host.counts() + "]")
+        .pool(pool).worker(slot.id).tool(call.tool).pythonError(stopped == null ? null : stopped.pythonError().orElse(null)).build());
   }
 
   private void failCheckout(PendingCall call, ErrorKind kind, String message) {
-    SnakepitException error = new SnakepitException(kind, message + " [" + host.counts() + "]", pool, null, call.tool, null, null, null);
+    SnakepitException error = SnakepitException.builder(kind, message + " [" + host.counts() + "]")
+        .pool(pool).tool(call.tool).build();
     events.checkoutException(call.callId, call.tool, call.submittedNanos, error);
     fail(call, null, error);
   }

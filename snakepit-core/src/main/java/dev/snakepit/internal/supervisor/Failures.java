@@ -18,14 +18,15 @@ final class Failures {
   static SnakepitException callLost(String pool, Worker worker, WorkerExit exit, String tool) {
     String where = "worker " + worker.id + " (pid " + worker.pid() + ") of pool '" + pool + "'";
     if (worker.failure == null && worker.stopReason != null) {
-      return new SnakepitException(ErrorKind.POOL_CLOSED, "pool '" + pool + "' closed while tool '" + tool
-          + "' was running on " + where + "; the call did not finish within the shutdown grace", pool, worker.id, tool,
-          null, exit, null);
+      return SnakepitException.builder(ErrorKind.POOL_CLOSED, "pool '" + pool + "' closed while tool '" + tool
+          + "' was running on " + where + "; the call did not finish within the shutdown grace")
+          .pool(pool).worker(worker.id).tool(tool).workerExit(exit).build();
     }
     String what = worker.failure != null
         ? where + " was killed while running tool '" + tool + "': " + worker.failure + " (" + exit.describe() + ")"
         : where + " died while running tool '" + tool + "': " + exit.describe();
-    return new SnakepitException(ErrorKind.WORKER_CRASHED, what + stderr(exit), pool, worker.id, tool, null, exit, null);
+    return SnakepitException.builder(ErrorKind.WORKER_CRASHED, what + stderr(exit))
+        .pool(pool).worker(worker.id).tool(tool).workerExit(exit).build();
   }
 
   /** Why a worker of a starting pool never became ready. */
@@ -49,16 +50,16 @@ final class Failures {
         message.append(stderr(exit));
       }
       ErrorKind kind = error != null ? ErrorKind.PYTHON_EXCEPTION : ErrorKind.WORKER_CRASHED;
-      return new SnakepitException(kind, message.toString(), pool, worker.id, null, error, exit, PythonErrors.asCause(error));
+      return SnakepitException.builder(kind, message.toString())
+          .pool(pool).worker(worker.id).pythonError(error).workerExit(exit).cause(PythonErrors.asCause(error)).build();
     }
     if (worker.failureKind == ErrorKind.TIMEOUT || worker.failureKind == ErrorKind.INVALID_REQUEST) {
-      return new SnakepitException(worker.failureKind, head + worker.failure + stderr(exit), pool, worker.id, null, null,
-          exit, null);
+      return SnakepitException.builder(worker.failureKind, head + worker.failure + stderr(exit))
+          .pool(pool).worker(worker.id).workerExit(exit).build();
     }
     String why = worker.failure != null ? " after it " + worker.failure : "";
-    return new SnakepitException(ErrorKind.WORKER_CRASHED,
-        head + "exited before it was ready (" + exit.describe() + ")" + why + stderr(exit), pool, worker.id, null, null,
-        exit, null);
+    return SnakepitException.builder(ErrorKind.WORKER_CRASHED, head + "exited before it was ready (" + exit.describe() + ")" + why + stderr(exit))
+        .pool(pool).worker(worker.id).workerExit(exit).build();
   }
 
   /** The stderr lines before the runtime's report of a failed start (python/snakepit/startup.py, fatal()). */

@@ -143,8 +143,9 @@ public final class Supervisor implements Worker.Reports {
     CompletableFuture<Void> done = new CompletableFuture<>();
     post(() -> {
       if (state != PoolStats.State.RUNNING) {
-        done.completeExceptionally(new SnakepitException(ErrorKind.POOL_CLOSED, "pool '" + pool + "' is " + state
-            + "; it cannot be resized", pool, null, null, null, null, null));
+        done.completeExceptionally(SnakepitException.builder(ErrorKind.POOL_CLOSED, "pool '" + pool + "' is " + state
+            + "; it cannot be resized")
+            .pool(pool).build());
         return;
       }
       int from = targetSize;
@@ -603,7 +604,8 @@ public final class Supervisor implements Worker.Reports {
       String message = "cannot start worker " + id + " of pool '" + pool + "' with '"
           + config.pythonExecutable() + "': " + e.getMessage();
       if (initialStart != null && !initialStart.isDone()) {
-        failStart(new SnakepitException(ErrorKind.WORKER_CRASHED, message, pool, id, null, null, null, e));
+        failStart(SnakepitException.builder(ErrorKind.WORKER_CRASHED, message)
+            .pool(pool).worker(id).cause(e).build());
       } else {
         LOG.warn(message, e);
         scheduleReplacement(true);
