@@ -19,15 +19,17 @@ public final class Events {
   private final String pool;
   private final PoolListener listener;
   private final boolean silent;
+  private final Ticker ticker;
 
-  public Events(String pool, PoolListener listener) {
+  public Events(String pool, PoolListener listener, Ticker ticker) {
     this.pool = pool;
+    this.ticker = ticker;
     this.listener = listener;
     this.silent = listener == PoolListener.NONE;
   }
 
   public CallEvent call(long callId, String tool, String workerId, long sinceNanos) {
-    return sinceNanos == 0 ? call(callId, tool, workerId, 0, 0) : call(callId, tool, workerId, sinceNanos, System.nanoTime());
+    return sinceNanos == 0 ? call(callId, tool, workerId, 0, 0) : call(callId, tool, workerId, sinceNanos, ticker.nanoTime());
   }
 
   /** An event of a moment the dispatcher has timed already, {@code atNanos}: the clock is not read again. */

@@ -58,14 +58,18 @@ public final class PoolCore {
   private final Counters counters = new Counters();
   private final Dispatcher dispatcher;
   private final Supervisor supervisor;
-  private final long startedNanos = System.nanoTime();
+  private final Ticker ticker;
+  private final long startedNanos;
   private final AtomicBoolean closing = new AtomicBoolean();
   private final CountDownLatch closed = new CountDownLatch(1);
   /** What the JVM's shutdown hook does for this pool if it is still open at exit. */
   private final Runnable atExit;
 
-  private PoolCore(PoolConfig config, PythonInterpreter python, Path runtime, RunDirectory runDirectory, WorkerLimits limits) {
+  private PoolCore(PoolConfig config, PythonInterpreter python, Path runtime, RunDirectory runDirectory, WorkerLimits limits,
+      Ticker ticker) {
     this.config = config;
+    this.ticker = ticker;
+    this.startedNanos = ticker.nanoTime();
     this.pool = config.name();
     this.runDirectory = runDirectory;
     // Workers are forked from this one long-lived thread, which their parent-death signal is tied to.
@@ -74,10 +78,10 @@ public final class PoolCore {
         r -> Thread.ofPlatform().daemon().name(Supervisor.loopThreadName(pool)).unstarted(r));
     loop.setRemoveOnCancelPolicy(true);
     loop.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
-    Events events = new Events(pool, config.listener());
+    Events events = new Events(pool, config.listener(), ticker);
     this.dispatcher = new Dispatcher(pool,
         new Dispatcher.Limits(config.acquireTimeout(), config.maxQueue(), config.callTimeout(), config.cancelGrace()),
-        loop, events, counters, new Dispatcher.Host() {
+        loop, ticker, events, counters, new Dispatcher.Host() {
           @Override
           public void broken(WorkerSlot slot, String reason, WorkerExit.PoolReason poolReason) {
             supervisor().brokenSlot(slot, reason, poolReason);
@@ -103,7 +107,7 @@ public final class PoolCore {
             return stats().describe();
           }
         });
-    this.supervisor = new Supervisor(config, python, runtime, runDirectory, limits, loop, dispatcher, events, counters);
+    this.supervisor = new Supervisor(config, python, runtime, runDirectory, limits, loop, ticker, dispatcher, events, counters);
     // After a bug in the control loop the pool's state cannot be trusted: close, from a thread of its own.
     supervisor.onInternalFailure(error -> Thread.ofPlatform().daemon().name("snakepit-" + pool + "-failure").start(this::close));
     this.atExit = () -> {
@@ -134,10 +138,10 @@ public final class PoolCore {
       runDirectory.close();
       throw cannotStart(config, e);
     }
-    PoolCore core = new PoolCore(config, python, runtime, runDirectory, limits);
+    PoolCore core = new PoolCore(config, python, runtime, runDirectory, limits, Ticker.SYSTEM);
     core.awaitStart();
     LOG.info("pool '{}' started {} workers of {} on Python {} in {} ms", config.name(), config.size(),
-        config.adapter(), python.version(), Duration.ofNanos(System.nanoTime() - core.startedNanos).toMillis());
+        config.adapter(), python.version(), Duration.ofNanos(core.ticker.nanoTime() - core.startedNanos).toMillis());
     return core;
   }
 
@@ -220,10 +224,10 @@ public final class PoolCore {
     // waits on its future: a selector wait could hold its carrier thread.
     PendingCall pending = submit(call, !Thread.currentThread().isVirtual());
     Duration bound = config.acquireTimeout().plus(timeoutOf(call)).plus(config.cancelGrace()).plus(SAFETY_MARGIN);
-    long deadline = System.nanoTime() + bound.toNanos();
+    long deadline = ticker.nanoTime() + bound.toNanos();
     try {
       dispatcher.readOwnReply(pending, deadline);
-      Object value = pending.future().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+      Object value = pending.future().get(Math.max(0, deadline - ticker.nanoTime()), TimeUnit.NANOSECONDS);
       return answer.of(pending, value, attempt);
     } catch (ExecutionException e) {
       throw forCaller(e.getCause());
@@ -370,7 +374,7 @@ public final class PoolCore {
     return new PoolStats(pool, supervisor.state(), supervisor.targetSize(), workers[0], dispatch[0], dispatch[1], workers[1],
         dispatch[2], counters.callsSucceeded.sum(), counters.callsFailed.sum(), counters.callsRetried.sum(), counters.workersStarted.sum(),
         counters.workersCrashed.sum(), counters.workersReplaced.sum(),
-        Duration.ofNanos(System.nanoTime() - startedNanos), supervisor.crashLooping(), counters.recycles(),
+        Duration.ofNanos(ticker.nanoTime() - startedNanos), supervisor.crashLooping(), counters.recycles(),
         supervisor.limits());
   }
 
@@ -418,13 +422,13 @@ public final class PoolCore {
       awaitClosed();
       return;
     }
-    long deadline = System.nanoTime() + config.shutdownGrace().toNanos();
+    long deadline = ticker.nanoTime() + config.shutdownGrace().toNanos();
     boolean interrupted = false;
     try {
       supervisor.beginClose().get(10, TimeUnit.SECONDS);
       dispatcher.close();
       dispatcher.awaitNoneBusy(config.shutdownGrace());
-      long left = Math.max(TimeUnit.MILLISECONDS.toNanos(500), deadline - System.nanoTime());
+      long left = Math.max(TimeUnit.MILLISECONDS.toNanos(500), deadline - ticker.nanoTime());
       try {
         supervisor.stopAll("pool closed").get(left, TimeUnit.NANOSECONDS);
       } catch (TimeoutException e) {

@@ -8,6 +8,7 @@ import dev.snakepit.WorkerExit;
 import dev.snakepit.internal.Counters;
 import dev.snakepit.internal.Events;
 import dev.snakepit.internal.PythonErrors;
+import dev.snakepit.internal.Ticker;
 import dev.snakepit.internal.protocol.EncodedBody;
 import dev.snakepit.internal.protocol.Frame;
 import dev.snakepit.internal.protocol.FrameKind;
@@ -98,6 +99,7 @@ public final class Dispatcher {
   private final String pool;
   private final Limits limits;
   private final ScheduledExecutorService timer;
+  private final Ticker ticker;
   private final Events events;
   private final Counters counters;
   private final Host host;
@@ -113,15 +115,17 @@ public final class Dispatcher {
   private final Set<WorkerSlot> busy = new HashSet<>();
   /** The next sweep of deadlines, or null when none is pending. Guarded by lock. */
   private ScheduledFuture<?> sweep;
-  /** When {@link #sweep} runs, in {@link System#nanoTime()} terms. Guarded by lock. */
+  /** When {@link #sweep} runs, in {@link Ticker} terms. Guarded by lock. */
   private long sweepAt;
   /** Guarded by lock. */
   private boolean closed;
 
-  public Dispatcher(String pool, Limits limits, ScheduledExecutorService timer, Events events, Counters counters, Host host) {
+  public Dispatcher(String pool, Limits limits, ScheduledExecutorService timer, Ticker ticker, Events events, Counters counters,
+      Host host) {
     this.pool = pool;
     this.limits = limits;
     this.timer = timer;
+    this.ticker = ticker;
     this.events = events;
     this.counters = counters;
     this.host = host;
@@ -138,7 +142,7 @@ public final class Dispatcher {
    */
   public PendingCall submit(String tool, EncodedBody body, Duration timeout, boolean readsOwnReply) {
     PendingCall call = new PendingCall(callIds.incrementAndGet(), tool, body, timeout == null ? limits.callTimeout() : timeout,
-        readsOwnReply);
+        readsOwnReply, ticker.nanoTime());
     events.callStart(call.callId, tool);
     events.checkoutStart(call.callId, tool);
     WorkerSlot slot = null;
@@ -254,7 +258,7 @@ public final class Dispatcher {
 
   /** A RESULT or ERROR frame arrived from {@code slot}; runs on the thread holding its reading role. */
   public void onReply(WorkerSlot slot, Frame frame) {
-    long now = System.nanoTime(); // before the lock: waiting for it is no part of the call's run
+    long now = ticker.nanoTime(); // before the lock: waiting for it is no part of the call's run
     PendingCall call;
     PendingCall next = null;
     RecycleReason recycle = null;
@@ -306,7 +310,7 @@ public final class Dispatcher {
    * Reads the reply of a call submitted with {@code readsOwnReply} on the calling thread: waits for the
    * call to get a worker, if it was queued, then for the reply on the worker's socket, reads it and
    * answers the call. Returns when the call's future is complete, when {@code deadlineNanos}
-   * ({@link System#nanoTime()} terms) passes, or when the connection ends (the worker's exit then
+   * ({@link Ticker} terms) passes, or when the connection ends (the worker's exit then
    * answers the call). Whenever it returns without the reply, the reading role goes to the worker's
    * reader thread, which reads the late reply.
    *
@@ -323,7 +327,7 @@ public final class Dispatcher {
         if (Thread.interrupted()) {
           throw new InterruptedException();
         }
-        long left = deadlineNanos - System.nanoTime();
+        long left = deadlineNanos - ticker.nanoTime();
         if (left <= 0) {
           return;
         }
@@ -343,7 +347,7 @@ public final class Dispatcher {
    * Parks until the call's caller holds a worker's reading role (returned), or the call is answered,
    * or the deadline passes (null).
    */
-  private static WorkerSlot awaitReadingRole(PendingCall call, long deadlineNanos) throws InterruptedException {
+  private WorkerSlot awaitReadingRole(PendingCall call, long deadlineNanos) throws InterruptedException {
     WorkerSlot slot = call.readingFrom;
     if (slot != null || call.future.isDone()) {
       return slot; // the common case: the call found a free worker
@@ -354,7 +358,7 @@ public final class Dispatcher {
         if (Thread.interrupted()) {
           throw new InterruptedException();
         }
-        long left = deadlineNanos - System.nanoTime();
+        long left = deadlineNanos - ticker.nanoTime();
         if (left <= 0) {
           return null;
         }
@@ -477,7 +481,7 @@ public final class Dispatcher {
     busy.add(slot);
     call.slot = slot;
     call.requestId = ++slot.lastRequestId;
-    call.checkoutNanos = System.nanoTime();
+    call.checkoutNanos = ticker.nanoTime();
     call.deadlineNanos = call.checkoutNanos + saturatedNanos(call.timeout);
     sweepBy(call.deadlineNanos);
   }
@@ -489,7 +493,7 @@ public final class Dispatcher {
     } else {
       queue.addLast(call);
     }
-    call.acquireDeadlineNanos = System.nanoTime() + saturatedNanos(limits.acquireTimeout());
+    call.acquireDeadlineNanos = ticker.nanoTime() + saturatedNanos(limits.acquireTimeout());
     sweepBy(call.acquireDeadlineNanos);
   }
 
@@ -558,7 +562,7 @@ public final class Dispatcher {
     }
     sweepAt = deadline;
     try {
-      sweep = timer.schedule(this::sweep, Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+      sweep = timer.schedule(this::sweep, Math.max(0, deadline - ticker.nanoTime()), TimeUnit.NANOSECONDS);
     } catch (RejectedExecutionException e) {
       sweep = null; // the pool has stopped its loop; close() answers every call that is left
     }
@@ -571,7 +575,7 @@ public final class Dispatcher {
     lock.lock();
     try {
       sweep = null;
-      long now = System.nanoTime();
+      long now = ticker.nanoTime();
       long next = 0;
       boolean pending = false;
       for (WorkerSlot slot : busy) {

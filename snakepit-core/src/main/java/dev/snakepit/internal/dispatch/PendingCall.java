@@ -60,18 +60,18 @@ public final class PendingCall {
   /** When that reply had been read, the end of the call's run. Guarded by the dispatcher's lock. */
   long answeredNanos;
 
-  /** When the running call times out, in {@link System#nanoTime()} terms. Guarded by the dispatcher's lock. */
+  /** When the running call times out, in {@link dev.snakepit.internal.Ticker} terms. Guarded by the dispatcher's lock. */
   long deadlineNanos;
   /** When the queued call stops waiting for a worker. Guarded by the dispatcher's lock. */
   long acquireDeadlineNanos;
 
-  PendingCall(long callId, String tool, EncodedBody body, Duration timeout, boolean callerReads) {
+  PendingCall(long callId, String tool, EncodedBody body, Duration timeout, boolean callerReads, long submittedNanos) {
     this.callerReads = callerReads;
     this.callId = callId;
     this.tool = tool;
     this.body = body;
     this.timeout = timeout;
-    this.submittedNanos = System.nanoTime();
+    this.submittedNanos = submittedNanos;
   }
 
   /** Completes with the result or a {@code SnakepitException}. */

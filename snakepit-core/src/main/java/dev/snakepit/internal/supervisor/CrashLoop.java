@@ -13,7 +13,7 @@ import java.util.ArrayDeque;
 final class CrashLoop {
   private final int limit;
   private final long windowNanos;
-  /** When recent workers crashed, oldest first, in {@link System#nanoTime()} terms. */
+  /** When recent workers crashed, oldest first, in {@link dev.snakepit.internal.Ticker} terms. */
   private final ArrayDeque<Long> crashes = new ArrayDeque<>();
 
   CrashLoop(int limit, Duration window) {

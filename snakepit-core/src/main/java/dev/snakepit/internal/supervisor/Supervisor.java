@@ -9,6 +9,7 @@ import dev.snakepit.ToolInfo;
 import dev.snakepit.WorkerExit;
 import dev.snakepit.internal.Counters;
 import dev.snakepit.internal.Events;
+import dev.snakepit.internal.Ticker;
 import dev.snakepit.internal.dispatch.Dispatcher;
 import dev.snakepit.internal.dispatch.WorkerSlot;
 import dev.snakepit.internal.process.ExitStatus;
@@ -68,6 +69,7 @@ public final class Supervisor implements Worker.Reports {
   private final WorkerLauncher launcher;
   private final WorkerLimits limits;
   private final ScheduledExecutorService loop;
+  private final Ticker ticker;
   private final Dispatcher dispatcher;
   private final Events events;
   private final Counters counters;
@@ -100,12 +102,13 @@ public final class Supervisor implements Worker.Reports {
   private volatile boolean selfDispatching;
 
   public Supervisor(PoolConfig config, PythonInterpreter python, Path runtime, RunDirectory runDirectory, WorkerLimits limits,
-      ScheduledExecutorService loop, Dispatcher dispatcher, Events events, Counters counters) {
+      ScheduledExecutorService loop, Ticker ticker, Dispatcher dispatcher, Events events, Counters counters) {
     this.config = config;
     this.pool = config.name();
     this.limits = limits;
-    this.launcher = new WorkerLauncher(config, python, runtime, runDirectory, limits);
+    this.launcher = new WorkerLauncher(config, python, runtime, runDirectory, limits, ticker);
     this.loop = loop;
+    this.ticker = ticker;
     this.dispatcher = dispatcher;
     this.events = events;
     this.counters = counters;
@@ -275,7 +278,7 @@ public final class Supervisor implements Worker.Reports {
 
   /** Recycles the ready workers past their age or memory threshold, and retries recycles that failed to start. */
   private void checkRecycling() {
-    long now = System.nanoTime();
+    long now = ticker.nanoTime();
     for (Worker worker : List.copyOf(workers.values())) {
       if (worker.state() != WorkerState.READY || worker.successor != null) {
         continue;
@@ -301,7 +304,7 @@ public final class Supervisor implements Worker.Reports {
    * so a silent worker is caught within a millisecond or so of its timeout, not up to an interval later.
    */
   private void checkHeartbeats() {
-    long now = System.nanoTime();
+    long now = ticker.nanoTime();
     long timeout = config.heartbeatTimeout().toNanos();
     long next = config.heartbeatInterval().toNanos();
     for (Worker worker : workers.values()) {
@@ -411,7 +414,7 @@ public final class Supervisor implements Worker.Reports {
         // First the worker writes every thread's Python stack to stderr (faulthandler, which works
         // even when the GIL is held), so that the error and the log show where it hung; unless it
         // wrote them already, ahead of a kill that was foreseen, or it is stopped and cannot.
-        long sinceDump = System.nanoTime() - worker.stacksDumpedNanos;
+        long sinceDump = ticker.nanoTime() - worker.stacksDumpedNanos;
         boolean dumped = worker.stacksDumpedNanos != 0 && sinceDump < TimeUnit.MILLISECONDS.toNanos(5 * STACK_DUMP_WAIT_MILLIS);
         if (!dumped && dumpStacks(worker)) {
           schedule(() -> kill(worker), STACK_DUMP_WAIT_MILLIS, TimeUnit.MILLISECONDS);
@@ -442,7 +445,7 @@ public final class Supervisor implements Worker.Reports {
     if (ProcStat.isStopped(pid) || !ProcessTree.signal(pid, STACK_DUMP_SIGNAL)) {
       return false;
     }
-    worker.stacksDumpedNanos = System.nanoTime();
+    worker.stacksDumpedNanos = ticker.nanoTime();
     return true;
   }
 
@@ -584,9 +587,9 @@ public final class Supervisor implements Worker.Reports {
 
   /** Waits for the reading threads of all workers to end, up to {@code timeout} in total. */
   public void joinThreads(Duration timeout) throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
+    long deadline = ticker.nanoTime() + timeout.toNanos();
     for (Thread t : threads) {
-      long left = deadline - System.nanoTime();
+      long left = deadline - ticker.nanoTime();
       if (left <= 0) {
         break;
       }
@@ -726,7 +729,7 @@ public final class Supervisor implements Worker.Reports {
       events.workerStop(event);
     } else {
       counters.workersCrashed.increment();
-      crashLoop.crashed(System.nanoTime());
+      crashLoop.crashed(ticker.nanoTime());
       events.workerCrash(event);
       if (state == PoolStats.State.RUNNING) {
         LOG.warn("{} of pool '{}' {} ({}){}", worker, pool, worker.failure != null ? "was killed: " + worker.failure : "died",
@@ -751,7 +754,7 @@ public final class Supervisor implements Worker.Reports {
     if (delay > 0) {
       LOG.info("pool '{}' replaces a worker in {} ms after {} failed start(s) in a row", pool, delay, backoff.failures());
     }
-    long now = System.nanoTime();
+    long now = ticker.nanoTime();
     long held = (crashLoop.holdNanos(now) + 999_999) / 1_000_000; // rounded up: never before the circuit closes
     if (held > delay) {
       if (!crashLooping) {
@@ -762,7 +765,7 @@ public final class Supervisor implements Worker.Reports {
     crashLooping = crashLoop.looping(now);
     pendingReplacements++;
     schedule(() -> {
-      crashLooping = crashLoop.looping(System.nanoTime());
+      crashLooping = crashLoop.looping(ticker.nanoTime());
       pendingReplacements--;
       boolean open = state == PoolStats.State.RUNNING || state == PoolStats.State.STARTING;
       if (open && activeWorkers() + pendingReplacements < targetSize) {

@@ -2,6 +2,7 @@ package dev.snakepit.internal.supervisor;
 
 import dev.snakepit.ErrorKind;
 import dev.snakepit.WorkerExit;
+import dev.snakepit.internal.Ticker;
 import dev.snakepit.internal.control.ControlChannel;
 import dev.snakepit.internal.control.StderrPump;
 import dev.snakepit.internal.control.WorkerLogs;
@@ -40,7 +41,8 @@ final class Worker {
   final long keeperPid;
   /** The worker's pid once known (0 before): from HELLO, or found earlier as the keeper's child. */
   private volatile long pid;
-  final long spawnedNanos = System.nanoTime();
+  private final Ticker ticker;
+  final long spawnedNanos;
   final boolean replacement;
   final StderrPump stderr;
   final ControlChannel control;
@@ -72,10 +74,10 @@ final class Worker {
   Worker successor;
   /** Why this worker is being recycled; loop only. */
   dev.snakepit.RecycleReason recycling;
-  /** When the pool last asked the worker for its stacks ({@link System#nanoTime()}; 0 for never); loop only. */
+  /** When the pool last asked the worker for its stacks ({@link Ticker} terms; 0 for never); loop only. */
   long stacksDumpedNanos;
-  /** When the worker last sent a HEARTBEAT (its spawn until the first), in {@link System#nanoTime()} terms. */
-  volatile long lastBeatNanos = spawnedNanos;
+  /** When the worker last sent a HEARTBEAT (its spawn until the first), in {@link Ticker} terms. */
+  volatile long lastBeatNanos;
 
   /** What the worker's reading threads report to the supervisor. */
   interface Reports {
@@ -90,8 +92,11 @@ final class Worker {
   }
 
   Worker(String pool, String id, Path socketPath, String token, ServerSocketChannel server, Process process,
-      boolean replacement, int maxFrameBytes, Reports reports) {
+      boolean replacement, int maxFrameBytes, Reports reports, Ticker ticker) {
     this.id = id;
+    this.ticker = ticker;
+    this.spawnedNanos = ticker.nanoTime();
+    this.lastBeatNanos = spawnedNanos;
     this.socketPath = socketPath;
     this.token = token;
     this.server = server;
@@ -118,7 +123,7 @@ final class Worker {
 
           @Override
           public void heartbeat(long sequence) {
-            lastBeatNanos = System.nanoTime();
+            lastBeatNanos = ticker.nanoTime();
             if (pid == 0) {
               knownPid(); // while the keeper lives, so that a worker dying before HELLO is reported by its own pid
             }
@@ -185,7 +190,7 @@ final class Worker {
   }
 
   Duration uptime() {
-    return Duration.ofNanos(System.nanoTime() - spawnedNanos);
+    return Duration.ofNanos(ticker.nanoTime() - spawnedNanos);
   }
 
   /** Closes the sockets and stops reading them, so the data thread ends; the socket file is removed too. */

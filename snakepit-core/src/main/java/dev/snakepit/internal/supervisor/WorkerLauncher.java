@@ -1,6 +1,7 @@
 package dev.snakepit.internal.supervisor;
 
 import dev.snakepit.PoolConfig;
+import dev.snakepit.internal.Ticker;
 import dev.snakepit.internal.process.PythonInterpreter;
 import dev.snakepit.internal.process.RunDirectory;
 import dev.snakepit.internal.process.RunRegistry;
@@ -33,8 +34,11 @@ final class WorkerLauncher {
   private final Path runtime;
   private final RunDirectory runDirectory;
   private final WorkerLimits limits;
+  private final Ticker ticker;
 
-  WorkerLauncher(PoolConfig config, PythonInterpreter python, Path runtime, RunDirectory runDirectory, WorkerLimits limits) {
+  WorkerLauncher(PoolConfig config, PythonInterpreter python, Path runtime, RunDirectory runDirectory, WorkerLimits limits,
+      Ticker ticker) {
+    this.ticker = ticker;
     this.limits = limits;
     this.config = config;
     this.python = python;
@@ -63,7 +67,7 @@ final class WorkerLauncher {
       }
       Process process = processBuilder(id, connectTo, token).start();
       RunRegistry.get().add(process.pid());
-      return new Worker(config.name(), id, socket, token, server, process, replacement, config.maxFrameBytes(), reports);
+      return new Worker(config.name(), id, socket, token, server, process, replacement, config.maxFrameBytes(), reports, ticker);
     } catch (IOException | RuntimeException e) {
       server.close();
       Files.deleteIfExists(socket);

@@ -2,7 +2,6 @@ package dev.snakepit.internal.dispatch;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.awaitility.Awaitility.await;
 
 import dev.snakepit.ErrorKind;
 import dev.snakepit.RecycleReason;
@@ -19,6 +18,7 @@ import dev.snakepit.internal.protocol.FrameWriter;
 import dev.snakepit.internal.protocol.ValueEncoder;
 import dev.snakepit.spi.CallEvent;
 import dev.snakepit.spi.PoolListener;
+import dev.snakepit.testing.FakeClock;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -29,7 +29,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -40,13 +39,14 @@ import org.junit.jupiter.api.Timeout;
  * The dispatcher on its own, with OS pipes for workers: a worker whose reading end is closed fails
  * every write with a broken pipe, as a dead worker's socket does, and a worker that never answers is
  * one whose pipe nobody reads. (The pool's tests cover the same ground with real Python workers; these
- * pin down orderings that real processes produce only by chance.)
+ * pin down orderings that real processes produce only by chance.) Time is a {@link FakeClock}: a
+ * deadline passes exactly when a test moves the clock past it.
  */
 @Timeout(30)
 class DispatcherTest {
   private static final int MAX_FRAME = 1 << 20;
 
-  private final ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1);
+  private final FakeClock clock = new FakeClock();
   private final Counters counters = new Counters();
   private final List<String> lost = new ArrayList<>();
   private final List<String> broken = new ArrayList<>();
@@ -70,7 +70,7 @@ class DispatcherTest {
       }
     };
     return new Dispatcher("p", new Dispatcher.Limits(acquireTimeout, 10, Duration.ofSeconds(10), Duration.ofMinutes(1)),
-        timer, new Events("p", listener), counters, new Dispatcher.Host() {
+        clock.executor(), clock, new Events("p", listener, clock), counters, new Dispatcher.Host() {
           @Override
           public void broken(WorkerSlot slot, String reason, WorkerExit.PoolReason poolReason) {
             broken.add(slot.id() + ": " + reason);
@@ -95,7 +95,7 @@ class DispatcherTest {
 
   @AfterEach
   void closeEverything() throws IOException {
-    timer.shutdownNow();
+    clock.executor().shutdownNow();
     for (Pipe pipe : pipes) {
       pipe.sink().close();
       pipe.source().close();
@@ -110,12 +110,12 @@ class DispatcherTest {
     FrameReader worker = reader(pipe);
 
     PendingCall first = dispatcher.submit("echo", body("first"), null);
-    long firstSent = System.nanoTime();
+    clock.forward(Duration.ofMillis(3));
     PendingCall second = dispatcher.submit("echo", body("second"), null); // w1 is busy: it waits
-    long secondAccepted = System.nanoTime();
     Frame firstFrame = worker.read();
-    long firstAnswered = System.nanoTime();
+    clock.forward(Duration.ofMillis(5));
     dispatcher.onReply(w1, result(firstFrame.requestId(), "one"));
+    clock.forward(Duration.ofMillis(7));
     dispatcher.onReply(w1, result(worker.read().requestId(), "two"));
 
     assertThat(first.future()).isCompletedWithValue("one");
@@ -123,13 +123,12 @@ class DispatcherTest {
     assertThat(first.answeredBy()).isSameAs(w1);
     assertThat(second.answeredBy()).isSameAs(w1);
     assertThat(w1.pid()).isEqualTo(pidOf("w1"));
-    // Each bound follows from the order of events alone: no time is assumed to pass.
-    assertThat(first.ranNanos()).isGreaterThanOrEqualTo(firstAnswered - firstSent);
-    assertThat(second.queuedNanos()).as("the second call waited for the first one's reply")
-        .isGreaterThanOrEqualTo(firstAnswered - secondAccepted);
-    assertThat(second.checkoutNanos).isGreaterThanOrEqualTo(first.answeredNanos);
-    assertThat(first.queuedNanos()).isNotNegative();
-    assertThat(second.ranNanos()).isNotNegative();
+    assertThat(Duration.ofNanos(first.queuedNanos())).as("a free worker took the first call at once").isZero();
+    assertThat(Duration.ofNanos(first.ranNanos())).isEqualTo(Duration.ofMillis(8));
+    assertThat(Duration.ofNanos(second.queuedNanos())).as("the second call waited for the first one's reply")
+        .isEqualTo(Duration.ofMillis(5));
+    assertThat(second.checkoutNanos).isEqualTo(first.answeredNanos);
+    assertThat(Duration.ofNanos(second.ranNanos())).isEqualTo(Duration.ofMillis(7));
   }
 
   // A call whose frame cannot be written never reached its worker, so it must not fail as if the
@@ -203,14 +202,15 @@ class DispatcherTest {
     dispatcher.add(slow);
     PendingCall patient = dispatcher.submit("sleep", body("long"), Duration.ofMinutes(10));
     dispatcher.add(quick);
-    long submitted = System.nanoTime();
 
     PendingCall hasty = dispatcher.submit("sleep", body("short"), Duration.ofMillis(200));
     long requestId = reader(quickPipe).read().requestId();
+    clock.forward(Duration.ofMillis(199));
+    assertThat(cancels.toString()).as("1 ms before the deadline").doesNotContain("\"reason\":\"timeout\"");
 
     // At the deadline the worker is told to cancel; the caller waits for the cancel to land.
-    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(cancels.toString()).contains("\"reason\":\"timeout\""));
-    assertThat(Duration.ofNanos(System.nanoTime() - submitted)).isGreaterThanOrEqualTo(Duration.ofMillis(200));
+    clock.forward(Duration.ofMillis(1));
+    assertThat(cancels.toString()).contains("\"reason\":\"timeout\"");
     assertThat(hasty.future()).isNotDone();
     assertThat(patient.future()).isNotDone();
 
@@ -233,7 +233,8 @@ class DispatcherTest {
     dispatcher.add(worker);
     PendingCall call = dispatcher.submit("sleep", body("short"), Duration.ofMillis(100));
     long requestId = reader(pipe).read().requestId();
-    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(cancels.toString()).contains("\"reason\":\"timeout\""));
+    clock.forward(Duration.ofMillis(100));
+    assertThat(cancels.toString()).contains("\"reason\":\"timeout\"");
 
     dispatcher.onReply(worker, result(requestId, "too late"));
 
@@ -252,6 +253,9 @@ class DispatcherTest {
     PendingCall running = dispatcher.submit("sleep", body("running"), null);
 
     PendingCall waiting = dispatcher.submit("echo", body("waiting"), null);
+    clock.forward(Duration.ofMillis(199));
+    assertThat(waiting.future()).as("1 ms before the acquire timeout").isNotDone();
+    clock.forward(Duration.ofMillis(1));
 
     assertThatThrownBy(() -> waiting.future().get(10, TimeUnit.SECONDS))
         .cause().isInstanceOfSatisfying(SnakepitException.class, e -> {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.snakepit.PoolConfig;
+import dev.snakepit.internal.Ticker;
 import dev.snakepit.internal.process.WorkerLimits;
 import org.junit.jupiter.api.Test;
 
@@ -12,7 +13,7 @@ class WorkerLauncherTest {
   @Test
   void aWorkerStartedFromAnyOtherThreadIsRefused() {
     WorkerLauncher launcher = new WorkerLauncher(PoolConfig.builder("pkg.mod:Adapter").name("p").build(), null, null, null,
-        WorkerLimits.none());
+        WorkerLimits.none(), Ticker.SYSTEM);
 
     assertThatThrownBy(() -> launcher.launch("w1", false, null))
         .isInstanceOf(IllegalStateException.class)
