@@ -369,10 +369,10 @@ public final class PoolCore {
   }
 
   public PoolStats stats() {
-    int[] dispatch = dispatcher.counts();
-    int[] workers = supervisor.counts();
-    return new PoolStats(pool, supervisor.state(), supervisor.targetSize(), workers[0], dispatch[0], dispatch[1], workers[1],
-        dispatch[2], counters.callsSucceeded.sum(), counters.callsFailed.sum(), counters.callsRetried.sum(), counters.workersStarted.sum(),
+    Dispatcher.Counts dispatch = dispatcher.counts();
+    Supervisor.Counts workers = supervisor.counts();
+    return new PoolStats(pool, supervisor.state(), supervisor.targetSize(), workers.live(), dispatch.idle(), dispatch.busy(),
+        workers.starting(), dispatch.queued(), counters.callsSucceeded.sum(), counters.callsFailed.sum(), counters.callsRetried.sum(), counters.workersStarted.sum(),
         counters.workersCrashed.sum(), counters.workersReplaced.sum(),
         Duration.ofNanos(ticker.nanoTime() - startedNanos), supervisor.crashLooping(), counters.recycles(),
         supervisor.limits());

@@ -2,7 +2,6 @@ package dev.snakepit.internal.dispatch;
 
 import dev.snakepit.ErrorKind;
 import dev.snakepit.RecycleReason;
-import dev.snakepit.PythonError;
 import dev.snakepit.SnakepitException;
 import dev.snakepit.WorkerExit;
 import dev.snakepit.internal.Counters;
@@ -17,19 +16,15 @@ import dev.snakepit.internal.protocol.ValueDecoder;
 import dev.snakepit.internal.protocol.ValueDecodingException;
 import java.io.IOException;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 
@@ -37,14 +32,17 @@ import java.util.function.Function;
  * Routes calls to ready workers: hands a free worker to each call, or queues the call (bounded, with an
  * acquire timeout) until one frees up; enforces each call's deadline; turns replies into results.
  *
- * <p>Invariants, all under {@link #lock}: a slot is in {@link #idle} only if it is not retired and has no
- * current call; a queued call has no slot; {@link #busy} holds exactly the slots with a current call.
+ * <p>Everything below is guarded by {@link #lock}, including the parts that are classes of their own
+ * and take no lock themselves: the {@link Checkout} (idle workers and waiting calls), the
+ * {@link DeadlineSweep}, and each worker's {@link ReadingRole}. Invariants: a slot is idle only if it is
+ * not retired and has no current call; a queued call has no slot; {@link #busy} holds exactly the slots
+ * with a current call.
  * Frames are written outside the lock, so a slow socket never blocks other callers. A worker keeps a
  * call it was given until that call's reply arrives or the worker dies, even when the caller was
  * answered earlier (deadline, cancel): the worker is still busy with it, and a worker that stays busy
  * past the cancel grace is reported {@linkplain Host#broken broken}.
  *
- * <p>Replies are read by whoever holds the worker's reading role ({@link WorkerSlot.Reading}): a
+ * <p>Replies are read by whoever holds the worker's {@linkplain ReadingRole reading role}: a
  * synchronous caller, which reads its own reply and is answered without waking any other thread (a
  * queued one is woken when its call gets a worker); or the worker's reader thread, for asynchronous
  * calls, callers on virtual threads, and a reply whose caller stopped waiting. Nobody reads an idle
@@ -52,11 +50,9 @@ import java.util.function.Function;
  * retires a worker leaves the role with exactly one thread while the worker runs a call, and with
  * nobody when it is idle or gone.
  *
- * <p>Deadlines (a running call's timeout, a queued call's acquire timeout) are not a timer each: every call
- * records its deadline, and one sweep, scheduled for the earliest deadline pending, expires whatever is
- * due and schedules itself for the next. With uniform timeouts a new call's deadline is never the
- * earliest, so the steady state schedules nothing per call and wakes no timer thread. The sweep runs on
- * the pool's control-loop executor; the dispatcher never blocks it.
+ * <p>Deadlines (a running call's timeout, a queued call's acquire timeout) are not a timer each: see
+ * {@link DeadlineSweep}. The sweep runs on the pool's control-loop executor; the dispatcher never blocks
+ * it. Every error a call ends with is built by {@link CallFailures}.
  */
 public final class Dispatcher {
   /** What the dispatcher needs from the pool around it. */
@@ -86,6 +82,9 @@ public final class Dispatcher {
   /** The limits the dispatcher enforces. */
   public record Limits(Duration acquireTimeout, int maxQueue, Duration callTimeout, Duration cancelGrace) {}
 
+  /** How many workers are idle and busy, and how many calls wait for one. */
+  public record Counts(int idle, int busy, int queued) {}
+
   /**
    * How long before it reports a worker that overran its cancel grace the dispatcher asks it for its
    * stacks: the time the supervisor would otherwise wait for them before the kill, so that the caller's
@@ -94,7 +93,6 @@ public final class Dispatcher {
   public static final Duration STACK_DUMP_LEAD = Duration.ofMillis(200);
 
   private static final ValueDecoder DECODER = new ValueDecoder();
-  private static final Duration LONGEST = Duration.ofNanos(Long.MAX_VALUE / 2);
 
   private final String pool;
   private final Limits limits;
@@ -103,22 +101,17 @@ public final class Dispatcher {
   private final Events events;
   private final Counters counters;
   private final Host host;
+  private final CallFailures failures;
   private final AtomicLong callIds = new AtomicLong();
 
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition noneBusy = lock.newCondition();
-  /** Free workers, most recently used first (it is the warmest). Guarded by lock. */
-  private final ArrayDeque<WorkerSlot> idle = new ArrayDeque<>();
-  /** Calls waiting for a worker, oldest first. Guarded by lock. */
-  private final ArrayDeque<PendingCall> queue = new ArrayDeque<>();
+  /** Idle workers and waiting calls. Guarded by lock. */
+  private final Checkout checkout;
   /** Workers running a call, possibly one already abandoned by its caller. Guarded by lock. */
   private final Set<WorkerSlot> busy = new HashSet<>();
-  /** The next sweep of deadlines, or null when none is pending. Guarded by lock. */
-  private ScheduledFuture<?> sweep;
-  /** When {@link #sweep} runs, in {@link Ticker} terms. Guarded by lock. */
-  private long sweepAt;
   /** Guarded by lock. */
-  private boolean closed;
+  private final DeadlineSweep deadlines;
 
   public Dispatcher(String pool, Limits limits, ScheduledExecutorService timer, Ticker ticker, Events events, Counters counters,
       Host host) {
@@ -129,6 +122,9 @@ public final class Dispatcher {
     this.events = events;
     this.counters = counters;
     this.host = host;
+    this.failures = new CallFailures(pool, host::counts);
+    this.checkout = new Checkout(limits.maxQueue(), !limits.acquireTimeout().isZero());
+    this.deadlines = new DeadlineSweep(timer, ticker, this::sweep);
   }
 
   /** Accepts a call whose body is already encoded and within the frame limit; the reader thread reads its reply. */
@@ -146,30 +142,23 @@ public final class Dispatcher {
     events.callStart(call.callId, tool);
     events.checkoutStart(call.callId, tool);
     WorkerSlot slot = null;
-    String refusal = null;
-    ErrorKind refusalKind = ErrorKind.RESOURCE_EXHAUSTED;
+    Checkout.Admission admission;
     lock.lock();
     try {
-      if (closed) {
-        refusalKind = ErrorKind.POOL_CLOSED;
-        refusal = "pool '" + pool + "' is closed";
-      } else if (!idle.isEmpty()) {
-        slot = idle.pop();
+      admission = checkout.admit();
+      if (admission == Checkout.Admission.WORKER) {
+        slot = checkout.takeIdle();
         assign(slot, call);
-      } else if (queue.size() >= limits.maxQueue()) {
-        refusal = "the wait queue of pool '" + pool + "' is full (maxQueue " + limits.maxQueue() + ")";
-      } else if (limits.acquireTimeout().isZero()) {
-        refusal = "no worker of pool '" + pool + "' is free and acquireTimeout is 0";
-      } else {
+      } else if (admission == Checkout.Admission.WAIT) {
         enqueue(call, false);
       }
     } finally {
       lock.unlock();
     }
-    if (refusal != null) {
-      failCheckout(call, refusalKind, refusal);
-    } else if (slot != null) {
+    if (slot != null) {
       send(slot, call);
+    } else if (admission != Checkout.Admission.WAIT) {
+      failCheckout(call, failures.refused(call, admission, limits.maxQueue()));
     }
     return call;
   }
@@ -180,7 +169,7 @@ public final class Dispatcher {
     WorkerSlot slot;
     lock.lock();
     try {
-      queued = queue.remove(call);
+      queued = checkout.leave(call);
       slot = call.slot;
       if (!queued && (slot == null || slot.current != call || call.abandoned)) {
         return;
@@ -192,10 +181,10 @@ public final class Dispatcher {
       lock.unlock();
     }
     if (queued) {
-      failCheckout(call, ErrorKind.CANCELLED, "call of tool '" + call.tool + "' was cancelled (" + why + ") while waiting for a worker of pool '" + pool + "'");
+      failCheckout(call, failures.cancelledWhileWaiting(call, why));
     } else {
-      abandon(slot, call, ErrorKind.CANCELLED, "call of tool '" + call.tool + "' on worker " + slot.id + " of pool '" + pool
-          + "' was cancelled (" + why + "); the worker was told to stop it", "cancelled");
+      fail(call, slot.id, failures.cancelledWhileRunning(slot, call, why));
+      cancelAndWatch(slot, call, "cancelled");
     }
   }
 
@@ -204,11 +193,9 @@ public final class Dispatcher {
     PendingCall next;
     lock.lock();
     try {
-      next = queue.pollFirst();
+      next = checkout.free(slot);
       if (next != null) {
         assign(slot, next);
-      } else {
-        idle.push(slot);
       }
     } finally {
       lock.unlock();
@@ -222,8 +209,7 @@ public final class Dispatcher {
   public void retire(WorkerSlot slot) {
     lock.lock();
     try {
-      slot.retired = true;
-      idle.remove(slot);
+      withdraw(slot);
     } finally {
       lock.unlock();
     }
@@ -234,8 +220,7 @@ public final class Dispatcher {
     PendingCall call;
     lock.lock();
     try {
-      slot.retired = true;
-      idle.remove(slot);
+      withdraw(slot);
       endReading(slot);
       call = slot.current;
       if (call != null) {
@@ -249,10 +234,7 @@ public final class Dispatcher {
     }
     if (call != null) {
       SnakepitException lost = errorFor.apply(call.tool);
-      fail(call, slot.id, call.timedOut == null ? lost : SnakepitException.builder(ErrorKind.TIMEOUT, call.timedOut
-          + "; it did not stop within the cancel grace of " + limits.cancelGrace().toMillis() + " ms, so the worker was killed: "
-          + lost.getMessage())
-          .pool(pool).worker(slot.id).tool(call.tool).pythonError(lost.pythonError().orElse(null)).workerExit(lost.workerExit().orElse(null)).build());
+      fail(call, slot.id, call.timedOut == null ? lost : failures.killedPastDeadline(slot, call, limits.cancelGrace(), lost));
     }
   }
 
@@ -273,26 +255,18 @@ public final class Dispatcher {
         release(slot);
         call.readingFrom = null;
         recycle = slot.answered(frame.kind() == FrameKind.ERROR);
-        if (!slot.retired) {
-          next = queue.pollFirst();
-        }
+        next = checkout.free(slot);
         if (next != null) {
           assign(slot, next);
         } else {
-          if (slot.reading != WorkerSlot.Reading.ENDED) {
-            slot.reading = WorkerSlot.Reading.NONE;
-          }
-          if (!slot.retired) {
-            idle.push(slot);
-          }
+          slot.role.release();
         }
       }
     } finally {
       lock.unlock();
     }
     if (call == null) {
-      host.broken(slot, "worker answered request " + frame.requestId() + ", which it was not running",
-          WorkerExit.PoolReason.PROTOCOL);
+      host.broken(slot, CallFailures.strayReply(frame.requestId()), WorkerExit.PoolReason.PROTOCOL);
       return;
     }
     events.checkin(call.callId, call.tool, slot.id, call.submittedNanos, now);
@@ -322,7 +296,7 @@ public final class Dispatcher {
       return; // submitted without readsOwnReply (only the calling thread writes the flag)
     }
     try {
-      WorkerSlot slot = awaitReadingRole(call, deadlineNanos);
+      WorkerSlot slot = call.awaitReadingSlot(deadlineNanos, ticker);
       while (slot != null && !call.future.isDone()) {
         if (Thread.interrupted()) {
           throw new InterruptedException();
@@ -344,46 +318,13 @@ public final class Dispatcher {
   }
 
   /**
-   * Parks until the call's caller holds a worker's reading role (returned), or the call is answered,
-   * or the deadline passes (null).
-   */
-  private WorkerSlot awaitReadingRole(PendingCall call, long deadlineNanos) throws InterruptedException {
-    WorkerSlot slot = call.readingFrom;
-    if (slot != null || call.future.isDone()) {
-      return slot; // the common case: the call found a free worker
-    }
-    call.waiter = Thread.currentThread();
-    try {
-      while ((slot = call.readingFrom) == null && !call.future.isDone()) {
-        if (Thread.interrupted()) {
-          throw new InterruptedException();
-        }
-        long left = deadlineNanos - ticker.nanoTime();
-        if (left <= 0) {
-          return null;
-        }
-        LockSupport.parkNanos(call, left);
-      }
-      return slot;
-    } finally {
-      call.waiter = null;
-    }
-  }
-
-  /**
    * Blocks the worker's reader thread until it holds the worker's reading role; false once nobody is
    * to read the worker's socket again.
    */
   public boolean awaitReadingTurn(WorkerSlot slot) throws InterruptedException {
     lock.lock();
     try {
-      while (slot.reading != WorkerSlot.Reading.READER) {
-        if (slot.reading == WorkerSlot.Reading.ENDED) {
-          return false;
-        }
-        turnOf(slot).await();
-      }
-      return true;
+      return slot.role.awaitReaderTurn(lock);
     } finally {
       lock.unlock();
     }
@@ -396,8 +337,7 @@ public final class Dispatcher {
   public void readingEnded(WorkerSlot slot) {
     lock.lock();
     try {
-      slot.retired = true;
-      idle.remove(slot);
+      withdraw(slot);
       endReading(slot);
     } finally {
       lock.unlock();
@@ -412,14 +352,12 @@ public final class Dispatcher {
     List<PendingCall> dropped;
     lock.lock();
     try {
-      closed = true;
-      dropped = new ArrayList<>(queue);
-      queue.clear();
+      dropped = checkout.close();
     } finally {
       lock.unlock();
     }
     for (PendingCall call : dropped) {
-      failCheckout(call, ErrorKind.POOL_CLOSED, "pool '" + pool + "' closed before a worker became free for the call of tool '" + call.tool + "'");
+      failCheckout(call, failures.closedWhileWaiting(call));
     }
   }
 
@@ -450,11 +388,11 @@ public final class Dispatcher {
     }
   }
 
-  /** Counts for stats: idle, busy, queued. */
-  public int[] counts() {
+  /** Counts for stats. */
+  public Counts counts() {
     lock.lock();
     try {
-      return new int[] {idle.size(), busy.size(), queue.size()};
+      return new Counts(checkout.idleCount(), busy.size(), checkout.waitingCount());
     } finally {
       lock.unlock();
     }
@@ -466,15 +404,11 @@ public final class Dispatcher {
    * caller parked for a worker ({@link #sendAndWake}).
    */
   private void assign(WorkerSlot slot, PendingCall call) {
-    if (slot.reading != WorkerSlot.Reading.ENDED) {
-      if (call.callerReads && slot.replies != null) {
-        slot.reading = WorkerSlot.Reading.CALLER;
+    if (!slot.role.ended()) {
+      boolean callerReads = call.callerReads && slot.replies != null;
+      slot.role.giveTo(callerReads);
+      if (callerReads) {
         call.readingFrom = slot; // a caller parked for a worker is woken once the call is sent
-      } else {
-        slot.reading = WorkerSlot.Reading.READER;
-        if (slot.readerTurn != null) {
-          slot.readerTurn.signal();
-        }
       }
     }
     slot.current = call;
@@ -482,37 +416,28 @@ public final class Dispatcher {
     call.slot = slot;
     call.requestId = ++slot.lastRequestId;
     call.checkoutNanos = ticker.nanoTime();
-    call.deadlineNanos = call.checkoutNanos + saturatedNanos(call.timeout);
-    sweepBy(call.deadlineNanos);
+    call.deadlineNanos = DeadlineSweep.after(call.checkoutNanos, call.timeout);
+    deadlines.sweepBy(call.deadlineNanos);
   }
 
-  /** Queues a call for at most the acquire timeout; at the head if it was taken back from a worker. */
+  /** Queues a call for at most the acquire timeout; at the head if it was taken back from a worker. Under lock. */
   private void enqueue(PendingCall call, boolean first) {
-    if (first) {
-      queue.addFirst(call);
-    } else {
-      queue.addLast(call);
-    }
-    call.acquireDeadlineNanos = ticker.nanoTime() + saturatedNanos(limits.acquireTimeout());
-    sweepBy(call.acquireDeadlineNanos);
+    checkout.enqueue(call, first);
+    call.acquireDeadlineNanos = DeadlineSweep.after(ticker.nanoTime(), limits.acquireTimeout());
+    deadlines.sweepBy(call.acquireDeadlineNanos);
   }
 
-  /** The reader thread's turn to read {@code slot}, made on first use. Under lock. */
-  private Condition turnOf(WorkerSlot slot) {
-    if (slot.readerTurn == null) {
-      slot.readerTurn = lock.newCondition();
-    }
-    return slot.readerTurn;
+  /** The worker gets no more calls. Under lock. */
+  private void withdraw(WorkerSlot slot) {
+    slot.retired = true;
+    checkout.withdraw(slot);
   }
 
   /** Nobody reads the worker's socket again; its reader thread, if waiting for a turn, ends. Under lock. */
   private void endReading(WorkerSlot slot) {
-    slot.reading = WorkerSlot.Reading.ENDED;
+    slot.role.end();
     if (slot.current != null) {
       slot.current.readingFrom = null;
-    }
-    if (slot.readerTurn != null) {
-      slot.readerTurn.signal();
     }
   }
 
@@ -532,10 +457,11 @@ public final class Dispatcher {
         return;
       }
       call.readingFrom = null;
-      if (slot.reading == WorkerSlot.Reading.CALLER) {
-        slot.reading = slot.current != null ? WorkerSlot.Reading.READER : WorkerSlot.Reading.NONE;
+      if (slot.role.holder() == ReadingRole.Holder.CALLER) {
         if (slot.current != null) {
-          turnOf(slot).signal();
+          slot.role.giveTo(false);
+        } else {
+          slot.role.release();
         }
       }
     } finally {
@@ -552,65 +478,18 @@ public final class Dispatcher {
     }
   }
 
-  /** Makes sure a sweep runs no later than {@code deadline}. Under lock. */
-  private void sweepBy(long deadline) {
-    if (sweep != null && deadline - sweepAt >= 0) {
-      return; // the common case: an earlier sweep is pending already
-    }
-    if (sweep != null) {
-      sweep.cancel(false);
-    }
-    sweepAt = deadline;
-    try {
-      sweep = timer.schedule(this::sweep, Math.max(0, deadline - ticker.nanoTime()), TimeUnit.NANOSECONDS);
-    } catch (RejectedExecutionException e) {
-      sweep = null; // the pool has stopped its loop; close() answers every call that is left
-    }
-  }
-
-  /** Expires the calls whose deadline has passed and schedules the sweep for the next deadline. */
+  /** Expires the calls whose deadline has passed; runs on the timer, for {@link DeadlineSweep}. */
   private void sweep() {
     List<PendingCall> late = new ArrayList<>();
     List<PendingCall> waitedTooLong = new ArrayList<>();
     lock.lock();
     try {
-      sweep = null;
-      long now = ticker.nanoTime();
-      long next = 0;
-      boolean pending = false;
-      for (WorkerSlot slot : busy) {
-        PendingCall call = slot.current;
-        if (call.abandoned) {
-          continue; // its caller has been answered; the cancel grace takes it from here
-        }
-        if (now - call.deadlineNanos >= 0) {
-          late.add(call);
-        } else if (!pending || call.deadlineNanos - next < 0) {
-          next = call.deadlineNanos;
-          pending = true;
-        }
-      }
-      for (PendingCall call : queue) {
-        if (now - call.acquireDeadlineNanos >= 0) {
-          waitedTooLong.add(call);
-        } else if (!pending || call.acquireDeadlineNanos - next < 0) {
-          next = call.acquireDeadlineNanos;
-          pending = true;
-        }
-      }
-      if (pending) {
-        sweepBy(next);
-      }
+      deadlines.collect(busy, checkout.waiting(), late, waitedTooLong);
     } finally {
       lock.unlock();
     }
     late.forEach(this::deadlineExpired);
     waitedTooLong.forEach(this::acquireExpired);
-  }
-
-  /** A duration in nanoseconds, at most about 146 years, so that deadlines never overflow. */
-  private static long saturatedNanos(Duration duration) {
-    return duration.compareTo(LONGEST) > 0 ? LONGEST.toNanos() : duration.toNanos();
   }
 
   /**
@@ -635,11 +514,10 @@ public final class Dispatcher {
       // The worker cannot have read a frame it was not sent in full, so the call never ran there:
       // it goes back to the head of the queue, or to another free worker.
       retry(slot, call);
-      host.lost(slot, "its data connection failed while a call was sent to it (" + e.getMessage() + ")");
+      host.lost(slot, CallFailures.sendFailed(e));
     } catch (FrameTooLargeException e) {
       // Checked before the call was accepted; kept as a guard so that a slot can never stay busy.
-      gone(slot, tool -> SnakepitException.builder(ErrorKind.SERIALIZATION_ERROR, e.getMessage())
-          .pool(pool).worker(slot.id).tool(tool).cause(e).build());
+      gone(slot, tool -> failures.tooLarge(slot, tool, e));
     }
   }
 
@@ -647,22 +525,20 @@ public final class Dispatcher {
   private void retry(WorkerSlot failed, PendingCall call) {
     WorkerSlot slot = null;
     boolean poolClosed = false;
-    String timedOut = null;
+    boolean timedOut = false;
     lock.lock();
     try {
-      failed.retired = true;
-      idle.remove(failed);
+      withdraw(failed);
       endReading(failed);
       if (failed.current != call) {
         return; // the worker's death was handled first and has already answered the caller
       }
       release(failed);
       if (call.abandoned || call.claimed()) {
-        timedOut = call.timedOut; // a cancelled call has its answer; a timed-out one is answered below
-      } else if (closed) {
+        timedOut = call.timedOut != null; // a cancelled call has its answer; a timed-out one is answered below
+      } else if (checkout.closed()) {
         poolClosed = true;
-      } else if (!idle.isEmpty()) {
-        slot = idle.pop();
+      } else if ((slot = checkout.takeIdle()) != null) {
         assign(slot, call);
       } else {
         // The call already waited once; it waits again at most the acquire timeout, never forever.
@@ -671,13 +547,10 @@ public final class Dispatcher {
     } finally {
       lock.unlock();
     }
-    if (timedOut != null) {
-      fail(call, failed.id, SnakepitException.builder(ErrorKind.TIMEOUT, timedOut + "; its worker failed before it received the call")
-          .pool(pool).worker(failed.id).tool(call.tool).build());
+    if (timedOut) {
+      fail(call, failed.id, failures.timedOutBeforeReceived(failed, call));
     } else if (poolClosed) {
-      fail(call, failed.id, SnakepitException.builder(ErrorKind.POOL_CLOSED, "pool '" + pool + "' closed before the call of tool '"
-          + call.tool + "' could be sent again after worker " + failed.id + " failed [" + host.counts() + "]")
-          .pool(pool).worker(failed.id).tool(call.tool).build());
+      fail(call, failed.id, failures.closedBeforeResent(failed, call));
     } else if (slot != null) {
       sendAndWake(slot, call);
     }
@@ -686,14 +559,13 @@ public final class Dispatcher {
   private void acquireExpired(PendingCall call) {
     lock.lock();
     try {
-      if (!queue.remove(call)) {
+      if (!checkout.leave(call)) {
         return;
       }
     } finally {
       lock.unlock();
     }
-    failCheckout(call, ErrorKind.RESOURCE_EXHAUSTED, "no worker of pool '" + pool + "' became free within "
-        + limits.acquireTimeout().toMillis() + " ms for the call of tool '" + call.tool + "'");
+    failCheckout(call, failures.waitedTooLong(call, limits.acquireTimeout()));
   }
 
   private void deadlineExpired(PendingCall call) {
@@ -705,21 +577,13 @@ public final class Dispatcher {
         return;
       }
       call.abandoned = true;
-      call.timedOut = "call of tool '" + call.tool + "' timed out after " + call.timeout.toMillis() + " ms on worker "
-          + slot.id + " of pool '" + pool + "'";
+      call.timedOut = failures.timedOut(slot, call);
     } finally {
       lock.unlock();
     }
     // The caller waits for the cancel to land (at most the cancel grace, then the worker's stack dump
     // and death), so that its TIMEOUT says where the tool was stuck.
     cancelAndWatch(slot, call, "timeout");
-  }
-
-  /** Answers the caller now; the worker stays busy until it replies or overruns the cancel grace. */
-  private void abandon(WorkerSlot slot, PendingCall call, ErrorKind kind, String message, String reason) {
-    fail(call, slot.id, SnakepitException.builder(kind, message + " [" + host.counts() + "]")
-        .pool(pool).worker(slot.id).tool(call.tool).build());
-    cancelAndWatch(slot, call, reason);
   }
 
   /** Tells the worker to stop the call, and reports it broken if it still runs it after the cancel grace. */
@@ -736,8 +600,7 @@ public final class Dispatcher {
     }
     timer.schedule(() -> {
       if (stillRunning(slot, call)) {
-        host.broken(slot, "call of tool '" + call.tool + "' (request " + call.requestId + ") was still running "
-            + limits.cancelGrace().toMillis() + " ms after it was cancelled", WorkerExit.PoolReason.DEADLINE);
+        host.broken(slot, CallFailures.overranCancel(call, limits.cancelGrace()), WorkerExit.PoolReason.DEADLINE);
       }
     }, grace, TimeUnit.NANOSECONDS);
   }
@@ -755,57 +618,30 @@ public final class Dispatcher {
     if (call.claimed()) {
       return; // answered already (deadline or cancel); this is the late reply
     }
-    String context = "tool '" + call.tool + "' on worker " + slot.id + " of pool '" + pool + "'";
     Object body;
     try {
       body = DECODER.decode(frame);
     } catch (ValueDecodingException e) {
-      if (call.timedOut != null) {
-        fail(call, slot.id, SnakepitException.builder(ErrorKind.TIMEOUT, call.timedOut + "; its late reply was unreadable: "
-            + e.getMessage() + " [" + host.counts() + "]")
-            .pool(pool).worker(slot.id).tool(call.tool).cause(e).build());
-        return;
-      }
-      fail(call, slot.id, SnakepitException.builder(ErrorKind.SERIALIZATION_ERROR, "cannot read the "
-          + frame.kind().name().toLowerCase() + " of " + context + ": " + e.getMessage())
-          .pool(pool).worker(slot.id).tool(call.tool).cause(e).build());
+      fail(call, slot.id, call.timedOut != null ? failures.unreadablePastDeadline(slot, call, e)
+          : failures.unreadable(slot, call, frame.kind().name().toLowerCase(), e));
       return;
     }
     Map<?, ?> map = body instanceof Map<?, ?> m ? m : Map.of();
-    if (call.timedOut != null) {
-      failLate(slot, call, frame.kind() == FrameKind.RESULT ? null : PythonErrors.fromErrorBody(map, pool, slot.id, call.tool, context));
-    } else if (frame.kind() == FrameKind.RESULT) {
+    if (frame.kind() == FrameKind.RESULT && call.timedOut == null) {
       if (call.claim()) {
         counters.callsSucceeded.increment();
         events.callStop(call.callId, call.tool, slot.id, call.submittedNanos);
         call.future.complete(map.get("value"));
         call.wakeWaiter();
       }
-    } else {
-      fail(call, slot.id, PythonErrors.fromErrorBody(map, pool, slot.id, call.tool, context));
+      return;
     }
+    SnakepitException error = frame.kind() == FrameKind.RESULT ? null
+        : PythonErrors.fromErrorBody(map, pool, slot.id, call.tool, failures.context(slot, call));
+    fail(call, slot.id, call.timedOut != null ? failures.answeredPastDeadline(slot, call, error) : error);
   }
 
-  /** The reply to a call past its deadline: a TIMEOUT with the traceback of where the cancel stopped it. */
-  private void failLate(WorkerSlot slot, PendingCall call, SnakepitException stopped) {
-    String how;
-    String traceback = stopped == null ? "" : stopped.pythonError().map(PythonError::traceback).orElse("").stripTrailing();
-    if (stopped == null) {
-      how = "; it finished after its deadline and its result was discarded";
-    } else if (stopped.kind() != ErrorKind.CANCELLED) {
-      how = "; it then failed: " + stopped.getMessage();
-    } else if (!traceback.isEmpty()) {
-      how = "; it stopped when cancelled, in:\n" + traceback;
-    } else {
-      how = "; it stopped when cancelled";
-    }
-    fail(call, slot.id, SnakepitException.builder(ErrorKind.TIMEOUT, call.timedOut + how + "\n[" + host.counts() + "]")
-        .pool(pool).worker(slot.id).tool(call.tool).pythonError(stopped == null ? null : stopped.pythonError().orElse(null)).build());
-  }
-
-  private void failCheckout(PendingCall call, ErrorKind kind, String message) {
-    SnakepitException error = SnakepitException.builder(kind, message + " [" + host.counts() + "]")
-        .pool(pool).tool(call.tool).build();
+  private void failCheckout(PendingCall call, SnakepitException error) {
     events.checkoutException(call.callId, call.tool, call.submittedNanos, error);
     fail(call, null, error);
   }

@@ -1,5 +1,6 @@
 package dev.snakepit.internal.dispatch;
 
+import dev.snakepit.internal.Ticker;
 import dev.snakepit.internal.protocol.EncodedBody;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -60,7 +61,7 @@ public final class PendingCall {
   /** When that reply had been read, the end of the call's run. Guarded by the dispatcher's lock. */
   long answeredNanos;
 
-  /** When the running call times out, in {@link dev.snakepit.internal.Ticker} terms. Guarded by the dispatcher's lock. */
+  /** When the running call times out, in {@link Ticker} terms. Guarded by the dispatcher's lock. */
   long deadlineNanos;
   /** When the queued call stops waiting for a worker. Guarded by the dispatcher's lock. */
   long acquireDeadlineNanos;
@@ -108,6 +109,34 @@ public final class PendingCall {
   /** Whether the call is still unanswered; the first to claim it must then complete its future. */
   boolean claim() {
     return claimed.compareAndSet(false, true);
+  }
+
+  /**
+   * Parks the caller until it holds a worker's reading role for this call (returned), or the call is
+   * answered, or {@code deadlineNanos} passes (null). Needs no lock: the dispatcher publishes the role
+   * through {@link #readingFrom} and then {@linkplain #wakeWaiter wakes} the caller.
+   */
+  WorkerSlot awaitReadingSlot(long deadlineNanos, Ticker ticker) throws InterruptedException {
+    WorkerSlot slot = readingFrom;
+    if (slot != null || future.isDone()) {
+      return slot; // the common case: the call found a free worker
+    }
+    waiter = Thread.currentThread();
+    try {
+      while ((slot = readingFrom) == null && !future.isDone()) {
+        if (Thread.interrupted()) {
+          throw new InterruptedException();
+        }
+        long left = deadlineNanos - ticker.nanoTime();
+        if (left <= 0) {
+          return null;
+        }
+        LockSupport.parkNanos(this, left);
+      }
+      return slot;
+    } finally {
+      waiter = null;
+    }
   }
 
   /** Wakes a caller parked until the call gets a worker; after the future completes, or the role is given. */

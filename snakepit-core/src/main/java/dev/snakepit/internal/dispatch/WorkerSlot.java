@@ -3,7 +3,6 @@ package dev.snakepit.internal.dispatch;
 import dev.snakepit.RecycleReason;
 import dev.snakepit.internal.control.ControlChannel;
 import dev.snakepit.internal.protocol.FrameWriter;
-import java.util.concurrent.locks.Condition;
 
 /**
  * The dispatcher's view of one ready worker: where to send calls and cancels, which call it runs, and
@@ -13,7 +12,7 @@ import java.util.concurrent.locks.Condition;
 public final class WorkerSlot {
   /**
    * How replies are read from the worker's data socket, by whichever thread holds the worker's
-   * {@linkplain Reading reading role}.
+   * {@linkplain ReadingRole reading role}.
    */
   public interface Replies {
     /**
@@ -25,25 +24,13 @@ public final class WorkerSlot {
 
     /**
      * Reads the next frame in full and hands it to {@link Dispatcher#onReply}. Returns false when the
-     * connection has ended or broke the protocol; that has then been reported and the role is
-     * {@link Reading#ENDED}.
+     * connection has ended or broke the protocol; that has then been reported and the role has
+     * {@linkplain ReadingRole#end ended}.
      */
     boolean readOne();
 
     /** Ends a wait in {@link #await}, or makes the next one return at once. */
     void wake();
-  }
-
-  /** Who reads the worker's data socket. */
-  enum Reading {
-    /** Nobody: the worker is idle, or runs no call. */
-    NONE,
-    /** The synchronous caller whose call the worker runs. */
-    CALLER,
-    /** The worker's reader thread. */
-    READER,
-    /** Nobody ever again: the connection ended or the worker is gone. */
-    ENDED
   }
 
   final String id;
@@ -55,9 +42,7 @@ public final class WorkerSlot {
   final Replies replies;
 
   /** Who reads replies now. Guarded by the dispatcher's lock. */
-  Reading reading = Reading.NONE;
-  /** Signalled when {@code reading} becomes READER or ENDED; made by the dispatcher. Guarded by its lock. */
-  Condition readerTurn;
+  final ReadingRole role = new ReadingRole();
 
   /** The call the worker is running, possibly one already abandoned by its caller. Guarded by the dispatcher's lock. */
   PendingCall current;

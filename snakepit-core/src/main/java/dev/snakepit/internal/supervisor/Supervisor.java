@@ -340,15 +340,18 @@ public final class Supervisor implements Worker.Reports {
     return selfDispatching;
   }
 
-  /** Live worker processes (not DEAD) and how many of them are still starting. */
-  public int[] counts() {
+  /** How many worker processes are live (not DEAD), and how many of them are still starting. */
+  public record Counts(int live, int starting) {}
+
+  /** The pool's live workers, for stats. */
+  public Counts counts() {
     int starting = 0;
     for (Worker w : workers.values()) {
       if (w.state() == WorkerState.STARTING) {
         starting++;
       }
     }
-    return new int[] {workers.size(), starting};
+    return new Counts(workers.size(), starting);
   }
 
   /** The pids of the live workers; a worker still starting is left out until its keeper has forked it. */
