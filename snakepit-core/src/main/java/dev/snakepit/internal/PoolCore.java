@@ -19,13 +19,13 @@ import dev.snakepit.internal.process.RunDirectory;
 import dev.snakepit.internal.process.RunRegistry;
 import dev.snakepit.internal.process.WorkerLimits;
 import dev.snakepit.internal.protocol.EncodedBody;
+import dev.snakepit.internal.protocol.Messages;
 import dev.snakepit.internal.protocol.ValueEncoder;
 import dev.snakepit.internal.protocol.ValueEncodingException;
 import dev.snakepit.internal.supervisor.Supervisor;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -311,11 +311,7 @@ public final class PoolCore {
           + tools.stream().map(ToolInfo::name).collect(Collectors.joining(", ")))
           .pool(pool).tool(tool).build());
     }
-    Map<String, Object> body = new LinkedHashMap<>(4);
-    body.put("tool", tool);
-    body.put("args", call.args());
-    body.put("kwargs", call.kwargs());
-    body.put("timeout_ms", timeoutOf(call).toMillis());
+    Map<String, Object> body = Messages.call(tool, call.args(), call.kwargs(), timeoutOf(call).toMillis());
     EncodedBody encoded;
     try {
       encoded = ENCODER.encode(body);

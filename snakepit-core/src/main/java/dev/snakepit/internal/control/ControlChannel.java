@@ -5,10 +5,9 @@ import dev.snakepit.internal.protocol.FrameKind;
 import dev.snakepit.internal.protocol.FrameReader;
 import dev.snakepit.internal.protocol.FrameTooLargeException;
 import dev.snakepit.internal.protocol.FrameWriter;
+import dev.snakepit.internal.protocol.Messages;
 import dev.snakepit.internal.protocol.ValueDecoder;
 import dev.snakepit.internal.protocol.ValueDecodingException;
-import dev.snakepit.internal.protocol.ValueEncoder;
-import dev.snakepit.internal.protocol.ValueEncodingException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -38,7 +37,6 @@ public final class ControlChannel implements Runnable {
     default void retire(String reason) {}
   }
 
-  private static final ValueEncoder ENCODER = new ValueEncoder();
   private static final ValueDecoder DECODER = new ValueDecoder();
 
   private final FrameReader reader;
@@ -83,10 +81,12 @@ public final class ControlChannel implements Runnable {
       return;
     }
     switch (frame.kind()) {
-      case LOG -> logs.record(intValue(body.get("level")), string(body.get("logger")),
-          string(body.get("message")), string(body.get("exc")));
+      case LOG -> {
+        Messages.Log log = Messages.Log.of(body);
+        logs.record(log.level(), log.logger(), log.message(), log.exception());
+      }
       case FATAL -> listener.fatal(body);
-      case RETIRE -> listener.retire(string(body.get("reason")));
+      case RETIRE -> listener.retire(Messages.retireReason(body));
       case HEARTBEAT -> {
         acknowledge(frame.requestId());
         listener.heartbeat(frame.requestId());
@@ -107,8 +107,8 @@ public final class ControlChannel implements Runnable {
   /** Asks the worker to cancel call {@code requestId}. A broken pipe is ignored: the worker is dying. */
   public void cancel(long requestId, String reason) {
     try {
-      writer.write(FrameKind.CANCEL, requestId, ENCODER.encode(Map.of("reason", reason)));
-    } catch (IOException | FrameTooLargeException | ValueEncodingException e) {
+      writer.write(FrameKind.CANCEL, requestId, Messages.cancel(reason));
+    } catch (IOException | FrameTooLargeException e) {
       // The worker is gone or going; its exit is handled elsewhere.
     }
   }
@@ -125,13 +125,5 @@ public final class ControlChannel implements Runnable {
   @SuppressWarnings("unchecked")
   static Map<String, Object> asMap(Object value) {
     return value instanceof Map<?, ?> map ? (Map<String, Object>) map : Map.of();
-  }
-
-  static String string(Object value) {
-    return value == null ? null : value.toString();
-  }
-
-  static int intValue(Object value) {
-    return value instanceof Number n ? n.intValue() : 20;
   }
 }

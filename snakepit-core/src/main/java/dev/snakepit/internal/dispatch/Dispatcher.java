@@ -12,6 +12,7 @@ import dev.snakepit.internal.protocol.EncodedBody;
 import dev.snakepit.internal.protocol.Frame;
 import dev.snakepit.internal.protocol.FrameKind;
 import dev.snakepit.internal.protocol.FrameTooLargeException;
+import dev.snakepit.internal.protocol.Messages;
 import dev.snakepit.internal.protocol.ValueDecoder;
 import dev.snakepit.internal.protocol.ValueDecodingException;
 import java.io.IOException;
@@ -631,7 +632,7 @@ public final class Dispatcher {
       if (call.claim()) {
         counters.callsSucceeded.increment();
         events.callStop(call.callId, call.tool, slot.id, call.submittedNanos);
-        call.future.complete(map.get("value"));
+        call.future.complete(Messages.resultValue(map));
         call.wakeWaiter();
       }
       return;

@@ -11,7 +11,10 @@ import dev.snakepit.internal.Counters;
 import dev.snakepit.internal.Events;
 import dev.snakepit.internal.Ticker;
 import dev.snakepit.internal.dispatch.Dispatcher;
+import dev.snakepit.internal.dispatch.WorkerConnection;
 import dev.snakepit.internal.dispatch.WorkerSlot;
+import dev.snakepit.internal.protocol.Hello;
+import dev.snakepit.internal.protocol.Messages;
 import dev.snakepit.internal.process.ExitStatus;
 import dev.snakepit.internal.process.ProcessTree;
 import dev.snakepit.internal.process.PythonInterpreter;
@@ -20,7 +23,6 @@ import dev.snakepit.internal.process.RunDirectory;
 import dev.snakepit.internal.process.RunRegistry;
 import dev.snakepit.internal.process.WorkerLimits;
 import dev.snakepit.internal.protocol.FrameKind;
-import dev.snakepit.internal.protocol.ValueEncoder;
 import dev.snakepit.spi.WorkerEvent;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -396,7 +398,7 @@ public final class Supervisor implements Worker.Reports {
   public void lostSlot(WorkerSlot slot, String reason) {
     Worker worker = workers.get(slot.id());
     if (worker != null) {
-      connectionLost(worker, reason);
+      lost(worker, reason);
     }
   }
 
@@ -468,7 +470,8 @@ public final class Supervisor implements Worker.Reports {
    * stderr) is what its call's error and its crash event must tell. So the worker only stops getting
    * calls now, and is killed as broken only if it is still alive after {@link #CONNECTION_LOSS_GRACE_MILLIS}.
    */
-  void connectionLost(Worker worker, String reason) {
+  @Override
+  public void lost(Worker worker, String reason) {
     post(() -> {
       if (worker.slot != null) {
         dispatcher.retire(worker.slot);
@@ -487,7 +490,8 @@ public final class Supervisor implements Worker.Reports {
     LOG.debug("{} of pool '{}' reported a fatal start-up error: {}", worker, pool, body.get("message"));
   }
 
-  void ready(Worker worker, WorkerSlot slot, Hello hello) {
+  @Override
+  public void ready(Worker worker, WorkerSlot slot, Hello hello) {
     post(() -> {
       if (worker.state() != WorkerState.STARTING) {
         return;
@@ -621,7 +625,9 @@ public final class Supervisor implements Worker.Reports {
     worker.limits = RecycleLimits.of(config);
     workers.put(id, worker);
     threads.removeIf(t -> !t.isAlive());
-    worker.startThreads(pool, new DataConnection(worker, this, dispatcher, config));
+    worker.startThreads(pool, new WorkerConnection(pool, id, new WorkerConnection.Endpoint(worker.server, worker.socketPath,
+        worker.token), new WorkerConnection.Settings(config.maxFrameBytes(), worker.limits.calls(), config.recycleAboveErrorRate(),
+        config.recycleErrorWindow()), worker.control, worker::pid, dispatcher, worker.connectionListener()));
     threads.addAll(worker.threads);
     worker.process.onExit().thenRun(() -> post(() -> exited(worker)));
     schedule(() -> {
@@ -653,7 +659,7 @@ public final class Supervisor implements Worker.Reports {
 
   private void askToShutDown(Worker worker, String reason) {
     try {
-      worker.slot.data().write(FrameKind.SHUTDOWN, 0, new ValueEncoder().encode(Map.of("reason", reason)));
+      worker.slot.data().write(FrameKind.SHUTDOWN, 0, Messages.shutdown(reason));
     } catch (Exception e) {
       // Cannot ask: kill instead. The worker's stdin stays open until then, because closing it would
       // make the worker exit without teardown().

@@ -6,10 +6,12 @@ import dev.snakepit.internal.Ticker;
 import dev.snakepit.internal.control.ControlChannel;
 import dev.snakepit.internal.control.StderrPump;
 import dev.snakepit.internal.control.WorkerLogs;
+import dev.snakepit.internal.dispatch.WorkerConnection;
 import dev.snakepit.internal.dispatch.WorkerSlot;
+import dev.snakepit.internal.protocol.Hello;
+import dev.snakepit.internal.protocol.Messages;
 import java.io.IOException;
 import java.nio.channels.ServerSocketChannel;
-import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -29,7 +31,7 @@ import java.util.concurrent.CompletableFuture;
  *
  * <p>{@link #state} and the fields the supervisor decides ({@code failure}, {@code stopReason}) are
  * written only on the control loop; they are volatile so that other threads may read them for
- * stats and messages. The reading threads write {@code channel}, {@code fatal} and {@code hello}.
+ * stats and messages. The reading threads write {@code fatal} and {@code hello}.
  */
 final class Worker {
   final String id;
@@ -42,6 +44,7 @@ final class Worker {
   /** The worker's pid once known (0 before): from HELLO, or found earlier as the keeper's child. */
   private volatile long pid;
   private final Ticker ticker;
+  private final Reports reports;
   final long spawnedNanos;
   final boolean replacement;
   final StderrPump stderr;
@@ -51,9 +54,8 @@ final class Worker {
   final CompletableFuture<WorkerExit> exit = new CompletableFuture<>();
 
   private volatile WorkerState state = WorkerState.STARTING;
-  volatile SocketChannel channel;
   /** The worker's data plane; set before its threads start. */
-  volatile DataConnection data;
+  volatile WorkerConnection data;
   volatile WorkerSlot slot;
   volatile Hello hello;
   volatile Map<String, Object> fatal;
@@ -81,6 +83,12 @@ final class Worker {
 
   /** What the worker's reading threads report to the supervisor. */
   interface Reports {
+    /** The worker passed the handshake on its data plane and can take calls through {@code slot}. */
+    void ready(Worker worker, WorkerSlot slot, Hello hello);
+
+    /** The worker's data connection ended or failed after the handshake. */
+    void lost(Worker worker, String reason);
+
     /** The worker sent FATAL: it cannot start. */
     void fatal(Worker worker, Map<String, Object> body);
 
@@ -94,6 +102,7 @@ final class Worker {
   Worker(String pool, String id, Path socketPath, String token, ServerSocketChannel server, Process process,
       boolean replacement, int maxFrameBytes, Reports reports, Ticker ticker) {
     this.id = id;
+    this.reports = reports;
     this.ticker = ticker;
     this.spawnedNanos = ticker.nanoTime();
     this.lastBeatNanos = spawnedNanos;
@@ -109,7 +118,8 @@ final class Worker {
         new ControlChannel.Listener() {
           @Override
           public void fatal(Map<String, Object> body) {
-            if (body.get("pid") instanceof Long said && said > 0) {
+            long said = Messages.fatalPid(body);
+            if (said > 0) {
               pid = said;
             }
             Worker.this.fatal = body;
@@ -136,8 +146,28 @@ final class Worker {
         });
   }
 
+  /** What the worker's data plane reports, passed on to the supervisor. */
+  WorkerConnection.Listener connectionListener() {
+    return new WorkerConnection.Listener() {
+      @Override
+      public void ready(WorkerSlot slot, Hello hello) {
+        reports.ready(Worker.this, slot, hello);
+      }
+
+      @Override
+      public void lost(String reason) {
+        reports.lost(Worker.this, reason);
+      }
+
+      @Override
+      public void broken(String reason, ErrorKind kind, WorkerExit.PoolReason poolReason) {
+        reports.broken(Worker.this, reason, kind, poolReason);
+      }
+    };
+  }
+
   /** Starts the threads that read the worker's three channels. */
-  void startThreads(String pool, DataConnection dataConnection) {
+  void startThreads(String pool, WorkerConnection dataConnection) {
     this.data = dataConnection;
     String prefix = "snakepit-" + pool + "-" + id + "-";
     threads.add(Thread.ofPlatform().daemon().name(prefix + "data").start(dataConnection));
@@ -195,15 +225,12 @@ final class Worker {
 
   /** Closes the sockets and stops reading them, so the data thread ends; the socket file is removed too. */
   void closeSockets() {
-    DataConnection dataConnection = data;
+    WorkerConnection dataConnection = data;
     if (dataConnection != null) {
-      dataConnection.stop();
+      dataConnection.close();
+      return;
     }
     closeQuietly(server);
-    SocketChannel ch = channel;
-    if (ch != null) {
-      closeQuietly(ch);
-    }
     try {
       Files.deleteIfExists(socketPath);
     } catch (IOException ignored) {

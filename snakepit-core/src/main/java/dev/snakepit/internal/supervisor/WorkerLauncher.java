@@ -2,6 +2,7 @@ package dev.snakepit.internal.supervisor;
 
 import dev.snakepit.PoolConfig;
 import dev.snakepit.internal.Ticker;
+import dev.snakepit.internal.protocol.Messages;
 import dev.snakepit.internal.process.PythonInterpreter;
 import dev.snakepit.internal.process.RunDirectory;
 import dev.snakepit.internal.process.RunRegistry;
@@ -96,7 +97,7 @@ final class WorkerLauncher {
     env.put("SNAKEPIT_WORKER_ID", id);
     env.put("SNAKEPIT_POOL", config.name());
     env.put("SNAKEPIT_MAX_FRAME_BYTES", Integer.toString(config.maxFrameBytes()));
-    env.put("SNAKEPIT_PROTOCOL", Long.toString(Hello.PROTOCOL));
+    env.put("SNAKEPIT_PROTOCOL", Long.toString(Messages.PROTOCOL));
     env.put("SNAKEPIT_LOG_LEVEL", config.pythonLogLevel());
     env.put("SNAKEPIT_JVM_PID", Long.toString(ProcessHandle.current().pid()));
     env.put(RunRegistry.INSTANCE_VARIABLE, RunRegistry.get().token());

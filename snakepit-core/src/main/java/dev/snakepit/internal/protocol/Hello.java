@@ -1,9 +1,7 @@
-package dev.snakepit.internal.supervisor;
+package dev.snakepit.internal.protocol;
 
 import dev.snakepit.ToolInfo;
 import dev.snakepit.ToolParameter;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -18,20 +16,9 @@ import java.util.Map;
  * @param tools the declared tools
  * @param protocols the protocol versions the worker speaks
  */
-record Hello(long pid, String pythonVersion, boolean selfDispatching, List<ToolInfo> tools, List<Long> protocols) {
-  /** The protocol version this JVM speaks. */
-  static final long PROTOCOL = 1;
-
-  /** Whether {@code body} carries {@code token}; compared in constant time. */
-  static boolean tokenMatches(Map<?, ?> body, String token) {
-    Object presented = body.get("token");
-    if (!(presented instanceof String s)) {
-      return false;
-    }
-    return MessageDigest.isEqual(s.getBytes(StandardCharsets.UTF_8), token.getBytes(StandardCharsets.UTF_8));
-  }
-
-  static Hello parse(Map<?, ?> body) {
+public record Hello(long pid, String pythonVersion, boolean selfDispatching, List<ToolInfo> tools, List<Long> protocols) {
+  /** The HELLO body, read leniently: a field of the wrong shape reads as absent. */
+  public static Hello parse(Map<?, ?> body) {
     List<Long> protocols = new ArrayList<>();
     if (body.get("protocol") instanceof List<?> list) {
       for (Object v : list) {
@@ -56,7 +43,7 @@ record Hello(long pid, String pythonVersion, boolean selfDispatching, List<ToolI
     return new Hello(pid, version, "execute_tool".equals(body.get("dispatch")), List.copyOf(tools), List.copyOf(protocols));
   }
 
-  boolean speaks(long version) {
+  public boolean speaks(long version) {
     return protocols.contains(version);
   }
 

@@ -1,0 +1,94 @@
+package dev.snakepit.internal.protocol;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Every message body of docs/protocol.md section 4 that the JVM builds, and the fields it reads from
+ * those the worker sends: the one place that knows their field names. Bodies are plain maps for the
+ * {@link ValueEncoder}; the fixed ones are encoded here, since encoding a few strings cannot fail.
+ * (HELLO is read by {@link Hello} and checked by {@link Handshake}; ERROR bodies by {@code PythonErrors}, which turns them into
+ * exceptions.)
+ */
+public final class Messages {
+  /** The protocol version this JVM speaks (section 4.1). */
+  public static final long PROTOCOL = 1;
+
+  private static final ValueEncoder ENCODER = new ValueEncoder();
+
+  private Messages() {}
+
+  /** CALL (section 4.2): the tool, its arguments, and the deadline the worker may enforce itself. */
+  public static Map<String, Object> call(String tool, List<Object> args, Map<String, Object> kwargs, long timeoutMillis) {
+    Map<String, Object> body = new LinkedHashMap<>(4);
+    body.put("tool", tool);
+    body.put("args", args);
+    body.put("kwargs", kwargs);
+    body.put("timeout_ms", timeoutMillis);
+    return body;
+  }
+
+  /** WELCOME accepting a worker (section 4.1): the version agreed and the names the worker logs under. */
+  public static EncodedBody welcome(String pool, String workerId) {
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("protocol", PROTOCOL);
+    body.put("pool", pool);
+    body.put("worker_id", workerId);
+    return fixed(body);
+  }
+
+  /** WELCOME refusing a worker (section 4.1): no version, and why; the worker exits. */
+  public static EncodedBody refusal(String error) {
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("protocol", null);
+    body.put("error", error);
+    return fixed(body);
+  }
+
+  /** SHUTDOWN (section 4.7): the worker finishes its call, runs {@code teardown()} and exits. */
+  public static EncodedBody shutdown(String reason) {
+    return fixed(Map.of("reason", reason));
+  }
+
+  /** CANCEL (section 4.6), sent on the control plane with the call's request id. */
+  public static EncodedBody cancel(String reason) {
+    return fixed(Map.of("reason", reason));
+  }
+
+  /** The value of a RESULT body (section 4.2). */
+  public static Object resultValue(Map<?, ?> body) {
+    return body.get("value");
+  }
+
+  /** The reason of a RETIRE body (section 4.11). */
+  public static String retireReason(Map<?, ?> body) {
+    return text(body.get("reason"));
+  }
+
+  /** The worker's pid in a FATAL body (section 4.5), or 0 when it gave none. */
+  public static long fatalPid(Map<?, ?> body) {
+    return body.get("pid") instanceof Long pid && pid > 0 ? pid : 0;
+  }
+
+  /** A LOG record (section 4.4). */
+  public record Log(int level, String logger, String message, String exception) {
+    /** Reads a LOG body; a missing level reads as INFO (20). */
+    public static Log of(Map<?, ?> body) {
+      return new Log(body.get("level") instanceof Number n ? n.intValue() : 20, text(body.get("logger")),
+          text(body.get("message")), text(body.get("exc")));
+    }
+  }
+
+  private static String text(Object value) {
+    return value == null ? null : value.toString();
+  }
+
+  private static EncodedBody fixed(Map<String, Object> body) {
+    try {
+      return ENCODER.encode(body);
+    } catch (ValueEncodingException e) {
+      throw new IllegalStateException("a body of plain strings and numbers cannot fail to encode", e);
+    }
+  }
+}
