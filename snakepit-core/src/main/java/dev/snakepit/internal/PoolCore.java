@@ -6,13 +6,10 @@ import dev.snakepit.ErrorKind;
 import dev.snakepit.PoolConfig;
 import dev.snakepit.PoolHealth;
 import dev.snakepit.PoolStats;
-import dev.snakepit.RecycleReason;
 import dev.snakepit.SnakepitException;
-import dev.snakepit.WorkerExit;
 import dev.snakepit.ToolInfo;
 import dev.snakepit.internal.dispatch.Dispatcher;
 import dev.snakepit.internal.dispatch.PendingCall;
-import dev.snakepit.internal.dispatch.WorkerSlot;
 import dev.snakepit.internal.process.PythonInterpreter;
 import dev.snakepit.internal.process.PythonRuntime;
 import dev.snakepit.internal.process.RunDirectory;
@@ -31,7 +28,6 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -54,7 +50,6 @@ public final class PoolCore {
   private final PoolConfig config;
   private final String pool;
   private final RunDirectory runDirectory;
-  private final ScheduledThreadPoolExecutor loop;
   private final Counters counters = new Counters();
   private final Dispatcher dispatcher;
   private final Supervisor supervisor;
@@ -72,42 +67,11 @@ public final class PoolCore {
     this.startedNanos = ticker.nanoTime();
     this.pool = config.name();
     this.runDirectory = runDirectory;
-    // Workers are forked from this one long-lived thread, which their parent-death signal is tied to.
-    // Tasks never end it: a task that throws is handled as a supervisor failure (Supervisor#guarded).
-    this.loop = new ScheduledThreadPoolExecutor(1,
-        r -> Thread.ofPlatform().daemon().name(Supervisor.loopThreadName(pool)).unstarted(r));
-    loop.setRemoveOnCancelPolicy(true);
-    loop.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+    // Workers are forked from the loop's one long-lived thread, which their parent-death signal is tied to.
     Events events = new Events(pool, config.listener(), ticker);
-    this.dispatcher = new Dispatcher(pool,
-        new Dispatcher.Limits(config.acquireTimeout(), config.maxQueue(), config.callTimeout(), config.cancelGrace()),
-        loop, ticker, events, counters, new Dispatcher.Host() {
-          @Override
-          public void broken(WorkerSlot slot, String reason, WorkerExit.PoolReason poolReason) {
-            supervisor().brokenSlot(slot, reason, poolReason);
-          }
-
-          @Override
-          public void lost(WorkerSlot slot, String reason) {
-            supervisor().lostSlot(slot, reason);
-          }
-
-          @Override
-          public void recycle(WorkerSlot slot, RecycleReason reason) {
-            supervisor().recycleSlot(slot, reason);
-          }
-
-          @Override
-          public void dumpStacksAhead(WorkerSlot slot) {
-            supervisor().dumpStacksAhead(slot);
-          }
-
-          @Override
-          public String counts() {
-            return stats().describe();
-          }
-        });
-    this.supervisor = new Supervisor(config, python, runtime, runDirectory, limits, loop, ticker, dispatcher, events, counters);
+    this.supervisor = new Supervisor(config, python, runtime, runDirectory, limits, Supervisor.newLoopExecutor(pool), ticker,
+        events, counters);
+    this.dispatcher = supervisor.dispatcher();
     // After a bug in the control loop the pool's state cannot be trusted: close, from a thread of its own.
     supervisor.onInternalFailure(error -> Thread.ofPlatform().daemon().name("snakepit-" + pool + "-failure").start(this::close));
     this.atExit = () -> {
@@ -365,13 +329,7 @@ public final class PoolCore {
   }
 
   public PoolStats stats() {
-    Dispatcher.Counts dispatch = dispatcher.counts();
-    Supervisor.Counts workers = supervisor.counts();
-    return new PoolStats(pool, supervisor.state(), supervisor.targetSize(), workers.live(), dispatch.idle(), dispatch.busy(),
-        workers.starting(), dispatch.queued(), counters.callsSucceeded.sum(), counters.callsFailed.sum(), counters.callsRetried.sum(), counters.workersStarted.sum(),
-        counters.workersCrashed.sum(), counters.workersReplaced.sum(),
-        Duration.ofNanos(ticker.nanoTime() - startedNanos), supervisor.crashLooping(), counters.recycles(),
-        supervisor.limits());
+    return supervisor.stats();
   }
 
   /** See {@code Snakepit.resize}, which checks {@code size}. */
@@ -460,11 +418,8 @@ public final class PoolCore {
     }
     // Without the loop's help too, should it be the thing that is broken.
     supervisor.killDirectly();
-    loop.shutdown();
     try {
-      if (!loop.awaitTermination(5, TimeUnit.SECONDS)) {
-        loop.shutdownNow();
-      }
+      supervisor.stopLoop(Duration.ofSeconds(5));
       supervisor.joinThreads(Duration.ofSeconds(5));
     } catch (InterruptedException e) {
       interrupted = true;
@@ -505,9 +460,5 @@ public final class PoolCore {
   /** Fault injection (tests, chaos kit): a failure inside the pool's control loop, as a bug would cause. */
   public void injectSupervisorFailure(RuntimeException error) {
     supervisor.injectFailure(error);
-  }
-
-  private Supervisor supervisor() {
-    return supervisor;
   }
 }

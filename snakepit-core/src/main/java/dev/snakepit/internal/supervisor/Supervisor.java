@@ -33,7 +33,6 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -46,10 +45,14 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Every method that changes pool or worker state runs on {@link #loop}, a single platform thread
  * (which is also the thread that forks workers, see {@link WorkerLauncher}). Other threads report
- * through {@link #post}, so no lock guards the worker table: only the loop writes it. Fields read by
- * other threads for stats are volatile or concurrent.
+ * through {@link ControlLoop#post}, so no lock guards the worker table: only the loop writes it. Fields
+ * read by other threads for stats are volatile or concurrent.
+ *
+ * <p>The supervisor owns the pool's {@link Dispatcher} and is its {@link Dispatcher.Host}: what the
+ * dispatcher finds out about a worker (it broke, its socket failed, it is due for recycling) comes
+ * back here, through the interface the dispatcher owns.
  */
-public final class Supervisor implements Worker.Reports {
+public final class Supervisor implements Worker.Reports, Dispatcher.Host {
   private static final Logger LOG = LoggerFactory.getLogger(Supervisor.class);
   /**
    * How long a dead worker's stderr and stdout (control plane) may take to drain before its exit is
@@ -70,8 +73,9 @@ public final class Supervisor implements Worker.Reports {
   private final String pool;
   private final WorkerLauncher launcher;
   private final WorkerLimits limits;
-  private final ScheduledExecutorService loop;
+  private final ControlLoop loop;
   private final Ticker ticker;
+  private final long startedNanos;
   private final Dispatcher dispatcher;
   private final Events events;
   private final Counters counters;
@@ -94,8 +98,6 @@ public final class Supervisor implements Worker.Reports {
 
   private volatile PoolStats.State state = PoolStats.State.STARTING;
   private volatile Consumer<Throwable> onInternalFailure = error -> {};
-  /** The first failure inside the control loop; written on the loop. */
-  private volatile Throwable internalFailure;
   /** How many workers the pool keeps: the configured size until {@link #resize}; written on the loop. */
   private volatile int targetSize;
   /** Whether replacements are held back because workers crash too often; written on the loop. */
@@ -104,23 +106,58 @@ public final class Supervisor implements Worker.Reports {
   private volatile boolean selfDispatching;
 
   public Supervisor(PoolConfig config, PythonInterpreter python, Path runtime, RunDirectory runDirectory, WorkerLimits limits,
-      ScheduledExecutorService loop, Ticker ticker, Dispatcher dispatcher, Events events, Counters counters) {
+      ScheduledExecutorService executor, Ticker ticker, Events events, Counters counters) {
     this.config = config;
     this.pool = config.name();
     this.limits = limits;
-    this.launcher = new WorkerLauncher(config, python, runtime, runDirectory, limits, ticker);
-    this.loop = loop;
+    this.loop = new ControlLoop(pool, executor, LOG, error -> onInternalFailure.accept(error));
+    this.launcher = new WorkerLauncher(config, python, runtime, runDirectory, limits, loop, ticker);
     this.ticker = ticker;
-    this.dispatcher = dispatcher;
+    this.startedNanos = ticker.nanoTime();
+    this.dispatcher = new Dispatcher(pool,
+        new Dispatcher.Limits(config.acquireTimeout(), config.maxQueue(), config.callTimeout(), config.cancelGrace()),
+        executor, ticker, events, counters, this);
     this.events = events;
     this.counters = counters;
     this.crashLoop = new CrashLoop(config.crashLoopLimit(), config.crashLoopWindow());
     this.targetSize = config.size();
   }
 
-  /** The name of pool {@code pool}'s control-loop thread, the one thread that starts its workers. */
-  public static String loopThreadName(String pool) {
-    return "snakepit-" + pool + "-supervisor";
+  /** The control loop's executor for pool {@code pool}: one long-lived platform thread, which forks its workers. */
+  public static ScheduledExecutorService newLoopExecutor(String pool) {
+    return ControlLoop.newExecutor(pool);
+  }
+
+  /** The dispatcher this supervisor hosts, which routes the pool's calls to its ready workers. */
+  public Dispatcher dispatcher() {
+    return dispatcher;
+  }
+
+  /** Stops the control loop; tasks still pending never run. Returns whether it ended within {@code timeout}. */
+  public boolean stopLoop(Duration timeout) throws InterruptedException {
+    return loop.shutdown(timeout);
+  }
+
+  /** The pool's counts and state now. */
+  public PoolStats stats() {
+    Dispatcher.Counts dispatch = dispatcher.counts();
+    int live = workers.size();
+    int starting = 0;
+    for (Worker w : workers.values()) {
+      if (w.state() == WorkerState.STARTING) {
+        starting++;
+      }
+    }
+    return new PoolStats(pool, state, targetSize, live, dispatch.idle(), dispatch.busy(), starting, dispatch.queued(),
+        counters.callsSucceeded.sum(), counters.callsFailed.sum(), counters.callsRetried.sum(), counters.workersStarted.sum(),
+        counters.workersCrashed.sum(), counters.workersReplaced.sum(), Duration.ofNanos(ticker.nanoTime() - startedNanos),
+        crashLooping, counters.recycles(), limits.describe());
+  }
+
+  /** The pool's counts, for the messages of failed calls. */
+  @Override
+  public String counts() {
+    return stats().describe();
   }
 
   /** How the workers' resource limits are enforced. */
@@ -146,7 +183,7 @@ public final class Supervisor implements Worker.Reports {
    */
   public CompletableFuture<Void> resize(int size) {
     CompletableFuture<Void> done = new CompletableFuture<>();
-    post(() -> {
+    loop.post(() -> {
       if (state != PoolStats.State.RUNNING) {
         done.completeExceptionally(SnakepitException.builder(ErrorKind.POOL_CLOSED, "pool '" + pool + "' is " + state
             + "; it cannot be resized")
@@ -207,17 +244,16 @@ public final class Supervisor implements Worker.Reports {
   /** Starts the pool's workers; the future completes when all are ready, or fails with the first start failure. */
   public CompletableFuture<Void> start() {
     CompletableFuture<Void> started = new CompletableFuture<>();
-    post(() -> {
+    loop.post(() -> {
       initialStart = started;
       for (int i = 0; i < targetSize && !started.isDone(); i++) {
         launch(false);
       }
     });
-    schedule(this::checkHeartbeats, config.heartbeatInterval().toNanos(), TimeUnit.NANOSECONDS);
+    loop.schedule(this::checkHeartbeats, config.heartbeatInterval());
     if (RecycleLimits.enabled(config)) {
       // Memory is read from /proc, which costs a little per worker: once a second is enough for it.
-      long period = config.recycleAboveMemory() > 0 ? 1000 : 250;
-      loop.scheduleWithFixedDelay(guarded(this::checkRecycling), period, period, TimeUnit.MILLISECONDS);
+      loop.every(Duration.ofMillis(config.recycleAboveMemory() > 0 ? 1000 : 250), this::checkRecycling);
     }
     return started;
   }
@@ -235,10 +271,11 @@ public final class Supervisor implements Worker.Reports {
   }
 
   /** The dispatcher found a worker past a recycling threshold (calls served, error rate). */
-  public void recycleSlot(WorkerSlot slot, RecycleReason reason) {
+  @Override
+  public void recycle(WorkerSlot slot, RecycleReason reason) {
     Worker worker = workers.get(slot.id());
     if (worker != null) {
-      post(() -> recycle(worker, reason));
+      loop.post(() -> recycle(worker, reason));
     }
   }
 
@@ -270,12 +307,12 @@ public final class Supervisor implements Worker.Reports {
     counters.recycled(reason);
     stopGracefully(worker, "recycled (" + reason.description() + ")", WorkerExit.PoolReason.RECYCLE);
     Duration bound = config.callTimeout().plus(config.cancelGrace()).plus(config.shutdownGrace());
-    schedule(() -> {
+    loop.schedule(() -> {
       if (worker.state() != WorkerState.DEAD) {
         LOG.warn("{} of pool '{}' did not stop within {} ms of being recycled; killing it", worker, pool, bound.toMillis());
         kill(worker);
       }
-    }, bound.toNanos(), TimeUnit.NANOSECONDS);
+    }, bound);
   }
 
   /** Recycles the ready workers past their age or memory threshold, and retries recycles that failed to start. */
@@ -322,11 +359,7 @@ public final class Supervisor implements Worker.Reports {
         next = Math.min(next, timeout - silent + HEARTBEAT_CHECK_SLACK_NANOS);
       }
     }
-    try {
-      schedule(this::checkHeartbeats, next, TimeUnit.NANOSECONDS);
-    } catch (RejectedExecutionException e) {
-      // The pool has shut its loop down.
-    }
+    loop.schedule(this::checkHeartbeats, Duration.ofNanos(next));
   }
 
   public PoolStats.State state() {
@@ -340,20 +373,6 @@ public final class Supervisor implements Worker.Reports {
   /** Whether the adapter routes calls itself, so any tool name may be valid. */
   public boolean selfDispatching() {
     return selfDispatching;
-  }
-
-  /** How many worker processes are live (not DEAD), and how many of them are still starting. */
-  public record Counts(int live, int starting) {}
-
-  /** The pool's live workers, for stats. */
-  public Counts counts() {
-    int starting = 0;
-    for (Worker w : workers.values()) {
-      if (w.state() == WorkerState.STARTING) {
-        starting++;
-      }
-    }
-    return new Counts(workers.size(), starting);
   }
 
   /** The pids of the live workers; a worker still starting is left out until its keeper has forked it. */
@@ -379,7 +398,7 @@ public final class Supervisor implements Worker.Reports {
   public boolean recycleWorker(long pid) {
     for (Worker w : workers.values()) {
       if (w.pid() == pid && w.state() == WorkerState.READY) {
-        post(() -> recycle(w, RecycleReason.REQUESTED));
+        loop.post(() -> recycle(w, RecycleReason.REQUESTED));
         return true;
       }
     }
@@ -387,7 +406,8 @@ public final class Supervisor implements Worker.Reports {
   }
 
   /** The dispatcher found a worker misbehaving (it overran a cancel, or answered a call it did not have). */
-  public void brokenSlot(WorkerSlot slot, String reason, WorkerExit.PoolReason poolReason) {
+  @Override
+  public void broken(WorkerSlot slot, String reason, WorkerExit.PoolReason poolReason) {
     Worker worker = workers.get(slot.id());
     if (worker != null) {
       broken(worker, reason, ErrorKind.WORKER_CRASHED, poolReason);
@@ -395,7 +415,8 @@ public final class Supervisor implements Worker.Reports {
   }
 
   /** The dispatcher could not write to a worker: handled like a lost connection. */
-  public void lostSlot(WorkerSlot slot, String reason) {
+  @Override
+  public void lost(WorkerSlot slot, String reason) {
     Worker worker = workers.get(slot.id());
     if (worker != null) {
       lost(worker, reason);
@@ -404,7 +425,7 @@ public final class Supervisor implements Worker.Reports {
 
   @Override
   public void broken(Worker worker, String reason, ErrorKind kind, WorkerExit.PoolReason poolReason) {
-    post(() -> {
+    loop.post(() -> {
       if (worker.state() == WorkerState.STARTING || worker.state() == WorkerState.READY) {
         if (worker.failure == null) {
           worker.failure = reason;
@@ -422,7 +443,7 @@ public final class Supervisor implements Worker.Reports {
         long sinceDump = ticker.nanoTime() - worker.stacksDumpedNanos;
         boolean dumped = worker.stacksDumpedNanos != 0 && sinceDump < TimeUnit.MILLISECONDS.toNanos(5 * STACK_DUMP_WAIT_MILLIS);
         if (!dumped && dumpStacks(worker)) {
-          schedule(() -> kill(worker), STACK_DUMP_WAIT_MILLIS, TimeUnit.MILLISECONDS);
+          loop.schedule(() -> kill(worker), Duration.ofMillis(STACK_DUMP_WAIT_MILLIS));
         } else {
           kill(worker);
         }
@@ -435,8 +456,9 @@ public final class Supervisor implements Worker.Reports {
    * ends first (it overruns a cancel): it writes its stacks now, so that the kill, if it comes, need
    * not wait for them.
    */
+  @Override
   public void dumpStacksAhead(WorkerSlot slot) {
-    post(() -> {
+    loop.post(() -> {
       Worker worker = workers.get(slot.id());
       if (worker != null && worker.state() == WorkerState.READY) {
         dumpStacks(worker);
@@ -456,7 +478,7 @@ public final class Supervisor implements Worker.Reports {
 
   @Override
   public void retire(Worker worker, String reason) {
-    post(() -> {
+    loop.post(() -> {
       if (worker.state() == WorkerState.READY && worker.successor == null && state == PoolStats.State.RUNNING) {
         LOG.warn("{} of pool '{}' asks to be replaced ({}); it is recycled: it finishes its call, then stops", worker, pool, reason);
         recycle(worker, RecycleReason.REQUESTED);
@@ -472,16 +494,12 @@ public final class Supervisor implements Worker.Reports {
    */
   @Override
   public void lost(Worker worker, String reason) {
-    post(() -> {
+    loop.post(() -> {
       if (worker.slot != null) {
         dispatcher.retire(worker.slot);
       }
-      try {
-        schedule(() -> broken(worker, reason, ErrorKind.WORKER_CRASHED, WorkerExit.PoolReason.CONNECTION_LOST),
-            CONNECTION_LOSS_GRACE_MILLIS, TimeUnit.MILLISECONDS);
-      } catch (RejectedExecutionException e) {
-        // The pool has shut its loop down: every worker is being killed anyway.
-      }
+      loop.schedule(() -> broken(worker, reason, ErrorKind.WORKER_CRASHED, WorkerExit.PoolReason.CONNECTION_LOST),
+          Duration.ofMillis(CONNECTION_LOSS_GRACE_MILLIS));
     });
   }
 
@@ -492,7 +510,7 @@ public final class Supervisor implements Worker.Reports {
 
   @Override
   public void ready(Worker worker, WorkerSlot slot, Hello hello) {
-    post(() -> {
+    loop.post(() -> {
       if (worker.state() != WorkerState.STARTING) {
         return;
       }
@@ -533,7 +551,7 @@ public final class Supervisor implements Worker.Reports {
   /** Stops replacing workers: the pool is closing. Completes once the loop has taken note. */
   public CompletableFuture<Void> beginClose() {
     CompletableFuture<Void> done = new CompletableFuture<>();
-    post(() -> {
+    loop.post(() -> {
       state = PoolStats.State.CLOSING;
       done.complete(null);
     });
@@ -546,7 +564,7 @@ public final class Supervisor implements Worker.Reports {
    */
   public CompletableFuture<Void> stopAll(String reason) {
     CompletableFuture<Void> done = new CompletableFuture<>();
-    post(() -> {
+    loop.post(() -> {
       state = PoolStats.State.CLOSING;
       List<CompletableFuture<WorkerExit>> exits = new ArrayList<>();
       for (Worker w : workers.values()) {
@@ -561,7 +579,7 @@ public final class Supervisor implements Worker.Reports {
   /** Kills every worker still alive (and all they started). Completes when all are dead. */
   public CompletableFuture<Void> killAll(String reason) {
     CompletableFuture<Void> done = new CompletableFuture<>();
-    post(() -> {
+    loop.post(() -> {
       state = PoolStats.State.CLOSING;
       List<CompletableFuture<WorkerExit>> exits = new ArrayList<>();
       for (Worker w : workers.values()) {
@@ -629,13 +647,13 @@ public final class Supervisor implements Worker.Reports {
         worker.token), new WorkerConnection.Settings(config.maxFrameBytes(), worker.limits.calls(), config.recycleAboveErrorRate(),
         config.recycleErrorWindow()), worker.control, worker::pid, dispatcher, worker.connectionListener()));
     threads.addAll(worker.threads);
-    worker.process.onExit().thenRun(() -> post(() -> exited(worker)));
-    schedule(() -> {
+    worker.process.onExit().thenRun(() -> loop.post(() -> exited(worker)));
+    loop.schedule(() -> {
       if (worker.state() == WorkerState.STARTING) {
         broken(worker, "did not become ready within " + config.startTimeout().toMillis() + " ms", ErrorKind.TIMEOUT,
             WorkerExit.PoolReason.START_TIMEOUT);
       }
-    }, config.startTimeout().toNanos(), TimeUnit.NANOSECONDS);
+    }, config.startTimeout());
     return worker;
   }
 
@@ -696,8 +714,8 @@ public final class Supervisor implements Worker.Reports {
     // A FATAL frame on the control plane says why a worker failed to start, so its exit is
     // processed only once that channel has been read to its end, as well as stderr.
     CompletableFuture.allOf(worker.stderr.ended(), worker.control.ended())
-        .thenRun(() -> post(() -> buried(worker)));
-    schedule(() -> buried(worker), OUTPUT_DRAIN_MILLIS, TimeUnit.MILLISECONDS);
+        .thenRun(() -> loop.post(() -> buried(worker)));
+    loop.schedule(() -> buried(worker), Duration.ofMillis(OUTPUT_DRAIN_MILLIS));
   }
 
   private void buried(Worker worker) {
@@ -773,14 +791,14 @@ public final class Supervisor implements Worker.Reports {
     }
     crashLooping = crashLoop.looping(now);
     pendingReplacements++;
-    schedule(() -> {
+    loop.schedule(() -> {
       crashLooping = crashLoop.looping(ticker.nanoTime());
       pendingReplacements--;
       boolean open = state == PoolStats.State.RUNNING || state == PoolStats.State.STARTING;
       if (open && activeWorkers() + pendingReplacements < targetSize) {
         launch(true);
       }
-    }, delay, TimeUnit.MILLISECONDS);
+    }, Duration.ofMillis(delay));
   }
 
   private void failStart(SnakepitException error) {
@@ -791,47 +809,6 @@ public final class Supervisor implements Worker.Reports {
     initialStart.completeExceptionally(error);
   }
 
-  /** Runs {@code task} on the control loop; see {@link #guarded}. */
-  void post(Runnable task) {
-    try {
-      loop.execute(guarded(task));
-    } catch (RejectedExecutionException e) {
-      // The pool is closed; late reports about dead workers do not matter any more.
-    }
-  }
-
-  /** Runs {@code task} on the control loop after {@code delay}; see {@link #guarded}. */
-  private void schedule(Runnable task, long delay, TimeUnit unit) {
-    loop.schedule(guarded(task), delay, unit);
-  }
-
-  /**
-   * {@code task}, made safe for the loop: an exception it throws is a bug in the supervisor, after which
-   * the pool's state cannot be trusted, so it is reported once to the {@link #onInternalFailure}
-   * handler, which closes the pool and kills its workers. (Without this, the executor would keep such
-   * an exception in a future nobody reads, and a periodic task would silently stop.)
-   */
-  private Runnable guarded(Runnable task) {
-    return () -> {
-      try {
-        task.run();
-      } catch (RuntimeException | Error e) {
-        if (e instanceof VirtualMachineError fatal && !(e instanceof StackOverflowError)) {
-          throw fatal;
-        }
-        internalFailure(e);
-      }
-    };
-  }
-
-  private void internalFailure(Throwable error) {
-    LOG.error("internal error in the control loop of pool '{}'; the pool closes and kills its workers", pool, error);
-    if (internalFailure == null) {
-      internalFailure = error;
-      onInternalFailure.accept(error);
-    }
-  }
-
   /** Sets what happens after a failure inside the control loop; the pool closes itself. */
   public void onInternalFailure(Consumer<Throwable> handler) {
     this.onInternalFailure = handler;
@@ -839,12 +816,12 @@ public final class Supervisor implements Worker.Reports {
 
   /** The failure inside the control loop that closed the pool, or null. */
   public Throwable internalFailure() {
-    return internalFailure;
+    return loop.failure();
   }
 
   /** Fault injection (tests, chaos kit): a task on the control loop that fails as a bug would. */
   public void injectFailure(RuntimeException error) {
-    post(() -> {
+    loop.post(() -> {
       throw error;
     });
   }

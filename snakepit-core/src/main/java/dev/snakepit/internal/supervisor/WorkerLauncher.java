@@ -35,10 +35,12 @@ final class WorkerLauncher {
   private final Path runtime;
   private final RunDirectory runDirectory;
   private final WorkerLimits limits;
+  private final ControlLoop loop;
   private final Ticker ticker;
 
   WorkerLauncher(PoolConfig config, PythonInterpreter python, Path runtime, RunDirectory runDirectory, WorkerLimits limits,
-      Ticker ticker) {
+      ControlLoop loop, Ticker ticker) {
+    this.loop = loop;
     this.ticker = ticker;
     this.limits = limits;
     this.config = config;
@@ -50,10 +52,7 @@ final class WorkerLauncher {
   /** Listens on the worker's socket and starts its process; the caller starts its threads. */
   Worker launch(String id, boolean replacement, Worker.Reports reports) throws IOException {
     // The parent-death signal is tied to the thread that forks: only the long-lived control loop may.
-    if (!Thread.currentThread().getName().equals(Supervisor.loopThreadName(config.name()))) {
-      throw new IllegalStateException("worker " + id + " of pool '" + config.name() + "' must be started from the pool's"
-          + " control-loop thread, not from " + Thread.currentThread().getName());
-    }
+    loop.checkInLoop("worker " + id + " of pool '" + config.name() + "'");
     byte[] secret = new byte[32];
     RANDOM.nextBytes(secret);
     String token = HexFormat.of().formatHex(secret);

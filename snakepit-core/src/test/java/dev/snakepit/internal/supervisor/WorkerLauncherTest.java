@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.snakepit.PoolConfig;
 import dev.snakepit.internal.Ticker;
 import dev.snakepit.internal.process.WorkerLimits;
+import dev.snakepit.testing.FakeClock;
 import org.junit.jupiter.api.Test;
 
 /** Workers are forked only by their pool's control-loop thread, which their parent-death signal is tied to. */
@@ -13,7 +14,8 @@ class WorkerLauncherTest {
   @Test
   void aWorkerStartedFromAnyOtherThreadIsRefused() {
     WorkerLauncher launcher = new WorkerLauncher(PoolConfig.builder("pkg.mod:Adapter").name("p").build(), null, null, null,
-        WorkerLimits.none(), Ticker.SYSTEM);
+        WorkerLimits.none(), new ControlLoop("p", new FakeClock().executor(),
+        org.slf4j.LoggerFactory.getLogger(WorkerLauncherTest.class), error -> {}), Ticker.SYSTEM);
 
     assertThatThrownBy(() -> launcher.launch("w1", false, null))
         .isInstanceOf(IllegalStateException.class)
