@@ -10,6 +10,7 @@ import dev.snakepit.WorkerExit;
 import dev.snakepit.internal.Counters;
 import dev.snakepit.internal.Events;
 import dev.snakepit.internal.Ticker;
+import dev.snakepit.internal.control.HeartbeatMonitor;
 import dev.snakepit.internal.dispatch.Dispatcher;
 import dev.snakepit.internal.dispatch.WorkerConnection;
 import dev.snakepit.internal.dispatch.WorkerSlot;
@@ -64,8 +65,6 @@ public final class Supervisor implements Worker.Reports, Dispatcher.Host {
   private static final String STACK_DUMP_SIGNAL = "USR2";
   /** How long a worker killed for misbehaving gets to write its stacks first (Dispatcher.STACK_DUMP_LEAD too). */
   private static final long STACK_DUMP_WAIT_MILLIS = 200;
-  /** How far past a worker's heartbeat timeout its check is scheduled, so that it has surely passed. */
-  private static final long HEARTBEAT_CHECK_SLACK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
   /** How long a worker whose data connection ended may take to be reported dead before it is killed. */
   private static final long CONNECTION_LOSS_GRACE_MILLIS = 1000;
 
@@ -76,6 +75,7 @@ public final class Supervisor implements Worker.Reports, Dispatcher.Host {
   private final ControlLoop loop;
   private final Ticker ticker;
   private final long startedNanos;
+  private final HeartbeatMonitor heartbeats;
   private final Dispatcher dispatcher;
   private final Events events;
   private final Counters counters;
@@ -114,6 +114,7 @@ public final class Supervisor implements Worker.Reports, Dispatcher.Host {
     this.launcher = new WorkerLauncher(config, python, runtime, runDirectory, limits, loop, ticker);
     this.ticker = ticker;
     this.startedNanos = ticker.nanoTime();
+    this.heartbeats = new HeartbeatMonitor(config.heartbeatInterval(), config.heartbeatTimeout(), ticker);
     this.dispatcher = new Dispatcher(pool,
         new Dispatcher.Limits(config.acquireTimeout(), config.maxQueue(), config.callTimeout(), config.cancelGrace()),
         executor, ticker, events, counters, this);
@@ -250,7 +251,7 @@ public final class Supervisor implements Worker.Reports, Dispatcher.Host {
         launch(false);
       }
     });
-    loop.schedule(this::checkHeartbeats, config.heartbeatInterval());
+    loop.schedule(this::checkHeartbeats, heartbeats.firstSweep());
     if (RecycleLimits.enabled(config)) {
       // Memory is read from /proc, which costs a little per worker: once a second is enough for it.
       loop.every(Duration.ofMillis(config.recycleAboveMemory() > 0 ? 1000 : 250), this::checkRecycling);
@@ -336,30 +337,17 @@ public final class Supervisor implements Worker.Reports, Dispatcher.Host {
     }
   }
 
-  /**
-   * Kills every worker that has been silent for longer than the heartbeat timeout: frozen (SIGSTOP,
-   * a debugger), wedged in C code that holds the GIL, or starved. Runs on the loop, and schedules its
-   * next run for the moment the first worker would pass its timeout (at the latest one interval on),
-   * so a silent worker is caught within a millisecond or so of its timeout, not up to an interval later.
-   */
+  /** Kills every worker that has been silent past the heartbeat timeout; see {@link HeartbeatMonitor}. */
   private void checkHeartbeats() {
-    long now = ticker.nanoTime();
-    long timeout = config.heartbeatTimeout().toNanos();
-    long next = config.heartbeatInterval().toNanos();
+    List<Worker> watched = new ArrayList<>();
     for (Worker worker : workers.values()) {
-      WorkerState state = worker.state();
-      if (state != WorkerState.STARTING && state != WorkerState.READY) {
-        continue;
-      }
-      long silent = now - worker.lastBeatNanos;
-      if (silent > timeout) {
-        broken(worker, "sent no heartbeat for " + TimeUnit.NANOSECONDS.toMillis(silent) + " ms (heartbeat timeout "
-            + config.heartbeatTimeout().toMillis() + " ms)", ErrorKind.WORKER_CRASHED, WorkerExit.PoolReason.HEARTBEAT);
-      } else {
-        next = Math.min(next, timeout - silent + HEARTBEAT_CHECK_SLACK_NANOS);
+      if (worker.state() == WorkerState.STARTING || worker.state() == WorkerState.READY) {
+        watched.add(worker);
       }
     }
-    loop.schedule(this::checkHeartbeats, Duration.ofNanos(next));
+    Duration next = heartbeats.sweep(watched, w -> w.beats,
+        (w, why) -> broken(w, why, ErrorKind.WORKER_CRASHED, WorkerExit.PoolReason.HEARTBEAT));
+    loop.schedule(this::checkHeartbeats, next);
   }
 
   public PoolStats.State state() {

@@ -4,6 +4,7 @@ import dev.snakepit.ErrorKind;
 import dev.snakepit.WorkerExit;
 import dev.snakepit.internal.Ticker;
 import dev.snakepit.internal.control.ControlChannel;
+import dev.snakepit.internal.control.HeartbeatMonitor;
 import dev.snakepit.internal.control.StderrPump;
 import dev.snakepit.internal.control.WorkerLogs;
 import dev.snakepit.internal.dispatch.WorkerConnection;
@@ -78,8 +79,8 @@ final class Worker {
   dev.snakepit.RecycleReason recycling;
   /** When the pool last asked the worker for its stacks ({@link Ticker} terms; 0 for never); loop only. */
   long stacksDumpedNanos;
-  /** When the worker last sent a HEARTBEAT (its spawn until the first), in {@link Ticker} terms. */
-  volatile long lastBeatNanos;
+  /** When the worker last sent a HEARTBEAT (its spawn until the first). */
+  final HeartbeatMonitor.Beats beats;
 
   /** What the worker's reading threads report to the supervisor. */
   interface Reports {
@@ -105,7 +106,7 @@ final class Worker {
     this.reports = reports;
     this.ticker = ticker;
     this.spawnedNanos = ticker.nanoTime();
-    this.lastBeatNanos = spawnedNanos;
+    this.beats = new HeartbeatMonitor.Beats(ticker);
     this.socketPath = socketPath;
     this.token = token;
     this.server = server;
@@ -133,7 +134,7 @@ final class Worker {
 
           @Override
           public void heartbeat(long sequence) {
-            lastBeatNanos = ticker.nanoTime();
+            beats.beat();
             if (pid == 0) {
               knownPid(); // while the keeper lives, so that a worker dying before HELLO is reported by its own pid
             }
