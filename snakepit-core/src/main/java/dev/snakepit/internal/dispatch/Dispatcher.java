@@ -1,6 +1,5 @@
 package dev.snakepit.internal.dispatch;
 
-import dev.snakepit.ErrorKind;
 import dev.snakepit.RecycleReason;
 import dev.snakepit.SnakepitException;
 import dev.snakepit.WorkerExit;

@@ -2,6 +2,7 @@ package dev.snakepit.internal.dispatch;
 
 import dev.snakepit.ErrorKind;
 import dev.snakepit.WorkerExit;
+import dev.snakepit.internal.RecyclePolicy;
 import dev.snakepit.internal.control.ControlChannel;
 import dev.snakepit.internal.protocol.ChannelInput;
 import dev.snakepit.internal.protocol.Frame;
@@ -56,8 +57,8 @@ public final class WorkerConnection implements Runnable, WorkerSlot.Replies {
   /** Where the worker connects, and the token it must present. */
   public record Endpoint(ServerSocketChannel server, Path socketPath, String token) {}
 
-  /** The worker's slot settings: frame bound and recycling thresholds counted by the dispatcher. */
-  public record Settings(int maxFrameBytes, long recycleAfterCalls, double recycleAboveErrorRate, int errorWindow) {}
+  /** The worker's slot settings: its frame bound, and when it is due for recycling. */
+  public record Settings(int maxFrameBytes, RecyclePolicy recycling) {}
 
   private final String pool;
   private final String workerId;
@@ -228,7 +229,7 @@ public final class WorkerConnection implements Runnable, WorkerSlot.Replies {
     }
     Hello hello = ((Handshake.Accepted) outcome).hello();
     WorkerSlot ready = new WorkerSlot(workerId, hello.pid() > 0 ? hello.pid() : knownPid.getAsLong(), writer, control, this,
-        settings.recycleAfterCalls(), settings.recycleAboveErrorRate(), settings.errorWindow());
+        settings.recycling());
     slot = ready; // before the pool can give the worker a call whose caller reads the reply
     listener.ready(ready, hello);
     return ready;

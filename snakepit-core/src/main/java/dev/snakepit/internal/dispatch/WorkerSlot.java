@@ -1,6 +1,7 @@
 package dev.snakepit.internal.dispatch;
 
 import dev.snakepit.RecycleReason;
+import dev.snakepit.internal.RecyclePolicy;
 import dev.snakepit.internal.control.ControlChannel;
 import dev.snakepit.internal.protocol.FrameWriter;
 
@@ -51,39 +52,21 @@ public final class WorkerSlot {
   /** The last request id used on this worker's connection. Guarded by the dispatcher's lock. */
   long lastRequestId;
 
-  /** Calls after which the worker is recycled, 0 for never. */
-  private final long recycleAfterCalls;
-  /** The error rate above which the worker is recycled, 0 for never. */
-  private final double recycleAboveErrorRate;
-  /** Outcomes of the latest calls, a ring: true for an error. Guarded by the dispatcher's lock. */
-  private final boolean[] outcomes;
-  private int next;
-  private int filled;
-  private int errors;
-  /** Calls answered. Guarded by the dispatcher's lock. */
-  private long calls;
-  /** Whether the worker's recycling was asked for already. Guarded by the dispatcher's lock. */
-  private boolean recycleAsked;
+  /** When the worker is due for recycling; counts its answered calls. */
+  private final RecyclePolicy recycling;
 
   public WorkerSlot(String id, long pid, FrameWriter data, ControlChannel control) {
-    this(id, pid, data, control, null, 0, 0, 1);
+    this(id, pid, data, control, null, RecyclePolicy.NEVER);
   }
 
-  /**
-   * A slot whose replies {@code replies} reads (null: none are read here), and that asks for its
-   * worker's recycling after {@code recycleAfterCalls} calls (0: never) or when more than
-   * {@code recycleAboveErrorRate} (0: never) of its latest {@code errorWindow} calls failed.
-   */
-  public WorkerSlot(String id, long pid, FrameWriter data, ControlChannel control, Replies replies, long recycleAfterCalls,
-      double recycleAboveErrorRate, int errorWindow) {
+  /** A slot whose replies {@code replies} reads (null: none are read here), recycled as {@code recycling} says. */
+  public WorkerSlot(String id, long pid, FrameWriter data, ControlChannel control, Replies replies, RecyclePolicy recycling) {
     this.id = id;
     this.pid = pid;
     this.data = data;
     this.control = control;
     this.replies = replies;
-    this.recycleAfterCalls = recycleAfterCalls;
-    this.recycleAboveErrorRate = recycleAboveErrorRate;
-    this.outcomes = new boolean[recycleAboveErrorRate > 0 ? errorWindow : 0];
+    this.recycling = recycling;
   }
 
   /**
@@ -91,28 +74,7 @@ public final class WorkerSlot {
    * dispatcher's lock.
    */
   RecycleReason answered(boolean error) {
-    calls++;
-    if (outcomes.length > 0) {
-      if (filled == outcomes.length) {
-        errors -= outcomes[next] ? 1 : 0;
-      } else {
-        filled++;
-      }
-      outcomes[next] = error;
-      errors += error ? 1 : 0;
-      next = (next + 1) % outcomes.length;
-    }
-    if (recycleAsked) {
-      return null;
-    }
-    RecycleReason reason = null;
-    if (recycleAfterCalls > 0 && calls >= recycleAfterCalls) {
-      reason = RecycleReason.CALLS;
-    } else if (outcomes.length > 0 && filled == outcomes.length && errors > recycleAboveErrorRate * outcomes.length) {
-      reason = RecycleReason.ERROR_RATE;
-    }
-    recycleAsked = reason != null;
-    return reason;
+    return recycling.answered(error);
   }
 
   public String id() {

@@ -9,6 +9,7 @@ import dev.snakepit.ToolInfo;
 import dev.snakepit.WorkerExit;
 import dev.snakepit.internal.Counters;
 import dev.snakepit.internal.Events;
+import dev.snakepit.internal.RecyclePolicy;
 import dev.snakepit.internal.Ticker;
 import dev.snakepit.internal.control.HeartbeatMonitor;
 import dev.snakepit.internal.dispatch.Dispatcher;
@@ -76,6 +77,8 @@ public final class Supervisor implements Worker.Reports, Dispatcher.Host {
   private final Ticker ticker;
   private final long startedNanos;
   private final HeartbeatMonitor heartbeats;
+  /** Loop only. */
+  private final Recycler recycler;
   private final Dispatcher dispatcher;
   private final Events events;
   private final Counters counters;
@@ -121,6 +124,28 @@ public final class Supervisor implements Worker.Reports, Dispatcher.Host {
     this.events = events;
     this.counters = counters;
     this.crashLoop = new CrashLoop(config.crashLoopLimit(), config.crashLoopWindow());
+    this.recycler = new Recycler(pool, config.callTimeout().plus(config.cancelGrace()).plus(config.shutdownGrace()), loop, ticker,
+        counters, new Recycler.Hands() {
+          @Override
+          public Worker launch() {
+            return Supervisor.this.launch(false);
+          }
+
+          @Override
+          public void stopGracefully(Worker worker, String reason, WorkerExit.PoolReason poolReason) {
+            Supervisor.this.stopGracefully(worker, reason, poolReason);
+          }
+
+          @Override
+          public void kill(Worker worker) {
+            Supervisor.this.kill(worker);
+          }
+
+          @Override
+          public boolean running() {
+            return state == PoolStats.State.RUNNING;
+          }
+        });
     this.targetSize = config.size();
   }
 
@@ -216,13 +241,13 @@ public final class Supervisor implements Worker.Reports, Dispatcher.Host {
   private List<Worker> shrinkOrder() {
     List<Worker> order = new ArrayList<>();
     for (Worker w : workers.values()) {
-      if (w.state() == WorkerState.STARTING && w.predecessor == null) {
+      if (w.state() == WorkerState.STARTING && !recycler.replacing(w)) {
         order.add(w);
       }
     }
     for (boolean busy : new boolean[] {false, true}) {
       for (Worker w : workers.values()) {
-        if (w.state() == WorkerState.READY && w.successor == null && w.slot != null && dispatcher.running(w.slot) == busy) {
+        if (w.state() == WorkerState.READY && !recycler.replaced(w) && w.slot != null && dispatcher.running(w.slot) == busy) {
           order.add(w);
         }
       }
@@ -252,9 +277,9 @@ public final class Supervisor implements Worker.Reports, Dispatcher.Host {
       }
     });
     loop.schedule(this::checkHeartbeats, heartbeats.firstSweep());
-    if (RecycleLimits.enabled(config)) {
+    if (RecyclePolicy.enabled(config)) {
       // Memory is read from /proc, which costs a little per worker: once a second is enough for it.
-      loop.every(Duration.ofMillis(config.recycleAboveMemory() > 0 ? 1000 : 250), this::checkRecycling);
+      loop.every(Duration.ofMillis(config.recycleAboveMemory() > 0 ? 1000 : 250), () -> recycler.check(List.copyOf(workers.values())));
     }
     return started;
   }
@@ -264,7 +289,7 @@ public final class Supervisor implements Worker.Reports, Dispatcher.Host {
     int active = 0;
     for (Worker w : workers.values()) {
       WorkerState s = w.state();
-      if ((s == WorkerState.STARTING || s == WorkerState.READY) && w.successor == null) {
+      if ((s == WorkerState.STARTING || s == WorkerState.READY) && !recycler.replaced(w)) {
         active++;
       }
     }
@@ -276,64 +301,7 @@ public final class Supervisor implements Worker.Reports, Dispatcher.Host {
   public void recycle(WorkerSlot slot, RecycleReason reason) {
     Worker worker = workers.get(slot.id());
     if (worker != null) {
-      loop.post(() -> recycle(worker, reason));
-    }
-  }
-
-  /**
-   * Starts recycling a ready worker: its replacement starts now, and only once that replacement is
-   * ready does the worker stop getting calls ({@link #retireRecycled}). If the replacement fails to
-   * start, the worker serves on and {@link #checkRecycling} tries again.
-   */
-  private void recycle(Worker worker, RecycleReason reason) {
-    if (worker.state() != WorkerState.READY || worker.successor != null || state != PoolStats.State.RUNNING) {
-      return;
-    }
-    worker.recycling = reason;
-    Worker successor = launch(false);
-    if (successor != null) {
-      successor.predecessor = worker;
-      worker.successor = successor;
-      LOG.debug("{} of pool '{}' is recycled ({}); {} replaces it", worker, pool, reason.description(), successor);
-    }
-  }
-
-  /** The replacement of a recycled worker is ready: the old one gets no new call, finishes its call, and stops. */
-  private void retireRecycled(Worker worker) {
-    worker.successor = null;
-    if (worker.state() != WorkerState.READY) {
-      return;
-    }
-    RecycleReason reason = worker.recycling;
-    counters.recycled(reason);
-    stopGracefully(worker, "recycled (" + reason.description() + ")", WorkerExit.PoolReason.RECYCLE);
-    Duration bound = config.callTimeout().plus(config.cancelGrace()).plus(config.shutdownGrace());
-    loop.schedule(() -> {
-      if (worker.state() != WorkerState.DEAD) {
-        LOG.warn("{} of pool '{}' did not stop within {} ms of being recycled; killing it", worker, pool, bound.toMillis());
-        kill(worker);
-      }
-    }, bound);
-  }
-
-  /** Recycles the ready workers past their age or memory threshold, and retries recycles that failed to start. */
-  private void checkRecycling() {
-    long now = ticker.nanoTime();
-    for (Worker worker : List.copyOf(workers.values())) {
-      if (worker.state() != WorkerState.READY || worker.successor != null) {
-        continue;
-      }
-      RecycleLimits limits = worker.limits;
-      RecycleReason reason = worker.recycling;
-      if (reason == null && limits.ageNanos() > 0 && now - worker.spawnedNanos >= limits.ageNanos()) {
-        reason = RecycleReason.AGE;
-      }
-      if (reason == null && limits.memoryBytes() > 0 && ProcStat.treeResidentBytes(worker.keeperPid) > limits.memoryBytes()) {
-        reason = RecycleReason.MEMORY;
-      }
-      if (reason != null) {
-        recycle(worker, reason);
-      }
+      loop.post(() -> recycler.recycle(worker, reason));
     }
   }
 
@@ -386,7 +354,7 @@ public final class Supervisor implements Worker.Reports, Dispatcher.Host {
   public boolean recycleWorker(long pid) {
     for (Worker w : workers.values()) {
       if (w.pid() == pid && w.state() == WorkerState.READY) {
-        loop.post(() -> recycle(w, RecycleReason.REQUESTED));
+        loop.post(() -> recycler.recycle(w, RecycleReason.REQUESTED));
         return true;
       }
     }
@@ -467,9 +435,9 @@ public final class Supervisor implements Worker.Reports, Dispatcher.Host {
   @Override
   public void retire(Worker worker, String reason) {
     loop.post(() -> {
-      if (worker.state() == WorkerState.READY && worker.successor == null && state == PoolStats.State.RUNNING) {
+      if (worker.state() == WorkerState.READY && !recycler.replaced(worker) && state == PoolStats.State.RUNNING) {
         LOG.warn("{} of pool '{}' asks to be replaced ({}); it is recycled: it finishes its call, then stops", worker, pool, reason);
-        recycle(worker, RecycleReason.REQUESTED);
+        recycler.recycle(worker, RecycleReason.REQUESTED);
       }
     });
   }
@@ -524,11 +492,7 @@ public final class Supervisor implements Worker.Reports, Dispatcher.Host {
         return;
       }
       dispatcher.add(slot);
-      Worker replaced = worker.predecessor;
-      if (replaced != null) {
-        worker.predecessor = null;
-        retireRecycled(replaced);
-      }
+      recycler.ready(worker);
       if (initialStart != null && !initialStart.isDone() && ++initialReady >= targetSize) {
         state = PoolStats.State.RUNNING;
         initialStart.complete(null);
@@ -628,12 +592,11 @@ public final class Supervisor implements Worker.Reports, Dispatcher.Host {
       }
       return null;
     }
-    worker.limits = RecycleLimits.of(config);
+    worker.recycling = RecyclePolicy.of(config);
     workers.put(id, worker);
     threads.removeIf(t -> !t.isAlive());
     worker.startThreads(pool, new WorkerConnection(pool, id, new WorkerConnection.Endpoint(worker.server, worker.socketPath,
-        worker.token), new WorkerConnection.Settings(config.maxFrameBytes(), worker.limits.calls(), config.recycleAboveErrorRate(),
-        config.recycleErrorWindow()), worker.control, worker::pid, dispatcher, worker.connectionListener()));
+        worker.token), new WorkerConnection.Settings(config.maxFrameBytes(), worker.recycling), worker.control, worker::pid, dispatcher, worker.connectionListener()));
     threads.addAll(worker.threads);
     worker.process.onExit().thenRun(() -> loop.post(() -> exited(worker)));
     loop.schedule(() -> {
@@ -721,17 +684,7 @@ public final class Supervisor implements Worker.Reports, Dispatcher.Host {
     worker.moveTo(WorkerState.DEAD);
     workers.remove(worker.id);
     RunRegistry.get().remove(worker.keeperPid);
-    if (worker.predecessor != null) {
-      // A replacement that died before it was ready: the worker it was to replace serves on, and the
-      // recycling check tries again.
-      worker.predecessor.successor = null;
-      worker.predecessor = null;
-    }
-    if (worker.successor != null) {
-      // Died while its replacement was starting: that replacement now simply takes its place.
-      worker.successor.predecessor = null;
-      worker.successor = null;
-    }
+    recycler.buried(worker);
     worker.closeSockets();
     worker.control.closeLifeline();
     boolean intended = worker.stopReason != null && worker.failure == null;

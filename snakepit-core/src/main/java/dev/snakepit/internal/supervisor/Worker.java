@@ -2,6 +2,7 @@ package dev.snakepit.internal.supervisor;
 
 import dev.snakepit.ErrorKind;
 import dev.snakepit.WorkerExit;
+import dev.snakepit.internal.RecyclePolicy;
 import dev.snakepit.internal.Ticker;
 import dev.snakepit.internal.control.ControlChannel;
 import dev.snakepit.internal.control.HeartbeatMonitor;
@@ -69,14 +70,8 @@ final class Worker {
   volatile String stopReason;
   /** Whether the worker ever became ready. */
   volatile boolean wasReady;
-  /** This worker's recycling thresholds; set on the loop before its threads start. */
-  volatile RecycleLimits limits = RecycleLimits.NONE;
-  /** The worker this one replaces in a recycle, until this one is ready; loop only. */
-  Worker predecessor;
-  /** The worker starting to replace this one in a recycle; loop only. */
-  Worker successor;
-  /** Why this worker is being recycled; loop only. */
-  dev.snakepit.RecycleReason recycling;
+  /** When this worker is due for recycling; set on the loop before its threads start. */
+  volatile RecyclePolicy recycling = RecyclePolicy.NEVER;
   /** When the pool last asked the worker for its stacks ({@link Ticker} terms; 0 for never); loop only. */
   long stacksDumpedNanos;
   /** When the worker last sent a HEARTBEAT (its spawn until the first). */
