@@ -1,5 +1,7 @@
 package dev.snakepit.cli;
 
+import dev.snakepit.internal.process.ProcStat;
+import dev.snakepit.internal.process.ProcessTree;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -82,7 +84,7 @@ final class CrashTestCommand implements Command {
     int limitMillis = options.integer("limit", DEFAULT_LIMIT_MILLIS, 1, 60_000);
     List<Mode> modes = modes(options.string("mode", "all"));
     PythonCommand python = DemoCommand.resolve(name(), options.string("python", PythonCommand.defaultCommand()));
-    if (!ProcFs.available()) {
+    if (!ProcStat.available()) {
       terminal.err().println("crash-test FAILED: it needs /proc (Linux)");
       return FAILED;
     }
@@ -163,7 +165,7 @@ final class CrashTestCommand implements Command {
             + " s; its stderr:\n" + tail(log));
       }
       for (long worker : workerPids) {
-        watched.addAll(ProcFs.group(worker)); // the worker and the grandchildren still in its group
+        watched.addAll(ProcessTree.groupMembers(worker)); // the worker and the grandchildren still in its group
       }
       for (long pid : List.copyOf(watched)) {
         // Whatever else the keepers hold: the grandchildren that left the worker's group, and their children.
@@ -182,7 +184,7 @@ final class CrashTestCommand implements Command {
       List<Long> alive = new ArrayList<>(watched);
       long giveUp = ended + limit + TimeUnit.MILLISECONDS.toNanos(GIVE_UP_MILLIS);
       while (!alive.isEmpty() && System.nanoTime() < giveUp) {
-        alive.removeIf(pid -> !ProcFs.running(pid));
+        alive.removeIf(pid -> !ProcStat.isRunning(pid));
         if (!alive.isEmpty()) {
           Thread.sleep(1); // polls /proc: a process that is not ours to wait for gives no event
         }
