@@ -11,7 +11,8 @@ module dev.snakepit {
 
   exports dev.snakepit;
   exports dev.snakepit.spi;
-  // Fault injection needs the pool's internals; no other module may reach them.
+  // Fault injection needs the pool's internals, and the CLI's crash test reads /proc through the pool's
+  // own reader (ProcStat) rather than a copy of it; no other module may reach them.
   exports dev.snakepit.internal to dev.snakepit.chaos;
-  exports dev.snakepit.internal.process to dev.snakepit.chaos;
+  exports dev.snakepit.internal.process to dev.snakepit.chaos, dev.snakepit.cli;
 }

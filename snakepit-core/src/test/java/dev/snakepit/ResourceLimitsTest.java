@@ -5,13 +5,11 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.snakepit.internal.process.ProcStat;
 import dev.snakepit.internal.process.WorkerLimits;
 import dev.snakepit.testing.PoolTest;
 import dev.snakepit.testing.Processes;
 import dev.snakepit.testing.TestPools;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -133,12 +131,6 @@ class ResourceLimitsTest {
   }
 
   private static long cpuTicks(long pid) {
-    try {
-      String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-      String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-      return Long.parseLong(fields[11]) + Long.parseLong(fields[12]); // utime, stime (fields 14, 15)
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
-    }
+    return ProcStat.cpuTicks(pid).orElseThrow(() -> new IllegalStateException("process " + pid + " is gone"));
   }
 }

@@ -1,6 +1,7 @@
 package dev.snakepit.bench;
 
 import dev.snakepit.cli.SideBySide;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -8,58 +9,138 @@ import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Help;
+import picocli.CommandLine.MissingParameterException;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.UnmatchedArgumentException;
 
 /**
  * The benchmark harness, {@code ./snakepit bench}: every measurement of {@code docs/benchmarks.md} in one
  * run, side by side where there is a comparison. Writes the tables to {@code OUT/latest.md} and the
- * plots to {@code OUT/*.png}, and prints both as it goes.
- *
- * <p>Arguments: {@code --python CMD} (an interpreter with grpcio; default {@code python3}),
- * {@code --out DIR} (default {@code docs/benchmarks}), {@code --quick true} (a smoke run: short
- * phases, figures not worth quoting), {@code --only SECTIONS} (a comma-separated subset of
- * {@code noop, jmh, throughput, payloads, startup}; their tables still go to {@code OUT/latest.md}).
+ * plots to {@code OUT/*.png}, and prints both as it goes. Its options are picocli's, as the CLI's are;
+ * {@code --help} lists them.
  */
-public final class Bench {
-  private Bench() {}
+@Command(name = "./snakepit bench", sortOptions = false,
+    description = "Runs the benchmarks; writes OUT/latest.md and the plots.")
+public final class Bench implements Callable<Integer> {
+  static final List<String> SECTIONS = List.of("noop", "jmh", "throughput", "payloads", "startup");
 
-  public static void main(String[] args) throws Exception {
-    Map<String, String> options = Options.parse(args, List.of("python", "out", "quick", "only"));
-    List<String> sections = List.of("noop", "jmh", "throughput", "payloads", "startup");
-    List<String> only = List.of(options.getOrDefault("only", String.join(",", sections)).split(","));
-    for (String name : only) {
-      if (!sections.contains(name)) {
-        throw new IllegalArgumentException("--only: unknown section '" + name + "'; sections: " + String.join(", ", sections));
+  @Option(names = "--python", paramLabel = "CMD", defaultValue = "python3",
+      description = "an interpreter with grpcio; ./snakepit passes the one of .venv-bench/ (default ${DEFAULT-VALUE})")
+  String pythonCommand;
+
+  @Option(names = "--out", paramLabel = "DIR", defaultValue = "docs/benchmarks",
+      description = "where latest.md and the plots go (default ${DEFAULT-VALUE})")
+  Path out;
+
+  /** Written {@code --quick true} by scripts, {@code --quick} alone also means true. */
+  @Option(names = "--quick", paramLabel = "true|false", arity = "0..1", fallbackValue = "true",
+      description = "a smoke run: short phases, figures not worth quoting")
+  boolean quick;
+
+  @Option(names = "--only", paramLabel = "SECTIONS",
+      description = "a comma-separated subset of noop, jmh, throughput, payloads, startup (default all);"
+          + " their tables still go to OUT/latest.md")
+  String only;
+
+  @Option(names = {"-h", "--help"}, usageHelp = true, description = "print this usage and exit")
+  boolean help;
+
+  @Spec
+  CommandSpec spec;
+
+  public static void main(String[] args) {
+    int status = commandLine(new Bench()).execute(args);
+    if (status != 0) {
+      System.exit(status);
+    }
+  }
+
+  /**
+   * The harness's command line. A later option wins over an earlier one, so that {@code ./snakepit bench
+   * --python X} overrides the interpreter the launcher passes first. Bad input is reported in one line
+   * and ends the run with status 1; so does a failure inside the run, with its stack trace.
+   */
+  static CommandLine commandLine(Bench bench) {
+    return new CommandLine(bench)
+        .setColorScheme(Help.defaultColorScheme(Help.Ansi.OFF))
+        .setOverwrittenOptionsAllowed(true)
+        .setParameterExceptionHandler(Bench::usageError);
+  }
+
+  private static int usageError(ParameterException e, String[] args) {
+    CommandSpec spec = e.getCommandLine().getCommandSpec();
+    String known = spec.options().stream().map(OptionSpec::longestName).collect(Collectors.joining(", "));
+    String message;
+    if (e instanceof UnmatchedArgumentException unmatched) {
+      message = "unknown option '" + unmatched.getUnmatched().getFirst() + "'; known: " + known;
+    } else if (e instanceof MissingParameterException missing && !missing.getMissing().isEmpty()
+        && missing.getMissing().getFirst() instanceof OptionSpec option) {
+      message = "option " + option.longestName() + " needs a value";
+    } else {
+      message = e.getMessage();
+    }
+    PrintWriter err = e.getCommandLine().getErr();
+    err.println(spec.name() + ": " + message);
+    err.println("Run '" + spec.name() + " --help' for usage.");
+    err.flush();
+    return 1;
+  }
+
+  /**
+   * The sections {@code --only} names, in its order, or all of them.
+   *
+   * @throws ParameterException naming a section that does not exist and the ones that do
+   */
+  List<String> sections() {
+    if (only == null) {
+      return SECTIONS;
+    }
+    List<String> named = List.of(only.split(","));
+    for (String name : named) {
+      if (!SECTIONS.contains(name)) {
+        throw new ParameterException(spec.commandLine(), "--only: unknown section '" + name + "'; sections: " + String.join(", ", SECTIONS));
       }
     }
-    String pythonCommand = options.getOrDefault("python", "python3");
-    Path out = Path.of(options.getOrDefault("out", "docs/benchmarks"));
-    boolean quick = "true".equals(options.get("quick"));
+    return named;
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    List<String> sections = sections();
     Files.createDirectories(out);
     long started = System.nanoTime();
     List<String> report = new ArrayList<>();
     report.add("# Latest benchmark run\n\nWritten by `./snakepit bench` on " + LocalDate.now() + " (" + Machine.describe(pythonCommand)
         + "); `docs/benchmarks.md` explains the figures.\n");
     try (BenchPython python = new BenchPython(pythonCommand)) {
-      if (only.contains("noop")) {
+      if (sections.contains("noop")) {
         section("no-op call: floor, Snakepit, gRPC");
         List<SideBySide.Result> noop = quick ? Noop.run(python, 2_000, 2, 500) : Noop.run(python, 10_000, 5, 2_000);
         report.add("## No-op call, sequential\n\n" + Noop.table(noop));
         Plots.lines(out.resolve("noop-latency.png"), "No-op call latency, sequential (one thread)", "latency (us, log scale)",
             "percentile", true, Noop.distribution(noop));
       }
-      if (only.contains("jmh")) {
+      if (sections.contains("jmh")) {
         section("JMH: the Java side's codec");
         report.add("## The Java side's codec (JMH)\n\n" + Jmh.run(quick));
       }
-      if (only.contains("throughput")) {
+      if (sections.contains("throughput")) {
         throughput(python, quick, out, report);
       }
-      if (only.contains("payloads")) {
+      if (sections.contains("payloads")) {
         section("payloads: 100 B to 64 MiB, each way");
         report.add("## Payloads\n\n" + Payloads.table(Payloads.run(python)));
       }
-      if (only.contains("startup")) {
+      if (sections.contains("startup")) {
         section("start-up and recovery");
         report.add("## Start-up and recovery\n\n" + StartupAndRecovery.table(StartupAndRecovery.run(python, quick ? 2 : 5)));
       }
@@ -68,6 +149,7 @@ public final class Bench {
     Files.writeString(out.resolve("latest.md"), String.join("\n", report));
     System.out.println();
     System.out.println(String.join("\n", report));
+    return 0;
   }
 
   private static void throughput(BenchPython python, boolean quick, Path out, List<String> report) throws Exception {

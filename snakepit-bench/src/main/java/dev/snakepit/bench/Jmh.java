@@ -1,7 +1,9 @@
 package dev.snakepit.bench;
 
 import dev.snakepit.bench.jmh.CodecBenchmark;
+import dev.snakepit.cli.TextTable;
 import java.util.Collection;
+import java.util.List;
 import java.util.Locale;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.Runner;
@@ -24,12 +26,12 @@ final class Jmh {
         .jvmArgsAppend("-Djava.awt.headless=true")
         .build();
     Collection<RunResult> results = new Runner(options).run();
-    StringBuilder table = new StringBuilder("| benchmark | time per operation |\n|---|---|\n");
+    TextTable table = new TextTable(List.of("benchmark", "time per operation"));
     for (RunResult r : results) {
       String name = r.getParams().getBenchmark();
-      table.append(String.format(Locale.ROOT, "| `%s` | %.0f ± %.0f ns |%n", name.substring(name.lastIndexOf('.') + 1),
-          r.getPrimaryResult().getScore(), r.getPrimaryResult().getScoreError()));
+      table.row("`" + name.substring(name.lastIndexOf('.') + 1) + "`",
+          String.format(Locale.ROOT, "%.0f ± %.0f ns", r.getPrimaryResult().getScore(), r.getPrimaryResult().getScoreError()));
     }
-    return table.toString();
+    return table.renderMarkdown();
   }
 }

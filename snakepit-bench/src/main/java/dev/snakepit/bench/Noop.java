@@ -5,6 +5,7 @@ import dev.snakepit.cli.EchoClient;
 import dev.snakepit.cli.EchoServer;
 import dev.snakepit.cli.Latencies;
 import dev.snakepit.cli.SideBySide;
+import dev.snakepit.cli.TextTable;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -43,11 +44,12 @@ final class Noop {
 
   /** p50, p99 and calls/s per side, and the ratios the targets name. */
   static String table(List<SideBySide.Result> results) {
-    StringBuilder table = new StringBuilder("| side | p50 | p99 | p99.9 | calls/s |\n|---|---|---|---|---|\n");
+    TextTable sides = new TextTable(List.of("side", "p50", "p99", "p99.9", "calls/s"));
     for (SideBySide.Result r : results) {
-      table.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %,.0f |%n", r.name(), Latencies.micros(r.latencies().median()),
-          Latencies.micros(r.latencies().percentile(99)), Latencies.micros(r.latencies().percentile(99.9)), r.callsPerSecond()));
+      sides.row(r.name(), Latencies.micros(r.latencies().median()), Latencies.micros(r.latencies().percentile(99)),
+          Latencies.micros(r.latencies().percentile(99.9)), String.format(Locale.ROOT, "%,.0f", r.callsPerSecond()));
     }
+    StringBuilder table = new StringBuilder(sides.renderMarkdown());
     SideBySide.Result floor = results.get(0);
     SideBySide.Result threaded = results.get(1);
     SideBySide.Result snakepit = results.get(2);

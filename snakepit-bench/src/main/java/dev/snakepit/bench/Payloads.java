@@ -2,6 +2,7 @@ package dev.snakepit.bench;
 
 import dev.snakepit.Call;
 import dev.snakepit.Snakepit;
+import dev.snakepit.cli.TextTable;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -87,11 +88,11 @@ final class Payloads {
   }
 
   static String table(List<Row> rows) {
-    StringBuilder out = new StringBuilder("| payload | size | Java to Python | Python to Java |\n|---|---|---|---|\n");
+    TextTable table = new TextTable(List.of("payload", "size", "Java to Python", "Python to Java"));
     for (Row r : rows) {
-      out.append(String.format(Locale.ROOT, "| %s | %s | %,.1f MB/s | %,.1f MB/s |%n", r.kind(), size(r.bytes()), r.toPythonMBps(),
-          r.toJavaMBps()));
+      table.row(r.kind(), size(r.bytes()), String.format(Locale.ROOT, "%,.1f MB/s", r.toPythonMBps()),
+          String.format(Locale.ROOT, "%,.1f MB/s", r.toJavaMBps()));
     }
-    return out.toString();
+    return table.renderMarkdown();
   }
 }

@@ -4,6 +4,7 @@ import dev.snakepit.Call;
 import dev.snakepit.Snakepit;
 import dev.snakepit.chaos.Faults;
 import dev.snakepit.chaos.JvmCrashHarness;
+import dev.snakepit.cli.TextTable;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -126,14 +127,14 @@ final class StartupAndRecovery {
   }
 
   static String table(List<Figure> figures) {
-    StringBuilder out = new StringBuilder("| what | median | runs |\n|---|---|---|\n");
+    TextTable table = new TextTable(List.of("what", "median", "runs"));
     for (Figure f : figures) {
       StringBuilder runs = new StringBuilder();
       for (double r : f.runsMillis()) {
         runs.append(runs.length() == 0 ? "" : ", ").append(String.format(Locale.ROOT, "%.0f", r));
       }
-      out.append(String.format(Locale.ROOT, "| %s | %.0f ms | %s ms |%n", f.what(), f.medianMillis(), runs));
+      table.row(f.what(), String.format(Locale.ROOT, "%.0f ms", f.medianMillis()), runs + " ms");
     }
-    return out.toString();
+    return table.renderMarkdown();
   }
 }

@@ -2,6 +2,7 @@ package dev.snakepit.bench;
 
 import dev.snakepit.Call;
 import dev.snakepit.Snakepit;
+import dev.snakepit.cli.TextTable;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -78,20 +79,19 @@ final class Throughput {
   }
 
   static String table(List<Cell> cells, String tool) {
-    StringBuilder out = new StringBuilder("| workers |");
+    List<String> header = new ArrayList<>(List.of("workers"));
     for (int callers : CALLERS) {
-      out.append(' ').append(callers).append(callers == 1 ? " caller |" : " callers |");
+      header.add(callers + (callers == 1 ? " caller" : " callers"));
     }
-    out.append('\n').append("|---|").append("---|".repeat(CALLERS.length)).append('\n');
+    TextTable table = new TextTable(header);
     for (int workers : WORKERS) {
-      out.append("| ").append(workers).append(" |");
+      List<String> row = new ArrayList<>(List.of(Integer.toString(workers)));
       for (int callers : CALLERS) {
-        double rate = find(cells, tool, workers, callers);
-        out.append(String.format(Locale.ROOT, " %,.0f |", rate));
+        row.add(String.format(Locale.ROOT, "%,.0f", find(cells, tool, workers, callers)));
       }
-      out.append('\n');
+      table.row(row.toArray(String[]::new));
     }
-    return out.toString();
+    return table.renderMarkdown();
   }
 
   /** The scaling the target names: best rate of N workers over N times the best rate of one. */

@@ -1,31 +1,61 @@
 package dev.snakepit.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.awt.image.BufferedImage;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 /** The harness's own parts, without processes: its command line, its tables and its plots. */
 class HarnessPartsTest {
 
   @Test
   void optionsAreParsedAndBadOnesNamedWithTheRule() {
-    Map<String, String> options = Options.parse(new String[] {"--python", "py", "--quick", "true"}, List.of("python", "quick"));
-    assertThat(options).containsEntry("python", "py").containsEntry("quick", "true");
-    assertThatThrownBy(() -> Options.parse(new String[] {"--pyton", "py"}, List.of("python")))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("unknown option '--pyton'; known: --python");
-    assertThatThrownBy(() -> Options.parse(new String[] {"--python"}, List.of("python")))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--python needs a value");
-    assertThatThrownBy(() -> Options.integer(Map.of("rounds", "0"), "rounds", 5))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--rounds '0' is invalid");
-    assertThat(Options.integer(Map.of(), "rounds", 5)).isEqualTo(5);
+    Bench bench = new Bench();
+    Bench.commandLine(bench).parseArgs("--python", "py", "--quick", "true");
+    assertThat(bench.pythonCommand).isEqualTo("py");
+    assertThat(bench.quick).isTrue();
+    assertThat(bench.sections()).isEqualTo(Bench.SECTIONS);
+
+    assertThat(refused("--pyton", "py")).contains("unknown option '--pyton'; known: --python");
+    assertThat(refused("--python")).contains("--python needs a value");
+  }
+
+  @Test
+  void quickMayStandAloneAndALaterOptionWinsSoTheLaunchersPythonCanBeOverridden() {
+    Bench bench = new Bench();
+    Bench.commandLine(bench).parseArgs("--python", "from-launcher", "--quick", "--python", "mine", "--out", "target/x");
+
+    assertThat(bench.quick).isTrue();
+    assertThat(bench.pythonCommand).isEqualTo("mine");
+    assertThat(bench.out).isEqualTo(Path.of("target/x"));
+  }
+
+  @Test
+  void onlyNamesSectionsAndAnUnknownOneIsRefusedListingThem() {
+    Bench bench = new Bench();
+    Bench.commandLine(bench).parseArgs("--only", "startup,payloads");
+    assertThat(bench.sections()).containsExactly("startup", "payloads");
+
+    assertThat(refused("--only", "noop,nope"))
+        .contains("--only: unknown section 'nope'; sections: noop, jmh, throughput, payloads, startup");
+  }
+
+  /** Runs the harness on {@code args}, which must be refused before anything is measured: status 1; returns what it printed. */
+  private static String refused(String... args) {
+    StringWriter err = new StringWriter();
+    CommandLine command = Bench.commandLine(new Bench());
+    command.setErr(new PrintWriter(err, true));
+
+    assertThat(command.execute(args)).isEqualTo(1);
+    return err.toString();
   }
 
   @Test

@@ -12,7 +12,11 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /**
  * {@code snakepit crash-target}, run by {@link CrashTestCommand} in a JVM of its own: starts a pool
@@ -20,7 +24,9 @@ import java.util.concurrent.CompletableFuture;
  * the workers, their keepers and the grandchildren, and then waits to be killed,
  * or, when told "exit" on stdin, leaves through {@code System.exit} without closing the pool.
  */
-final class CrashTargetCommand implements Command {
+@Command(name = CrashTargetCommand.NAME, hidden = true,
+    description = "(used by crash-test) start a pool with grandchildren, report the pids, wait to be killed")
+final class CrashTargetCommand implements Callable<Integer> {
   static final String NAME = "crash-target";
   /**
    * How each worker's grandchildren leave it: one stays in its process group, one starts a session of
@@ -31,35 +37,24 @@ final class CrashTargetCommand implements Command {
   private static final double GRANDCHILD_SECONDS = 600;
   private static final int MAX_ROUNDS = 50;
 
-  @Override
-  public String name() {
-    return NAME;
+  @Option(names = "--workers", paramLabel = "N", defaultValue = "5", description = "workers in the pool")
+  @Range(min = 1, max = 64)
+  int workers;
+
+  @Mixin
+  PythonOption python;
+
+  private final Terminal terminal;
+
+  CrashTargetCommand(Terminal terminal) {
+    this.terminal = terminal;
   }
 
   @Override
-  public String summary() {
-    return "(used by crash-test) start a pool with grandchildren, report the pids, wait to be killed";
-  }
-
-  @Override
-  public boolean hidden() {
-    return true;
-  }
-
-  @Override
-  public List<Option> options() {
-    return List.of(
-        Option.withValue("workers", "N", "workers in the pool, 1 to 64 (default 5)"),
-        Option.withValue("python", "CMD", "the Python interpreter"));
-  }
-
-  @Override
-  public int run(Options options, Terminal terminal) {
-    int workers = options.integer("workers", 5, 1, 64);
-    String python = options.string("python", PythonCommand.defaultCommand());
+  public Integer call() {
     // Never closed, on purpose: what happens to its processes is what the crash test checks.
     Snakepit pool = Snakepit.start(PoolConfig.builder(DemoSettings.ADAPTER).name("crash-target").size(workers)
-        .pythonExecutable(python).build());
+        .pythonExecutable(python.command()).build());
     List<Long> workerPids = pool.workerPids();
     List<Long> grandchildren = new ArrayList<>();
     for (String detach : DETACHED) {
@@ -81,7 +76,7 @@ final class CrashTargetCommand implements Command {
       terminal.out().println("leaving: stdin failed: " + e.getMessage());
     }
     terminal.out().flush();
-    return OK; // Main ends the JVM with System.exit
+    return Main.OK; // Main ends the JVM with System.exit
   }
 
   /**

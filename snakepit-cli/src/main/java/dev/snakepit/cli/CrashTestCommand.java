@@ -1,5 +1,7 @@
 package dev.snakepit.cli;
 
+import dev.snakepit.internal.process.ProcStat;
+import dev.snakepit.internal.process.ProcessTree;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -12,9 +14,16 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code snakepit crash-test}: proves that no Python process outlives the JVM that started it. Each run
@@ -24,10 +33,9 @@ import java.util.concurrent.TimeoutException;
  * {@code System.exit} without closing the pool) and times how long the recorded processes take to be
  * gone. A run is clean when all are gone within the limit. Linux only: it reads {@code /proc}.
  */
-final class CrashTestCommand implements Command {
-  static final int DEFAULT_RUNS = 20;
-  static final int DEFAULT_WORKERS = 5;
-  static final int DEFAULT_LIMIT_MILLIS = 2_000;
+@Command(name = "crash-test",
+    description = "end JVMs running pools by SIGKILL, SIGTERM and System.exit; check no Python process survives")
+final class CrashTestCommand implements Callable<Integer> {
   /** How long a target JVM may take to start its pool and report. */
   private static final long START_LIMIT_SECONDS = 120;
   /** How long to keep watching after the limit, to tell slow cleanup from none. */
@@ -55,36 +63,41 @@ final class CrashTestCommand implements Command {
     }
   }
 
-  @Override
-  public String name() {
-    return "crash-test";
+  @Option(names = "--runs", paramLabel = "N", defaultValue = "20", description = "runs per mode")
+  @Range(min = 1, max = 1000)
+  int runs;
+
+  @Option(names = "--workers", paramLabel = "N", defaultValue = "5", description = "workers per pool, each with three grandchildren")
+  @Range(min = 1, max = 64)
+  int workers;
+
+  @Option(names = "--mode", paramLabel = "MODE", defaultValue = "all", converter = NonBlank.class,
+      description = "kill, term, exit or all (default ${DEFAULT-VALUE})")
+  String modeName;
+
+  @Option(names = "--limit", paramLabel = "MS", defaultValue = "2000", description = "how soon every process must be gone, in ms")
+  @Range(min = 1, max = 60_000)
+  int limitMillis;
+
+  @Mixin
+  PythonOption python;
+
+  @Spec
+  CommandSpec spec;
+
+  private final Terminal terminal;
+
+  CrashTestCommand(Terminal terminal) {
+    this.terminal = terminal;
   }
 
   @Override
-  public String summary() {
-    return "end JVMs running pools by SIGKILL, SIGTERM and System.exit; check no Python process survives";
-  }
-
-  @Override
-  public List<Option> options() {
-    return List.of(
-        Option.withValue("runs", "N", "runs per mode, 1 to 1000 (default " + DEFAULT_RUNS + ")"),
-        Option.withValue("workers", "N", "workers per pool, each with three grandchildren, 1 to 64 (default " + DEFAULT_WORKERS + ")"),
-        Option.withValue("mode", "MODE", "kill, term, exit or all (default all)"),
-        Option.withValue("limit", "MS", "how soon every process must be gone, 1 to 60000 ms (default " + DEFAULT_LIMIT_MILLIS + ")"),
-        Option.withValue("python", "CMD", "the Python interpreter, 3.9 or newer (default $SNAKEPIT_PYTHON or python3)"));
-  }
-
-  @Override
-  public int run(Options options, Terminal terminal) {
-    int runs = options.integer("runs", DEFAULT_RUNS, 1, 1000);
-    int workers = options.integer("workers", DEFAULT_WORKERS, 1, 64);
-    int limitMillis = options.integer("limit", DEFAULT_LIMIT_MILLIS, 1, 60_000);
-    List<Mode> modes = modes(options.string("mode", "all"));
-    PythonCommand python = DemoCommand.resolve(name(), options.string("python", PythonCommand.defaultCommand()));
-    if (!ProcFs.available()) {
+  public Integer call() {
+    List<Mode> modes = modes(modeName);
+    PythonCommand python = this.python.resolve();
+    if (!ProcStat.available()) {
       terminal.err().println("crash-test FAILED: it needs /proc (Linux)");
-      return FAILED;
+      return Main.FAILED;
     }
     long limit = TimeUnit.MILLISECONDS.toNanos(limitMillis);
     terminal.out().printf("snakepit crash-test: %d run(s) per mode, a pool of %d workers each with three grandchildren"
@@ -103,17 +116,17 @@ final class CrashTestCommand implements Command {
       }
     } catch (IOException | TimeoutException e) {
       terminal.err().println("crash-test FAILED: " + e.getMessage());
-      return FAILED;
+      return Main.FAILED;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       terminal.err().println("crash-test interrupted");
-      return FAILED;
+      return Main.FAILED;
     }
     terminal.out().print(render(all, modes, limit));
     boolean clean = all.stream().allMatch(r -> r.clean(limit));
     terminal.out().println(clean ? "crash-test passed: no process outlived its JVM"
         : "crash-test FAILED: processes outlived their JVM or took longer than " + limitMillis + " ms to go");
-    return clean ? OK : FAILED;
+    return clean ? Main.OK : Main.FAILED;
   }
 
   static String render(List<Run> runs, List<Mode> modes, long limit) {
@@ -130,7 +143,7 @@ final class CrashTestCommand implements Command {
     return "\n" + table.render(2) + "\n";
   }
 
-  private static List<Mode> modes(String text) {
+  private List<Mode> modes(String text) {
     for (Mode mode : Mode.values()) {
       if (mode.word.equals(text)) {
         return List.of(mode);
@@ -139,7 +152,7 @@ final class CrashTestCommand implements Command {
     if (text.equals("all")) {
       return List.of(Mode.values());
     }
-    throw new UsageException("crash-test", "snakepit crash-test: --mode '" + text + "' is not one of kill, term, exit, all");
+    throw new ParameterException(spec.commandLine(), "--mode '" + text + "' is not one of kill, term, exit, all");
   }
 
   private Run runOnce(Mode mode, int workers, PythonCommand python, long limit)
@@ -163,7 +176,7 @@ final class CrashTestCommand implements Command {
             + " s; its stderr:\n" + tail(log));
       }
       for (long worker : workerPids) {
-        watched.addAll(ProcFs.group(worker)); // the worker and the grandchildren still in its group
+        watched.addAll(ProcessTree.groupMembers(worker)); // the worker and the grandchildren still in its group
       }
       for (long pid : List.copyOf(watched)) {
         // Whatever else the keepers hold: the grandchildren that left the worker's group, and their children.
@@ -182,7 +195,7 @@ final class CrashTestCommand implements Command {
       List<Long> alive = new ArrayList<>(watched);
       long giveUp = ended + limit + TimeUnit.MILLISECONDS.toNanos(GIVE_UP_MILLIS);
       while (!alive.isEmpty() && System.nanoTime() < giveUp) {
-        alive.removeIf(pid -> !ProcFs.running(pid));
+        alive.removeIf(pid -> !ProcStat.isRunning(pid));
         if (!alive.isEmpty()) {
           Thread.sleep(1); // polls /proc: a process that is not ours to wait for gives no event
         }

@@ -10,13 +10,6 @@ package dev.snakepit.cli;
  * @param python the interpreter, resolved
  */
 record DemoSettings(int workers, int calls, int threads, boolean kill, PythonCommand python) {
-  static final int DEFAULT_WORKERS = 4;
-  static final int DEFAULT_CALLS = 4_000;
-  static final int DEFAULT_THREADS = 8;
-  static final int MAX_WORKERS = 64;
-  static final int MAX_CALLS = 10_000_000;
-  static final int MAX_THREADS = 1_024;
-
   /** The adapter the demo's pool runs; it ships with the runtime and needs only the standard library. */
   static final String ADAPTER = "snakepit.examples.demo:DemoAdapter";
 

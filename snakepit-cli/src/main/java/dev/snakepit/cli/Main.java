@@ -1,31 +1,41 @@
 package dev.snakepit.cli;
 
+import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Help;
+import picocli.CommandLine.Help.IParamLabelRenderer;
+import picocli.CommandLine.Model.ArgSpec;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 
 /**
- * Entry point of the {@code snakepit} command: picks the subcommand named by the first argument, parses
- * its options and runs it. Exit status 0 means done, 1 a failed run, 2 a command line that could not be
- * understood (the message names the bad input and lists the valid choices).
+ * Entry point of the {@code snakepit} command. Each subcommand is a picocli {@code @Command} whose
+ * options are fields, declared once with their default, range and help; picocli picks the subcommand
+ * named by the first argument, parses the rest into its fields and runs it. Exit status 0 means done,
+ * 1 a failed run, 2 a command line that could not be understood ({@link UsageErrors} names the bad
+ * input and the rule or the valid choices).
  */
-public final class Main {
-  /** Handled by the {@code ./snakepit} shell launcher, which runs Maven; listed so that help is complete. */
-  static final Map<String, String> LAUNCHER_COMMANDS = launcherCommands();
+@Command(name = "snakepit",
+    description = "Calls Python from the JVM through a supervised pool of Python worker processes.",
+    synopsisHeading = "usage: ", customSynopsis = "snakepit <command> [options]", descriptionHeading = "%n",
+    commandListHeading = "%ncommands:%n", footerHeading = "%n",
+    footer = "Run 'snakepit help <command>' or 'snakepit <command> --help' for its options.")
+public final class Main implements Callable<Integer> {
+  /** Exit status of a command that did what it was asked. */
+  static final int OK = 0;
+  /** Exit status of a command that ran but found a problem (a failed check, a broken pool). */
+  static final int FAILED = 1;
+  /** Exit status for a command line that could not be understood. */
+  static final int USAGE = 2;
 
-  private final Map<String, Command> commands = new LinkedHashMap<>();
-
-  Main() {
-    add(new DemoCommand());
-    add(new RoundTripCommand());
-    add(new CrashTestCommand());
-    add(new CrashTargetCommand());
-    add(new HelpCommand(this));
-    add(new VersionCommand());
-  }
+  @Spec
+  CommandSpec spec;
 
   public static void main(String[] args) {
     System.exit(new Main().run(Arrays.asList(args), Terminal.system()));
@@ -33,81 +43,94 @@ public final class Main {
 
   /** Runs the command line {@code args} and returns the exit status. */
   int run(List<String> args, Terminal terminal) {
-    String name = args.isEmpty() || args.get(0).equals("-h") || args.get(0).equals("--help") ? "help" : args.get(0);
-    List<String> rest = args.isEmpty() ? List.of() : args.subList(1, args.size());
-    try {
-      Command command = command(name);
-      Options options = Options.parse(command.name(), command.options(), command.operand(), rest);
-      if (options.has("help")) {
-        terminal.out().print(usage(command));
-        return Command.OK;
-      }
-      return command.run(options, terminal);
-    } catch (UsageException e) {
-      terminal.err().println(e.getMessage());
-      terminal.err().println("Run '" + e.helpHint() + "' for usage.");
-      return Command.USAGE;
+    // No command, -h and --help all mean help, and what follows is help's, as in "snakepit --help demo".
+    List<String> line = new ArrayList<>(args);
+    if (line.isEmpty()) {
+      line.add("help");
+    } else if (line.getFirst().equals("-h") || line.getFirst().equals("--help")) {
+      line.set(0, "help");
     }
+    CommandLine cli = commandLine(this, terminal, commands(terminal));
+    try {
+      return cli.execute(line.toArray(String[]::new));
+    } finally {
+      cli.getOut().flush();
+      cli.getErr().flush();
+    }
+  }
+
+  /** Reached only with nothing to run, such as "snakepit --": the command list. */
+  @Override
+  public Integer call() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+    return OK;
+  }
+
+  private static List<Object> commands(Terminal terminal) {
+    return List.of(
+        new DemoCommand(terminal),
+        new RoundTripCommand(terminal),
+        new CrashTestCommand(terminal),
+        new CrashTargetCommand(terminal),
+        LauncherCommand.spec("test", "run the Java and Python test suites (extra arguments go to Maven)"),
+        LauncherCommand.spec("chaos",
+            "run the chaos suite at full scale, or with --ci its bounded subset (extra arguments go to Maven)"),
+        LauncherCommand.spec("bench",
+            "run the benchmarks against the floor and gRPC; writes docs/benchmarks/latest.md and the plots"),
+        new HelpCommand(),
+        new VersionCommand(terminal));
   }
 
   /**
-   * The command of that name.
-   *
-   * @throws UsageException naming the valid commands when there is none
+   * The command line of {@code top} with {@code commands} under it, each given {@code --help}, its
+   * ranges and the usage layout, writing to {@code terminal} and reporting bad input through
+   * {@link UsageErrors}. An exception a command lets out is printed with its stack trace, exit status 1.
    */
-  Command command(String name) {
-    if (LAUNCHER_COMMANDS.containsKey(name)) {
-      throw new UsageException(null, "snakepit " + name + ": this command runs Maven, so the ./snakepit launcher script handles it; "
-          + "run ./snakepit " + name + " from the project's root");
+  static CommandLine commandLine(Object top, Terminal terminal, List<Object> commands) {
+    CommandLine cli = new CommandLine(top);
+    for (Object command : commands) {
+      cli.addSubcommand(command);
     }
-    Command command = commands.get(name);
-    if (command == null) {
-      throw new UsageException(null, "snakepit: unknown command '" + name + "'; valid commands: " + String.join(", ", names()));
-    }
-    return command;
-  }
-
-  /** The names of all commands, the launcher's included, as help lists them. */
-  List<String> names() {
-    List<String> names = new ArrayList<>(commands.values().stream().filter(c -> !c.hidden()).map(Command::name).toList());
-    names.addAll(names.indexOf("help"), LAUNCHER_COMMANDS.keySet());
-    return names;
-  }
-
-  /** The overall usage text. */
-  String usage() {
-    StringBuilder out = new StringBuilder()
-        .append("usage: snakepit <command> [options]\n\n")
-        .append("Calls Python from the JVM through a supervised pool of Python worker processes.\n\n")
-        .append("commands:\n");
-    for (Command c : commands.values()) {
-      if (c.hidden()) {
-        continue;
+    for (CommandLine command : cli.getSubcommands().values()) {
+      if (command.getCommand() instanceof LauncherCommand) {
+        continue; // the launcher's: any argument, --help too, gets the same pointer to ./snakepit
       }
-      if (c.name().equals("help")) {
-        LAUNCHER_COMMANDS.forEach((name, summary) -> out.append(String.format("  %-10s %s%n", name, summary)));
-      }
-      out.append(String.format("  %-10s %s%n", c.name(), c.summary()));
+      CommandSpec spec = command.getCommandSpec();
+      spec.addMixin("help", CommandSpec.forAnnotatedObject(new HelpOption()));
+      RangeConverter.apply(spec);
+      String operands = spec.positionalParameters().stream().map(p -> " [" + p.paramLabel() + "]").collect(Collectors.joining());
+      spec.usageMessage().sortOptions(false).synopsisHeading("usage: ").customSynopsis(spec.qualifiedName() + " [options]" + operands)
+          .descriptionHeading("%n").optionListHeading("%noptions:%n").parameterListHeading("%narguments:%n");
     }
-    return out.append("\nRun 'snakepit help <command>' or 'snakepit <command> --help' for its options.\n").toString();
+    // Plain text on a terminal too, as the rest of the output is.
+    return cli.setColorScheme(Help.defaultColorScheme(Help.Ansi.OFF))
+        .setHelpFactory(Main::help)
+        .setOut(new PrintWriter(terminal.out(), true))
+        .setErr(new PrintWriter(terminal.err(), true))
+        .setParameterExceptionHandler(new UsageErrors());
   }
 
-  /** The usage text of one command. */
-  String usage(Command command) {
-    String operand = command.operand() == null ? "" : " [" + command.operand() + "]";
-    return "usage: snakepit " + command.name() + " [options]" + operand + "\n\n" + command.summary() + "\n\noptions:\n"
-        + Options.parse(command.name(), command.options(), null, List.of()).describe();
-  }
+  /** picocli's usage help, with options written {@code --workers N} as people type them; {@code --workers=N} parses too. */
+  private static Help help(CommandSpec spec, Help.ColorScheme colors) {
+    return new Help(spec, colors) {
+      @Override
+      public IParamLabelRenderer parameterLabelRenderer() {
+        IParamLabelRenderer picocli = super.parameterLabelRenderer();
+        return new IParamLabelRenderer() {
+          @Override
+          public Help.Ansi.Text renderParameterLabel(ArgSpec arg, Help.Ansi ansi, List<Help.Ansi.IStyle> styles) {
+            if (!arg.isOption()) {
+              return picocli.renderParameterLabel(arg, ansi, styles);
+            }
+            return ansi.new Text(arg.arity().max() == 0 ? "" : " " + arg.paramLabel());
+          }
 
-  private static Map<String, String> launcherCommands() {
-    Map<String, String> launcher = new LinkedHashMap<>();
-    launcher.put("test", "run the Java and Python test suites (extra arguments go to Maven)");
-    launcher.put("chaos", "run the chaos suite at full scale, or with --ci its bounded subset (extra arguments go to Maven)");
-    launcher.put("bench", "run the benchmarks against the floor and gRPC; writes docs/benchmarks/latest.md and the plots");
-    return Collections.unmodifiableMap(launcher);
-  }
-
-  private void add(Command command) {
-    commands.put(command.name(), command);
+          @Override
+          public String separator() {
+            return " ";
+          }
+        };
+      }
+    };
   }
 }

@@ -4,59 +4,59 @@ import dev.snakepit.SnakepitException;
 import java.io.IOException;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /**
  * {@code snakepit roundtrip}: what a pool call costs next to the cheapest framed Java-to-Python round
  * trip on a Unix socket, measured in one run on one interpreter. See {@link RoundTripRun}.
  */
-final class RoundTripCommand implements Command {
-  static final int DEFAULT_CALLS = 2_000;
-  static final int DEFAULT_ROUNDS = 5;
-  /** Enough calls for the JIT to compile the pool's whole call path before anything is timed. */
-  static final int DEFAULT_WARMUP = 20_000;
+@Command(name = "roundtrip", description = "measure a pool call against a raw framed Unix-socket echo between Java and Python")
+final class RoundTripCommand implements Callable<Integer> {
+  @Option(names = "--calls", paramLabel = "N", defaultValue = "2000", description = "sequential calls per round and side")
+  @Range(min = 1, max = 1_000_000)
+  int calls;
 
-  @Override
-  public String name() {
-    return "roundtrip";
+  @Option(names = "--rounds", paramLabel = "N", defaultValue = "5", description = "rounds, alternating the sides")
+  @Range(min = 1, max = 100)
+  int rounds;
+
+  /** The default is enough calls for the JIT to compile the pool's whole call path before anything is timed. */
+  @Option(names = "--warmup", paramLabel = "N", defaultValue = "20000", description = "untimed calls per side before the rounds")
+  @Range(min = 0, max = 1_000_000)
+  int warmup;
+
+  @Mixin
+  PythonOption python;
+
+  private final Terminal terminal;
+
+  RoundTripCommand(Terminal terminal) {
+    this.terminal = terminal;
   }
 
   @Override
-  public String summary() {
-    return "measure a pool call against a raw framed Unix-socket echo between Java and Python";
-  }
-
-  @Override
-  public List<Option> options() {
-    return List.of(
-        Option.withValue("calls", "N", "sequential calls per round and side, 1 to 1000000 (default " + DEFAULT_CALLS + ")"),
-        Option.withValue("rounds", "N", "rounds, alternating the sides, 1 to 100 (default " + DEFAULT_ROUNDS + ")"),
-        Option.withValue("warmup", "N", "untimed calls per side before the rounds, 0 to 1000000 (default " + DEFAULT_WARMUP + ")"),
-        Option.withValue("python", "CMD", "the Python interpreter, 3.9 or newer (default $SNAKEPIT_PYTHON or python3)"));
-  }
-
-  @Override
-  public int run(Options options, Terminal terminal) {
-    int calls = options.integer("calls", DEFAULT_CALLS, 1, 1_000_000);
-    int rounds = options.integer("rounds", DEFAULT_ROUNDS, 1, 100);
-    int warmup = options.integer("warmup", DEFAULT_WARMUP, 0, 1_000_000);
-    PythonCommand python = DemoCommand.resolve(name(), options.string("python", PythonCommand.defaultCommand()));
+  public Integer call() {
+    PythonCommand python = this.python.resolve();
     RoundTripResult result;
     try {
       result = new RoundTripRun(python, calls, rounds, warmup, terminal).run();
     } catch (IOException | SnakepitException e) {
       terminal.err().println("roundtrip FAILED: " + e.getMessage());
-      return FAILED;
+      return Main.FAILED;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       terminal.err().println("roundtrip interrupted");
-      return FAILED;
+      return Main.FAILED;
     }
     terminal.out().print(render(result));
     if (!result.leftovers().isEmpty()) {
       terminal.err().println("roundtrip FAILED: processes it started are still alive: pids " + result.leftovers());
-      return FAILED;
+      return Main.FAILED;
     }
-    return OK;
+    return Main.OK;
   }
 
   static String render(RoundTripResult r) {

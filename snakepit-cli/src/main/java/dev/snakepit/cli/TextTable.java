@@ -6,15 +6,16 @@ import java.util.List;
 
 /**
  * A plain-text table: a header row, a rule, and rows whose columns are padded to the widest cell.
- * Columns listed as right-aligned suit numbers. Cells are plain strings; nothing is truncated.
+ * Columns listed as right-aligned suit numbers. Cells are plain strings; nothing is truncated. The
+ * same table renders as Markdown for the benchmark report, which is why the type is public.
  */
-final class TextTable {
+public final class TextTable {
   private final String[] header;
   private final boolean[] rightAligned;
   private final List<String[]> rows = new ArrayList<>();
 
   /** A table with these column headers; {@code rightAligned} holds the indices of numeric columns. */
-  TextTable(List<String> header, int... rightAligned) {
+  public TextTable(List<String> header, int... rightAligned) {
     this.header = header.toArray(String[]::new);
     this.rightAligned = new boolean[this.header.length];
     for (int column : rightAligned) {
@@ -23,7 +24,7 @@ final class TextTable {
   }
 
   /** Adds a row; it must have one cell per column. */
-  TextTable row(String... cells) {
+  public TextTable row(String... cells) {
     if (cells.length != header.length) {
       throw new IllegalArgumentException("a row needs " + header.length + " cells, got " + Arrays.toString(cells));
     }
@@ -50,6 +51,33 @@ final class TextTable {
       line(out, indent, row, widths);
     }
     return out.toString();
+  }
+
+  /**
+   * The table as Markdown: the header, a rule ({@code ---:} under a right-aligned column, else
+   * {@code ---}), a line per row, each cell between pipes, a {@code |} in a cell escaped. No padding:
+   * whatever displays Markdown lines the columns up.
+   */
+  public String renderMarkdown() {
+    StringBuilder out = new StringBuilder();
+    markdownLine(out, header);
+    out.append('|');
+    for (boolean right : rightAligned) {
+      out.append(right ? "---:|" : "---|");
+    }
+    out.append('\n');
+    for (String[] row : rows) {
+      markdownLine(out, row);
+    }
+    return out.toString();
+  }
+
+  private static void markdownLine(StringBuilder out, String[] cells) {
+    out.append('|');
+    for (String cell : cells) {
+      out.append(' ').append(cell.replace("|", "\\|")).append(" |");
+    }
+    out.append('\n');
   }
 
   private List<String[]> all() {

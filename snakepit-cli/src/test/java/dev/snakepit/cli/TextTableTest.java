@@ -30,6 +30,21 @@ class TextTableTest {
   }
 
   @Test
+  void rendersAsMarkdownRightAligningNumericColumnsAndEscapingAPipeInACell() {
+    String table = new TextTable(List.of("side", "median"), 1)
+        .row("raw", "9.6 us")
+        .row("a | b", "34.2 us")
+        .renderMarkdown();
+
+    assertThat(table).isEqualTo("""
+        | side | median |
+        |---|---:|
+        | raw | 9.6 us |
+        | a \\| b | 34.2 us |
+        """);
+  }
+
+  @Test
   void refusesARowOfTheWrongWidth() {
     assertThatThrownBy(() -> new TextTable(List.of("a", "b")).row("only one"))
         .isInstanceOf(IllegalArgumentException.class)

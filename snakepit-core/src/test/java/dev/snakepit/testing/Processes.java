@@ -1,18 +1,18 @@
 package dev.snakepit.testing;
 
+import dev.snakepit.internal.process.ProcStat;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
 
 /**
- * What the tests need to know about processes, read from {@code /proc} (Linux). A zombie counts as
- * gone: it has exited and holds nothing but its process table entry until its parent (the JVM's
- * process reaper, or init for an orphan) collects it.
+ * What the tests need to know about processes, read from {@code /proc} (Linux); the stat fields
+ * through the pool's own reader, {@link ProcStat}. A zombie counts as gone: it has exited and holds
+ * nothing but its process table entry until its parent (the JVM's process reaper, or init for an
+ * orphan) collects it.
  */
 public final class Processes {
   private static final Path PROC = Path.of("/proc");
@@ -21,14 +21,12 @@ public final class Processes {
 
   /** Whether {@code pid} exists and has not exited. */
   public static boolean isRunning(long pid) {
-    String[] fields = statFields(pid);
-    return fields != null && !fields[0].equals("Z") && !fields[0].equals("X");
+    return ProcStat.isRunning(pid);
   }
 
   /** The process group of {@code pid}, if it is running. */
   public static OptionalLong processGroup(long pid) {
-    String[] fields = statFields(pid);
-    return fields == null ? OptionalLong.empty() : OptionalLong.of(Long.parseLong(fields[2]));
+    return ProcStat.processGroup(pid);
   }
 
   /** The command line of {@code pid} with its arguments separated by spaces, or a placeholder. */
@@ -77,36 +75,15 @@ public final class Processes {
 
   /** The state letter of {@code pid} ({@code R}, {@code S}, {@code T} for stopped, {@code Z} ...), or '?' if it is gone. */
   public static char state(long pid) {
-    String[] fields = statFields(pid);
-    return fields == null ? '?' : fields[0].charAt(0);
+    return ProcStat.state(pid);
   }
 
   /** Every pid in {@code /proc}. */
   public static List<Long> all() {
-    List<Long> pids = new ArrayList<>();
-    try (DirectoryStream<Path> entries = Files.newDirectoryStream(PROC)) {
-      for (Path entry : entries) {
-        String name = entry.getFileName().toString();
-        if (!name.isEmpty() && name.chars().allMatch(Character::isDigit)) {
-          pids.add(Long.parseLong(name));
-        }
-      }
-    } catch (IOException e) {
-      throw new IllegalStateException("cannot list /proc", e);
+    List<Long> pids = ProcStat.pids();
+    if (pids.isEmpty()) {
+      throw new IllegalStateException("cannot list /proc"); // it always holds this JVM at least
     }
     return pids;
-  }
-
-  /** Fields 3 (state), 4 (ppid), 5 (pgrp), ... of {@code /proc/<pid>/stat}; null if it is gone. */
-  private static String[] statFields(long pid) {
-    String stat;
-    try {
-      stat = Files.readString(PROC.resolve(Long.toString(pid)).resolve("stat"), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      return null;
-    }
-    // The command name, field 2, is in parentheses and may itself hold spaces and parentheses.
-    int end = stat.lastIndexOf(')');
-    return stat.substring(end + 2).split(" ");
   }
 }

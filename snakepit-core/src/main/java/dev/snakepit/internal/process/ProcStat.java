@@ -3,13 +3,17 @@ package dev.snakepit.internal.process;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
 
 /**
- * Reads fields of {@code /proc/<pid>/stat} (Linux). The command name, field 2, is in parentheses and
- * may itself contain spaces and parentheses, so fields are counted from the last ')'.
+ * The one reader of {@code /proc} (Linux) for process state: the pids, fields of
+ * {@code /proc/<pid>/stat}, and resident memory from {@code /proc/<pid>/status}. The command name,
+ * field 2 of stat, is in parentheses and may itself contain spaces and parentheses, so fields are
+ * counted from the last ')'.
  */
 public final class ProcStat {
   private static final Path PROC = Path.of("/proc");
@@ -19,6 +23,26 @@ public final class ProcStat {
   /** Whether {@code /proc} is there to read (Linux). */
   public static boolean available() {
     return Files.isReadable(PROC.resolve("self/stat"));
+  }
+
+  /** Every pid in {@code /proc}; empty without it. */
+  public static List<Long> pids() {
+    List<Long> pids = new ArrayList<>();
+    try (DirectoryStream<Path> entries = Files.newDirectoryStream(PROC)) {
+      for (Path entry : entries) {
+        String name = entry.getFileName().toString();
+        if (!name.isEmpty() && Character.isDigit(name.charAt(0))) {
+          try {
+            pids.add(Long.parseLong(name));
+          } catch (NumberFormatException e) {
+            // Not a process.
+          }
+        }
+      }
+    } catch (IOException e) {
+      return List.of();
+    }
+    return pids;
   }
 
   /** The process group of {@code pid}, or empty when the process is gone or /proc is unavailable. */
@@ -37,6 +61,17 @@ public final class ProcStat {
    */
   public static OptionalLong startTime(long pid) {
     return field(pid, 22);
+  }
+
+  /**
+   * The CPU time {@code pid} has used so far, user and system (fields 14 and 15), in clock ticks
+   * (normally 100 a second). Empty when the process is gone.
+   */
+  public static OptionalLong cpuTicks(long pid) {
+    String[] rest = fieldsAfterName(pid);
+    OptionalLong user = field(rest, 14);
+    OptionalLong system = field(rest, 15);
+    return user.isPresent() && system.isPresent() ? OptionalLong.of(user.getAsLong() + system.getAsLong()) : OptionalLong.empty();
   }
 
   /**
@@ -65,6 +100,15 @@ public final class ProcStat {
     return 0;
   }
 
+  /**
+   * Whether {@code pid} exists and has not exited. A zombie, dead but not reaped yet, does not run: it
+   * holds nothing but its entry in the process table.
+   */
+  public static boolean isRunning(long pid) {
+    char state = state(pid);
+    return state != '?' && state != 'Z' && state != 'X';
+  }
+
   /** Whether {@code pid} has exited but not been reaped by its parent yet. */
   public static boolean isZombie(long pid) {
     return state(pid) == 'Z';
@@ -79,13 +123,21 @@ public final class ProcStat {
     return state == 'T' || state == 't';
   }
 
-  private static char state(long pid) {
+  /**
+   * The state letter of {@code pid}, field 3: {@code R} running, {@code S} sleeping, {@code T} stopped,
+   * {@code Z} zombie and so on; {@code '?'} when the process is gone.
+   */
+  public static char state(long pid) {
     String[] rest = fieldsAfterName(pid);
     return rest != null && rest.length > 0 && !rest[0].isEmpty() ? rest[0].charAt(0) : '?';
   }
 
   private static OptionalLong field(long pid, int number) {
-    String[] rest = fieldsAfterName(pid);
+    return field(fieldsAfterName(pid), number);
+  }
+
+  /** Field {@code number} (counted from 1, as proc(5) does) of the fields after the name, if it is a number. */
+  static OptionalLong field(String[] rest, int number) {
     // rest holds field 3 (state), 4 (ppid), 5 (pgrp), ...
     int index = number - 3;
     if (rest == null || index < 0 || index >= rest.length) {
@@ -105,6 +157,11 @@ public final class ProcStat {
     } catch (IOException | RuntimeException e) {
       return null;
     }
+    return fieldsAfterName(stat);
+  }
+
+  /** Fields 3, 4, 5 ... of one {@code stat} line, or null if it has no name in parentheses. */
+  static String[] fieldsAfterName(String stat) {
     int end = stat.lastIndexOf(')');
     return end < 0 || end + 2 > stat.length() ? null : stat.substring(end + 2).split(" ");
   }

@@ -2,7 +2,6 @@ package dev.snakepit.internal.process;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -93,7 +92,7 @@ public final class ProcessTree {
   /** Live processes whose environment holds {@code entry} ({@code NAME=value}) exactly; zombies are skipped. */
   public static List<Long> withEnvironmentEntry(String entry) {
     byte[] wanted = entry.getBytes(StandardCharsets.UTF_8);
-    return pids().stream().filter(pid -> hasEnvironmentEntry(pid, wanted) && !ProcStat.isZombie(pid)).toList();
+    return ProcStat.pids().stream().filter(pid -> hasEnvironmentEntry(pid, wanted) && !ProcStat.isZombie(pid)).toList();
   }
 
   private static boolean hasEnvironmentEntry(long pid, byte[] entry) {
@@ -117,30 +116,10 @@ public final class ProcessTree {
     return false;
   }
 
-  /** Every pid in {@code /proc}; empty without it. */
-  private static List<Long> pids() {
-    List<Long> pids = new ArrayList<>();
-    try (DirectoryStream<Path> entries = Files.newDirectoryStream(Path.of("/proc"))) {
-      for (Path entry : entries) {
-        String name = entry.getFileName().toString();
-        if (!name.isEmpty() && Character.isDigit(name.charAt(0))) {
-          try {
-            pids.add(Long.parseLong(name));
-          } catch (NumberFormatException e) {
-            // Not a process.
-          }
-        }
-      }
-    } catch (IOException e) {
-      return List.of();
-    }
-    return pids;
-  }
-
   /** Live processes in group {@code pgid}; zombies are skipped, they are dead already. */
   public static List<Long> groupMembers(long pgid) {
     List<Long> members = new ArrayList<>();
-    for (long pid : pids()) {
+    for (long pid : ProcStat.pids()) {
       OptionalLong group = ProcStat.processGroup(pid);
       if (group.isPresent() && group.getAsLong() == pgid && !ProcStat.isZombie(pid)) {
         members.add(pid);
