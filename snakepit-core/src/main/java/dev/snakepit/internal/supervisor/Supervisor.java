@@ -515,32 +515,29 @@ public final class Supervisor implements Worker.Reports, Dispatcher.Host {
    * for those still starting. Completes when all are dead.
    */
   public CompletableFuture<Void> stopAll(String reason) {
-    CompletableFuture<Void> done = new CompletableFuture<>();
-    loop.post(() -> {
-      state = PoolStats.State.CLOSING;
-      List<CompletableFuture<WorkerExit>> exits = new ArrayList<>();
-      for (Worker w : workers.values()) {
-        exits.add(w.exit);
-        stopGracefully(w, reason, WorkerExit.PoolReason.SHUTDOWN);
-      }
-      CompletableFuture.allOf(exits.toArray(CompletableFuture[]::new)).whenComplete((v, e) -> done.complete(null));
-    });
-    return done;
+    return endAll(worker -> stopGracefully(worker, reason, WorkerExit.PoolReason.SHUTDOWN));
   }
 
   /** Kills every worker still alive (and all they started). Completes when all are dead. */
   public CompletableFuture<Void> killAll(String reason) {
+    return endAll(worker -> {
+      if (worker.stopReason == null) {
+        worker.stopReason = reason;
+        worker.poolReason = WorkerExit.PoolReason.SHUTDOWN;
+      }
+      kill(worker);
+    });
+  }
+
+  /** Closes the pool and ends each worker as {@code end} does, on the loop; completes when all are dead. */
+  private CompletableFuture<Void> endAll(Consumer<Worker> end) {
     CompletableFuture<Void> done = new CompletableFuture<>();
     loop.post(() -> {
       state = PoolStats.State.CLOSING;
       List<CompletableFuture<WorkerExit>> exits = new ArrayList<>();
       for (Worker w : workers.values()) {
         exits.add(w.exit);
-        if (w.stopReason == null) {
-          w.stopReason = reason;
-          w.poolReason = WorkerExit.PoolReason.SHUTDOWN;
-        }
-        kill(w);
+        end.accept(w);
       }
       CompletableFuture.allOf(exits.toArray(CompletableFuture[]::new)).whenComplete((v, e) -> done.complete(null));
     });
