@@ -63,8 +63,9 @@ class ProcStatTest {
 
   @Test
   void aZombieIsNotRunningAndAGoneProcessHasNoFields() throws Exception {
-    // The shell starts a child that exits at once, then becomes sleep, which never reaps it.
-    Process parent = new ProcessBuilder("sh", "-c", "true & echo $!; exec sleep 30").redirectErrorStream(true).start();
+    // The shell starts a child, then becomes sleep, which never reaps it. The child outlives the exec
+    // by a second: one that exited before it could be reaped by the shell and never be a zombie.
+    Process parent = new ProcessBuilder("sh", "-c", "sleep 1 & echo $!; exec sleep 30").redirectErrorStream(true).start();
     long zombie;
     try (BufferedReader out = new BufferedReader(new InputStreamReader(parent.getInputStream(), StandardCharsets.UTF_8))) {
       zombie = Long.parseLong(out.readLine().strip());
