@@ -77,21 +77,6 @@ public final class FakeClock implements Ticker {
     forward(Duration.ZERO);
   }
 
-  /** Tasks scheduled and not yet run or cancelled (a periodic task counts once). */
-  public int pendingTasks() {
-    synchronized (lock) {
-      return (int) tasks.stream().filter(t -> !t.isCancelled()).count();
-    }
-  }
-
-  /** How long until the next task falls due, or null when none is pending. */
-  public Duration untilNextTask() {
-    synchronized (lock) {
-      return tasks.stream().filter(t -> !t.isCancelled()).map(t -> Duration.ofNanos(t.dueNanos - now)).min(Duration::compareTo)
-          .orElse(null);
-    }
-  }
-
   private <T> Task<T> add(Callable<T> body, long delayNanos, long periodNanos) {
     synchronized (lock) {
       if (shutdown) {
