@@ -13,16 +13,25 @@ import java.util.concurrent.CompletableFuture;
  * Drains a worker's stderr (where the runtime also sends stdout): forwards each line to SLF4J and
  * keeps the last lines for error messages. Runs on its own thread until the stream ends, which happens
  * once the worker and everything it started have exited.
+ *
+ * <p>A native crash's dump starts with a "Fatal Python error" line and then lists every thread's
+ * stack, which can take more lines than the tail keeps. The last such header is therefore kept even
+ * after it scrolls out, and the tail starts with it, so the error message still names the crash.
  */
 public final class StderrPump implements Runnable {
   private static final int TAIL_LINES = 40;
   private static final int MAX_LINE = 1000;
+  private static final String FATAL = "Fatal Python error:";
 
   private final InputStream in;
   private final WorkerLogs logs;
   private final CompletableFuture<Void> ended = new CompletableFuture<>();
   /** Guarded by itself. */
   private final ArrayDeque<String> tail = new ArrayDeque<>(TAIL_LINES);
+  /** The last crash header seen, or null; guarded by {@link #tail}. */
+  private String fatalHeader;
+  /** Lines written since {@link #fatalHeader}; guarded by {@link #tail}. */
+  private int sinceFatal;
 
   public StderrPump(InputStream in, WorkerLogs logs) {
     this.in = in;
@@ -42,6 +51,12 @@ public final class StderrPump implements Runnable {
             tail.removeFirst();
           }
           tail.addLast(kept);
+          if (kept.startsWith(FATAL)) {
+            fatalHeader = kept;
+            sinceFatal = 0;
+          } else {
+            sinceFatal++;
+          }
         }
         logs.line(line);
       }
@@ -52,10 +67,18 @@ public final class StderrPump implements Runnable {
     }
   }
 
-  /** The last lines written, oldest first, joined by newlines. */
+  /**
+   * The last lines written, oldest first, joined by newlines. If a crash header has scrolled out of
+   * them, it comes first, followed by a line saying how many lines were left out.
+   */
   public String tail() {
     synchronized (tail) {
-      return String.join("\n", tail);
+      String lines = String.join("\n", tail);
+      if (fatalHeader == null || sinceFatal < TAIL_LINES) {
+        return lines;
+      }
+      int skipped = sinceFatal - TAIL_LINES;
+      return fatalHeader + (skipped == 0 ? "" : "\n[" + skipped + " lines left out]") + "\n" + lines;
     }
   }
 
