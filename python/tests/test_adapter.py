@@ -1,3 +1,5 @@
+"""Adapters (snakepit/adapter.py): loading the class, discovering and describing its tools, and the
+ToolRunner that binds and runs calls."""
 import inspect
 import os
 import subprocess
@@ -9,7 +11,6 @@ import pytest
 from snakepit import Adapter, tool
 from snakepit.adapter import Tool, ToolRunner, annotation_text, discover_tools, load_class
 from snakepit.errors import InvalidCall, strip_runtime_frames
-from snakepit.messages import parse_call
 
 
 class Sample(Adapter):
@@ -308,19 +309,6 @@ def test_bad_adapter_specs(spec):
 def test_load_class_follows_dotted_attributes():
     assert load_class("snakepit.examples.demo:DemoAdapter").__name__ == "DemoAdapter"
     assert load_class("test_adapter:Sample") is Sample
-
-
-@pytest.mark.parametrize("message,problem", [
-    ([], "JSON object"), ({"args": []}, "tool"), ({"tool": "x", "args": {}}, "args"),
-    ({"tool": "x", "kwargs": []}, "kwargs")])
-def test_malformed_call_bodies(message, problem):
-    with pytest.raises(InvalidCall) as err:
-        parse_call(message)
-    assert problem in err.value.body["message"]
-
-
-def test_call_body_defaults():
-    assert parse_call({"tool": "x"}) == ("x", [], {})
 
 
 def _signatures():
