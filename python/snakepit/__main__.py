@@ -1,6 +1,6 @@
 """Entry point of a worker process: ``python -m snakepit --adapter package.module:Class``."""
 import sys
 
-from .worker import main
+from .startup import main
 
 sys.exit(main())

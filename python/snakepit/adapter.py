@@ -1,4 +1,4 @@
-"""Adapters: loading the user's class, discovering its tools, describing and calling them.
+"""Adapters: loading the user's class, discovering its tools, describing them and running calls on them.
 
 An adapter is any class constructible without arguments. Its methods marked with ``@tool`` are its
 tools; optional ``setup()`` and ``teardown()`` run at start and at SHUTDOWN. A class that defines
@@ -158,14 +158,6 @@ def explain_mismatch(signature: inspect.Signature, args: list, kwargs: dict,
     return "; ".join(problems), extra
 
 
-class InvalidCall(Exception):
-    """A call the adapter cannot run as asked (unknown tool, arguments not fitting)."""
-
-    def __init__(self, body: Dict[str, Any]) -> None:
-        super().__init__(body["message"])
-        self.body = body
-
-
 def load_class(spec: str) -> type:
     """Imports ``package.module:Class`` (``Class`` may be dotted for nested classes)."""
     module_name, sep, attribute = spec.partition(":")
@@ -240,7 +232,7 @@ def _safe_repr(value: Any) -> str:
         return "<unrepresentable %s>" % type(value).__qualname__
 
 
-class Dispatcher:
+class ToolRunner:
     """Runs calls on an adapter instance, on the calling (main) thread."""
 
     def __init__(self, instance: Any) -> None:
@@ -265,8 +257,8 @@ class Dispatcher:
     def call(self, name: str, args: list, kwargs: dict) -> Any:
         """Runs one call and returns its result.
 
-        Raises InvalidCall for a call that cannot run; whatever the tool raises propagates (see
-        strip_runtime_frames).
+        Raises errors.InvalidCall for a call that cannot run; whatever the tool raises propagates (see
+        errors.strip_runtime_frames).
         """
         if self._execute is not None:
             function = self._execute
@@ -275,12 +267,12 @@ class Dispatcher:
         else:
             found = self.tools.get(name)
             if found is None:
-                raise InvalidCall(errors.unknown_tool(name, list(self.tools)))
+                raise errors.InvalidCall(errors.unknown_tool(name, list(self.tools)))
             try:
                 found.check(args, kwargs)
             except TypeError as err:
                 reason, extra = explain_mismatch(found.signature, args, kwargs, err)
-                raise InvalidCall(errors.bad_arguments(name, str(found.signature), reason, extra)) from None
+                raise errors.InvalidCall(errors.bad_arguments(name, str(found.signature), reason, extra)) from None
             function = found.function
             is_async = found.is_async
         if is_async:
@@ -312,49 +304,3 @@ class Dispatcher:
             self._asyncio.set_event_loop(None)
             self._loop.close()
             self._loop = None
-
-
-_RUNTIME_MODULES = frozenset(("snakepit.worker", "snakepit.adapter"))
-
-
-def strip_runtime_frames(exc: BaseException) -> None:
-    """Drops the runtime's own frames (and an async tool's event loop) from the head of a traceback,
-    and the wake-up signal's handler from its tail.
-
-    Users read these tracebacks in Java logs; they should start at their tool.
-    """
-    tb = exc.__traceback__
-    while tb is not None and tb.tb_next is not None:
-        module = tb.tb_frame.f_globals.get("__name__", "")
-        if module not in _RUNTIME_MODULES and not module.startswith("asyncio"):
-            break
-        tb = tb.tb_next
-    exc.__traceback__ = tb
-    # An injected exception (a cancel, a SIGINT) often lands in the no-op handler of the signal that
-    # woke the tool's blocking call: that frame says nothing about where the tool was.
-    while tb is not None and tb.tb_next is not None:
-        following = tb.tb_next
-        if following.tb_next is None and following.tb_frame.f_globals.get("__name__") == "snakepit.cancel":
-            tb.tb_next = None
-            break
-        tb = following
-
-
-def split_args(message: Any) -> Tuple[str, list, dict]:
-    """Checks the shape of a CALL body; raises InvalidCall when it is not a call."""
-    if type(message) is not dict:
-        raise InvalidCall(errors.invalid_request("CALL body must be a JSON object"))
-    name = message.get("tool")
-    args = message.get("args", None)
-    kwargs = message.get("kwargs", None)
-    if type(name) is not str:
-        raise InvalidCall(errors.invalid_request("CALL body has no \"tool\" string"))
-    if args is None:
-        args = []
-    elif type(args) is not list:
-        raise InvalidCall(errors.invalid_request("\"args\" must be a list", {"tool": name}))
-    if kwargs is None:
-        kwargs = {}
-    elif type(kwargs) is not dict:
-        raise InvalidCall(errors.invalid_request("\"kwargs\" must be an object", {"tool": name}))
-    return name, args, kwargs

@@ -1,4 +1,5 @@
-"""The control plane: the worker's original stdin and stdout (docs/protocol.md, sections 1 and 5).
+"""The control plane: the worker's original stdin and stdout, taken at start and served by two threads
+(docs/protocol.md, sections 1 and 5).
 
 At start the runtime moves both to private descriptors and points fd 0 at /dev/null and fd 1 at
 stderr, so nothing user code prints (nor C extensions, nor child processes) can reach a protocol
@@ -14,15 +15,9 @@ import threading
 import time
 from typing import Any, Callable, Dict, Tuple
 
-from . import protocol, values
+from . import messages, protocol, values
+from .exits import EXIT_OK, EXIT_VIOLATION, write_stderr
 from .protocol import FrameReader, PipeFrameWriter, ProtocolError
-
-EXIT_OK = 0
-EXIT_VIOLATION = 4
-EXIT_HEARTBEAT = 5  # the JVM stopped acknowledging heartbeats
-
-DEFAULT_HEARTBEAT_INTERVAL_MS = 2000
-DEFAULT_HEARTBEAT_TIMEOUT_MS = 10000
 
 
 def take_standard_streams() -> Tuple[int, int]:
@@ -60,6 +55,9 @@ class ControlChannel:
     frame on the channel, and a slow reader on the JVM side must not stall a tool. The queue is
     bounded; records beyond it are counted and reported, not kept. A failed write is dropped
     without a word: it means the JVM is gone, and the lifeline deals with that.
+
+    The reader ends the process through ``exit``: at once when the lifeline ends (status 0), and on a
+    broken control plane (status 4). Tests replace it.
     """
 
     MAX_PENDING_LOGS = 10000
@@ -100,7 +98,7 @@ class ControlChannel:
 
     def retire(self, reason: str) -> bool:
         """Asks the JVM to replace this worker (RETIRE, section 4.11); returns whether it was sent."""
-        return self.send(protocol.RETIRE, {"reason": reason})
+        return self.send(protocol.RETIRE, messages.retire_body(reason))
 
     def beat(self, sequence: int, timeout: float) -> bool:
         """Sends HEARTBEAT number ``sequence`` unless the pipe stays busy for ``timeout`` seconds;
@@ -124,11 +122,9 @@ class ControlChannel:
             self.send(protocol.LOG, item)
             if self._dropped and self._logs.empty():
                 dropped, self._dropped = self._dropped, 0
-                self.send(protocol.LOG, {
-                    "level": 30, "logger": "snakepit", "thread": threading.current_thread().name,
-                    "message": "%d log records were dropped: more than %d were waiting to be sent"
-                               % (dropped, self.MAX_PENDING_LOGS),
-                    "time": time.time(), "exc": None})
+                self.send(protocol.LOG, messages.log_body(
+                    30, "snakepit", "%d log records were dropped: more than %d were waiting to be sent"
+                    % (dropped, self.MAX_PENDING_LOGS), threading.current_thread().name, time.time(), None))
 
     def _read_loop(self, on_cancel: Callable[[int], Any], on_ack: Callable[[int], Any]) -> None:
         try:
@@ -139,8 +135,7 @@ class ControlChannel:
                 if frame is None:
                     break
                 if frame.kind == protocol.CANCEL:
-                    values.decode(frame.body, frame.attachments, frame.flags)
-                    on_cancel(frame.request_id)
+                    on_cancel(messages.parse_cancel(frame))
                 elif frame.kind == protocol.HEARTBEAT_ACK:
                     on_ack(frame.request_id)
                 else:
@@ -158,61 +153,3 @@ class ControlChannel:
             return
         # The JVM is gone. Exit now: no teardown, no waiting for threads or buffers.
         self._exit(EXIT_OK)
-
-
-class Heartbeat:
-    """Beats on the control plane and ends the worker when the JVM stops answering (protocol, 4.9).
-
-    A daemon thread sends HEARTBEAT every ``interval`` seconds, numbered from 1. It runs Python code
-    for every beat, so it needs the GIL: an interpreter wedged in C code that holds the GIL stops
-    beating, which is how the JVM catches it. The worker exits, with no teardown, when a beat cannot
-    be written because the JVM's end of the pipe is closed (status 0: the JVM is gone), and when no
-    HEARTBEAT_ACK has arrived for ``timeout`` seconds (status 5: the JVM is alive but not answering,
-    frozen or overwhelmed). No write can keep it from checking: a beat that cannot go out within an
-    interval is skipped.
-    """
-
-    def __init__(self, channel: ControlChannel, interval: float, timeout: float,
-                 exit: Callable[[int], Any] = os._exit, clock: Callable[[], float] = time.monotonic) -> None:
-        self._channel = channel
-        self._interval = interval
-        self._timeout = timeout
-        self._exit = exit
-        self._clock = clock
-        # Written by the control reader, read by the beating thread; a float store is atomic.
-        self._last_ack = clock()
-        self._stopped = threading.Event()
-
-    def acknowledged(self, sequence: int) -> None:
-        self._last_ack = self._clock()
-
-    def start(self) -> None:
-        threading.Thread(target=self._run, name="snakepit-heartbeat", daemon=True).start()
-
-    def stop(self) -> None:
-        self._stopped.set()
-
-    def _run(self) -> None:
-        sequence = 0
-        while not self._stopped.wait(self._interval):
-            silent = self._clock() - self._last_ack
-            if silent > self._timeout:
-                write_stderr("snakepit: no heartbeat acknowledgement from the JVM for %.1f s (timeout %.1f s); "
-                        "exiting\n" % (silent, self._timeout))
-                self._exit(EXIT_HEARTBEAT)
-                return
-            sequence += 1
-            try:
-                self._channel.beat(sequence, self._interval)
-            except OSError as err:
-                write_stderr("snakepit: cannot send a heartbeat, the JVM is gone (%s); exiting\n" % err)
-                self._exit(EXIT_OK)
-                return
-
-
-def write_stderr(text: str) -> None:
-    """Writes straight to fd 2, never raising: for messages on the way out."""
-    try:
-        os.write(2, text.encode("utf-8", "replace"))
-    except OSError:
-        pass

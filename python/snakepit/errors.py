@@ -2,7 +2,8 @@
 
 Exceptions cross the process boundary as data, never pickled: the JVM cannot unpickle, and a pickled
 exception can fail to load on the other side. Building the data must never raise, whatever the user's
-exception does in ``__str__``, so every user hook is guarded.
+exception does in ``__str__``, so every user hook is guarded. The tracebacks users read start at their
+tool: strip_runtime_frames drops the runtime's own frames first.
 """
 import traceback
 from typing import Any, Dict, Optional, Set
@@ -11,6 +12,9 @@ PYTHON_EXCEPTION = "PYTHON_EXCEPTION"
 INVALID_REQUEST = "INVALID_REQUEST"
 SERIALIZATION_ERROR = "SERIALIZATION_ERROR"
 CANCELLED = "CANCELLED"
+
+# An ERROR body too large for a frame is sent again with its message cut to this many characters.
+MAX_SHORT_MESSAGE = 4000
 
 # Levels of an exception's description, the top one counted: cause, context and the sub-exceptions of
 # a group each add one. Deeper ones become null.
@@ -25,6 +29,15 @@ try:
     _GROUP = BaseExceptionGroup  # Python 3.11 and later
 except NameError:
     _GROUP = None  # Python 3.9 and 3.10 have no exception groups
+
+
+class InvalidCall(Exception):
+    """A call the adapter cannot run as asked (not a call, unknown tool, arguments not fitting); carries
+    its ERROR body."""
+
+    def __init__(self, body: Dict[str, Any]) -> None:
+        super().__init__(body["message"])
+        self.body = body
 
 
 def exception_data(exc: BaseException) -> Dict[str, Any]:
@@ -155,3 +168,38 @@ def invalid_request(message: str, details: Optional[Dict[str, Any]] = None) -> D
 def serialization_error(message: str, details: Optional[Dict[str, Any]] = None,
                         exception: Optional[BaseException] = None) -> Dict[str, Any]:
     return error_body(SERIALIZATION_ERROR, message, exception, details)
+
+
+def shortened(body: Dict[str, Any]) -> Dict[str, Any]:
+    """An ERROR body that surely fits a frame: ``body``'s kind, and its message cut to
+    MAX_SHORT_MESSAGE characters, without exception or details."""
+    message = body.get("message", "")
+    return error_body(body.get("kind", PYTHON_EXCEPTION), message[:MAX_SHORT_MESSAGE]
+                      + (" [truncated]" if len(message) > MAX_SHORT_MESSAGE else ""))
+
+
+# The modules whose frames head the traceback of whatever a tool raises: the serve loop and the runner.
+_RUNTIME_MODULES = frozenset(("snakepit.worker", "snakepit.adapter"))
+
+
+def strip_runtime_frames(exc: BaseException) -> None:
+    """Drops the runtime's own frames (and an async tool's event loop) from the head of a traceback,
+    and the wake-up signal's handler from its tail.
+
+    Users read these tracebacks in Java logs; they should start at their tool.
+    """
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        module = tb.tb_frame.f_globals.get("__name__", "")
+        if module not in _RUNTIME_MODULES and not module.startswith("asyncio"):
+            break
+        tb = tb.tb_next
+    exc.__traceback__ = tb
+    # An injected exception (a cancel, a SIGINT) often lands in the no-op handler of the signal that
+    # woke the tool's blocking call: that frame says nothing about where the tool was.
+    while tb is not None and tb.tb_next is not None:
+        following = tb.tb_next
+        if following.tb_next is None and following.tb_frame.f_globals.get("__name__") == "snakepit.cancel":
+            tb.tb_next = None
+            break
+        tb = following

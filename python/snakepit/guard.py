@@ -1,15 +1,16 @@
-"""Guards against orphans: a worker, and whatever it starts, must never outlive the JVM.
+"""The worker's guards that need no Python code to act: the parent-death signal and the stack dumps.
 
-The lifeline (stdin end of file, control.py) is the first guard, and the keeper (keeper.py), the
-process the JVM started and the worker's parent, owns the worker's whole tree. This module adds what
-the worker sets up for itself before any thread or user code exists:
+The lifeline (stdin end of file, control.py) is the first guard against orphans, and the keeper
+(keeper.py), the process the JVM started and the worker's parent, owns the worker's whole tree. This
+module adds what the kernel and the interpreter do for the worker even when it is wedged in C code that
+holds the GIL, set up before any user code exists:
 
-- the resource limits the JVM asked for (cgroups or an address-space cap), applied before the keeper
-  forks, so that the keeper, the worker and everything the worker starts share them;
-- the parent-death signal: the kernel sends the worker SIGKILL when its keeper ends, even when the
-  worker is wedged in C code that holds the GIL (no Python code has to run). A keeper that died
-  before the signal was armed is caught by comparing getppid() with the keeper's pid;
+- the parent-death signal: the kernel sends the worker SIGKILL when its keeper ends (the keeper arms
+  one of its own, SIGHUP, for the JVM's end). A keeper that died before the signal was armed is caught
+  by comparing getppid() with the keeper's pid;
 - the stack dumps of faulthandler, on a native crash and on the JVM's dump signal.
+
+The resource limits the JVM asks for are limits.py's.
 """
 import faulthandler
 import os
@@ -17,25 +18,10 @@ import signal
 import sys
 from typing import Optional
 
-from .control import write_stderr
+from .exits import EXIT_OK, write_stderr
 
 _PR_SET_PDEATHSIG = 1
 _PR_GET_PDEATHSIG = 2
-
-
-def apply_limits() -> None:
-    """Joins the cgroups the JVM made for this worker (SNAKEPIT_CGROUP_PROCS, paths of cgroup.procs
-    files joined by ':') or caps its own address space (SNAKEPIT_RLIMIT_AS, bytes). Runs before the
-    worker starts anything, so every process it starts is capped with it. Raises OSError when a limit
-    cannot be applied: a worker must not run without the caps it was started with."""
-    procs = os.environ.pop("SNAKEPIT_CGROUP_PROCS", "")
-    for path in filter(None, procs.split(":")):
-        with open(path, "w") as f:
-            f.write(str(os.getpid()))
-    limit = os.environ.pop("SNAKEPIT_RLIMIT_AS", "")
-    if limit:
-        import resource
-        resource.setrlimit(resource.RLIMIT_AS, (int(limit), int(limit)))
 
 
 def arm_parent_death_signal(expected_parent: Optional[int], signum: int = signal.SIGKILL,
@@ -50,7 +36,7 @@ def arm_parent_death_signal(expected_parent: Optional[int], signum: int = signal
     # The parent may have died between starting us and the prctl above; then no signal will come.
     if expected_parent is not None and os.getppid() != expected_parent:
         write_stderr("snakepit: %s (pid %d) is gone before the worker started; exiting\n" % (parent_name, expected_parent))
-        os._exit(0)
+        os._exit(EXIT_OK)
     return True
 
 

@@ -22,7 +22,7 @@ import select
 import signal
 from typing import Any, Dict, Iterable, List, Optional, Tuple
 
-from .control import write_stderr
+from .exits import EXIT_KEEPER_FAILED, EXIT_OK, EXIT_START_FAILED, write_stderr
 from .guard import arm_parent_death_signal, libc
 
 _PR_SET_CHILD_SUBREAPER = 36
@@ -52,7 +52,7 @@ def split(lifeline: int, jvm_pid: Optional[int]) -> int:
         pid = os.fork()
     except OSError as err:
         write_stderr("snakepit: cannot fork the worker: %s; exiting\n" % err)
-        os._exit(3)  # could not start (section 4.8)
+        os._exit(EXIT_START_FAILED)
     if pid == 0:
         signal.set_wakeup_fd(-1)
         for signum, handler in previous.items():
@@ -66,7 +66,7 @@ def split(lifeline: int, jvm_pid: Optional[int]) -> int:
     except BaseException as err:  # a bug here must still end the tree, never leave it unowned
         write_stderr("snakepit: keeper failed: %r; killing the worker's processes\n" % (err,))
         kill_descendants(keeper)
-        status = 70
+        status = EXIT_KEEPER_FAILED
     os._exit(status)
 
 
@@ -125,7 +125,7 @@ def _keep(worker: List[int], lifeline: int, jvm_pid: Optional[int], wake_read: i
                 _drain(wake_read)
     killed = kill_descendants(os.getpid())
     if jvm_gone:
-        return 0
+        return EXIT_OK
     if killed:
         write_stderr("snakepit: killed %d process(es) the worker left behind\n" % killed)
     return _exit_value(status)
@@ -209,7 +209,7 @@ def _processes() -> Iterable[Tuple[int, int, str]]:
 
 def _exit_value(wait_status: Optional[int]) -> int:
     if wait_status is None:
-        return 0
+        return EXIT_OK
     code = os.waitstatus_to_exitcode(wait_status) if hasattr(os, "waitstatus_to_exitcode") else (
         -os.WTERMSIG(wait_status) if os.WIFSIGNALED(wait_status) else os.WEXITSTATUS(wait_status))
     return 128 - code if code < 0 else code

@@ -1,9 +1,9 @@
 """Forwarding Python logging to the JVM as LOG frames (docs/protocol.md, section 4.4)."""
 import logging
 import os
-import sys
 from typing import Optional
 
+from . import messages
 from .control import ControlChannel
 
 DEFAULT_LEVEL = logging.INFO
@@ -26,8 +26,8 @@ class ControlLogHandler(logging.Handler):
                 exc = record.exc_text
             if record.stack_info:
                 exc = (exc + "\n" if exc else "") + self._formatter.formatStack(record.stack_info)
-            body = {"level": record.levelno, "logger": record.name, "message": record.getMessage(),
-                    "thread": record.threadName, "time": record.created, "exc": exc}
+            body = messages.log_body(record.levelno, record.name, record.getMessage(), record.threadName,
+                                     record.created, exc)
         except RecursionError:
             raise
         except Exception:
@@ -63,12 +63,3 @@ def install(channel: ControlChannel, level_text: Optional[str]) -> logging.Handl
     root.setLevel(level)
     logging.captureWarnings(True)
     return handler
-
-
-def flush_std_streams() -> None:
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            if stream is not None:
-                stream.flush()
-        except (OSError, ValueError):
-            pass

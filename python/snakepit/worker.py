@@ -1,148 +1,36 @@
-"""The worker process: its main function and the serve loop (docs/protocol.md, sections 4 and 5).
-
-Start-up order matters: the control plane is taken first, so the lifeline works and nothing printed
-can corrupt it; the token leaves the environment before any user code is imported; then startup.py
-loads the adapter, connects and shakes hands.
+"""The serve loop: the worker's main thread answers the calls that arrive on the data socket
+(docs/protocol.md, sections 4.2, 4.3, 4.7 and 5).
 
 The data plane is served by the main thread alone, one call at a time (concurrency 1): Python's
 signal handling and many C libraries expect to run there, and no lock or queue sits in the hot path.
-
-Exit statuses: 0 orderly (SHUTDOWN, or the JVM went away), 2 bad command line, 3 could not start
-(a FATAL frame says why), 4 protocol violation.
+startup.py gets the worker this far: the control plane, the guards, the adapter, the handshake.
 """
 import logging
 import os
 import socket
 import sys
-import time
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, Optional
 
-from . import errors, guard, keeper, logs, protocol, startup, values
-from .adapter import Dispatcher, InvalidCall, split_args, strip_runtime_frames
-from .cancel import SWITCH, CallCancelled, CallSwitch
-from .control import (DEFAULT_HEARTBEAT_INTERVAL_MS, DEFAULT_HEARTBEAT_TIMEOUT_MS, EXIT_OK, EXIT_VIOLATION,
-                      ControlChannel, Heartbeat, take_standard_streams)
+from . import errors, messages, protocol, values
+from .adapter import ToolRunner
+from .cancel import CallCancelled, CallSwitch
+from .errors import InvalidCall, strip_runtime_frames
+from .exits import EXIT_OK, EXIT_VIOLATION, flush_std_streams
 from .protocol import FrameTooLarge, ProtocolError
-from .signals import SignalPolicy
-from .startup import StartFailed
 
-EXIT_USAGE = 2  # a bad command line, as argparse would exit
 _READ_BUFFER = 64 * 1024
-
-
-def main(argv: Optional[List[str]] = None) -> int:
-    """Runs a worker; returns its exit status after SHUTDOWN (other endings exit directly)."""
-    try:
-        control_in, control_out = take_standard_streams()
-    except OSError as err:
-        sys.stderr.write("snakepit: cannot take over stdin and stdout: %s\n" % err)
-        return startup.EXIT_START_FAILED
-    adapter_spec = _adapter_argument(sys.argv[1:] if argv is None else argv)
-    # While the process has one thread: the limits are applied (the keeper and everything the worker
-    # starts are capped with it), then the process splits into the keeper, which owns the tree and
-    # stays behind here, and the worker, which returns (keeper.py).
-    limits_failed = None
-    try:
-        guard.apply_limits()
-    except (OSError, ValueError) as err:
-        limits_failed = StartFailed("connect", "cannot apply the worker's resource limits: %s" % err)
-    keeper_pid = keeper.split(control_in, _int_or_none(os.environ.get("SNAKEPIT_JVM_PID")))
-    _lead_own_group()
-    guard.arm_parent_death_signal(keeper_pid, parent_name="the keeper")
-    guard.enable_stack_dumps()
-
-    # Removed before any user code runs, so the adapter's children never inherit the token.
-    token = os.environ.pop("SNAKEPIT_TOKEN", None)
-    bad_setting = None
-    try:
-        max_frame_bytes = startup.int_setting("SNAKEPIT_MAX_FRAME_BYTES", protocol.DEFAULT_MAX_FRAME_BYTES,
-                                              protocol.HEADER_SIZE)
-    except StartFailed as failure:
-        max_frame_bytes, bad_setting = protocol.DEFAULT_MAX_FRAME_BYTES, failure
-    try:
-        interval, timeout = startup.heartbeat_settings()
-    except StartFailed as failure:
-        interval, timeout = DEFAULT_HEARTBEAT_INTERVAL_MS / 1000.0, DEFAULT_HEARTBEAT_TIMEOUT_MS / 1000.0
-        bad_setting = bad_setting or failure
-    bad_setting = bad_setting or limits_failed
-
-    channel = ControlChannel(control_in, control_out, max_frame_bytes)
-    # Beats start before the adapter is imported: a slow import (a large ML library) is no silence.
-    heartbeat = Heartbeat(channel, interval, timeout)
-    SWITCH.install_wakeup()
-    channel.start(SWITCH.cancel, heartbeat.acknowledged)
-    heartbeat.start()
-    SignalPolicy(SWITCH, channel.retire).install()
-    logs.install(channel, os.environ.get("SNAKEPIT_LOG_LEVEL"))
-    try:
-        if bad_setting is not None:
-            raise bad_setting
-        dispatcher = startup.load_adapter(adapter_spec)
-        sock = startup.connect(os.environ.get("SNAKEPIT_SOCKET"), token)
-        worker = Worker(sock, dispatcher, SWITCH, max_frame_bytes)
-        try:
-            startup.handshake(worker.reader, worker.writer,
-                              startup.hello_body(token, adapter_spec, dispatcher))
-        except StartFailed:
-            worker.close()
-            raise
-        sock.settimeout(None)
-    except StartFailed as failure:
-        startup.fatal(channel, failure)
-    status = worker.serve()
-    channel.flush_logs(startup.LOG_FLUSH_TIMEOUT)
-    logs.flush_std_streams()
-    if status != EXIT_OK:
-        # A broken channel: threads the user started must not keep the process alive.
-        os._exit(status)
-    return status
-
-
-_USAGE = "usage: python -m snakepit --adapter package.module:Class\n"
-
-
-def _adapter_argument(argv: List[str]) -> str:
-    """The value of --adapter, the one option; exits with EXIT_USAGE on anything else (argparse, which
-    costs milliseconds of every start to import, would do the same)."""
-    if argv in (["-h"], ["--help"]):
-        sys.stdout.write(_USAGE + "\nSnakepit worker runtime; started by the JVM, which serves the "
-                         "adapter's tools over the Snakepit protocol.\n")
-        raise SystemExit(0)
-    if len(argv) == 2 and argv[0] == "--adapter" and argv[1]:
-        return argv[1]
-    if len(argv) == 1 and argv[0].startswith("--adapter=") and len(argv[0]) > len("--adapter="):
-        return argv[0][len("--adapter="):]
-    sys.stderr.write(_USAGE + "python -m snakepit: error: expected exactly --adapter package.module:Class, got %r\n"
-                     % (argv,))
-    raise SystemExit(EXIT_USAGE)
-
-
-def _lead_own_group() -> None:
-    """Makes the worker the leader of a session and process group of its own (the keeper leads
-    another), so that the JVM can signal the worker's group alone and no terminal reaches it."""
-    try:
-        os.setsid()
-    except OSError:
-        pass  # a group leader already: then it leads its group anyway
-
-
-def _int_or_none(text: Optional[str]) -> Optional[int]:
-    try:
-        return int(text) if text else None
-    except ValueError:
-        return None
 
 
 class Worker:
     """Owns the data socket; every method runs on the main thread."""
 
-    def __init__(self, sock: socket.socket, dispatcher: Dispatcher, switch: CallSwitch,
+    def __init__(self, sock: socket.socket, runner: ToolRunner, switch: CallSwitch,
                  max_frame_bytes: int) -> None:
         self._sock = sock
         self._stream = sock.makefile("rb", buffering=_READ_BUFFER)
         self.reader = protocol.FrameReader(self._stream, max_frame_bytes)
         self.writer = protocol.SocketFrameWriter(sock, max_frame_bytes)
-        self._dispatcher = dispatcher
+        self._runner = runner
         self._switch = switch
 
     def serve(self) -> int:
@@ -156,7 +44,7 @@ class Worker:
             except OSError:
                 frame = None  # connection reset: the JVM is gone
             if frame is None:
-                logs.flush_std_streams()
+                flush_std_streams()
                 os._exit(EXIT_OK)
             kind = frame.kind
             try:
@@ -172,7 +60,7 @@ class Worker:
                                            % protocol.kind_name(kind))
             except OSError:
                 # The answer could not be written: the JVM is gone.
-                logs.flush_std_streams()
+                flush_std_streams()
                 os._exit(EXIT_OK)
 
     def _handle_call(self, frame: protocol.Frame) -> None:
@@ -184,14 +72,11 @@ class Worker:
                 "cannot decode the call's arguments: %s" % err, err.details()))
             return
         try:
-            name, args, kwargs = split_args(message)
+            name, args, kwargs = messages.parse_call(message)
         except InvalidCall as invalid:
             self._send_error(request_id, invalid.body)
             return
-        timeout_ms = message.get("timeout_ms")
-        deadline = (time.monotonic() + timeout_ms / 1000.0
-                    if type(timeout_ms) in (int, float) and timeout_ms > 0 else None)
-        result = self._run(request_id, name, args, kwargs, deadline)
+        result = self._run(request_id, name, args, kwargs, messages.call_deadline(message))
         if type(result) is _Cancelled:
             self._send_error(request_id, errors.cancelled(name, result.exception))
         elif type(result) is _Failure:
@@ -212,7 +97,7 @@ class Worker:
         try:
             switch.begin(request_id, name, deadline)
             try:
-                result = self._dispatcher.call(name, args, kwargs)
+                result = self._runner.call(name, args, kwargs)
             except InvalidCall as invalid:
                 result = _Failure(invalid.body)
             except CallCancelled:
@@ -261,22 +146,19 @@ class Worker:
             self.writer.write(protocol.ERROR, request_id, data, attachments, flags)
         except FrameTooLarge:
             # A huge exception message or traceback: send what surely fits instead.
-            message = body.get("message", "")
-            short = errors.error_body(body.get("kind", errors.PYTHON_EXCEPTION),
-                                      message[:4000] + (" [truncated]" if len(message) > 4000 else ""))
-            data, attachments, flags = values.encode(short)
+            data, attachments, flags = values.encode(errors.shortened(body))
             self.writer.write(protocol.ERROR, request_id, data, attachments, flags)
 
     def _shutdown(self) -> None:
-        teardown = getattr(self._dispatcher.instance, "teardown", None)
+        teardown = getattr(self._runner.instance, "teardown", None)
         if callable(teardown):
             try:
                 teardown()
             except BaseException:
                 logging.getLogger("snakepit.worker").exception("teardown() failed")
-        self._dispatcher.close()
+        self._runner.close()
         self.close()
-        logs.flush_std_streams()
+        flush_std_streams()
 
     def _violation(self, what: str) -> int:
         sys.stderr.write("snakepit: protocol violation on the data socket: %s; exiting\n" % what)

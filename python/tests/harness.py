@@ -73,11 +73,24 @@ def survivors(pids: List[int], seconds: float) -> List[int]:
     return [pid for pid in pids if alive(pid)]
 
 
+def gone_within(pids: List[int], seconds: float) -> bool:
+    """Whether every pid has exited (a zombie counts as gone) within ``seconds``."""
+    return not survivors(pids, seconds)
+
+
 def wait_until(condition, timeout: float) -> None:
     """Polls ``condition`` until it holds; fails after ``timeout`` seconds."""
     deadline = time.monotonic() + timeout
     while not condition():
         assert time.monotonic() < deadline, "condition not met within %.1f s" % timeout
+        time.sleep(0.01)  # polls a condition with a bound
+
+
+def wait_for_stderr(jvm: "FakeJvm", text: str, seconds: float) -> None:
+    """Waits until the worker has written ``text`` to stderr; fails after ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while text not in jvm.stderr_text():
+        assert time.monotonic() < deadline, "the worker never wrote %r to stderr" % text
         time.sleep(0.01)  # polls a condition with a bound
 
 

@@ -1,3 +1,5 @@
+"""Adapters (snakepit/adapter.py): loading the class, discovering and describing its tools, and the
+ToolRunner that binds and runs calls."""
 import inspect
 import os
 import subprocess
@@ -7,8 +9,8 @@ import typing
 import pytest
 
 from snakepit import Adapter, tool
-from snakepit.adapter import (Dispatcher, InvalidCall, annotation_text, discover_tools, load_class, split_args,
-                              strip_runtime_frames, Tool)
+from snakepit.adapter import Tool, ToolRunner, annotation_text, discover_tools, load_class
+from snakepit.errors import InvalidCall, strip_runtime_frames
 
 
 class Sample(Adapter):
@@ -128,18 +130,18 @@ def test_annotation_text():
     assert annotation_text("a.B") == "a.B"
 
 
-def test_dispatch_binds_and_calls():
-    dispatcher = Dispatcher(Sample())
-    assert dispatcher.mode == "tools"
-    assert dispatcher.call("add", [1], {}) == 3
-    assert dispatcher.call("add", [], {"a": 1, "b": 5}) == 6
-    assert dispatcher.call("static_tool", [], {}) == [1, "a"]
-    assert dispatcher.call("class_tool", [], {}) == "Sample"
+def test_the_runner_binds_and_calls():
+    runner = ToolRunner(Sample())
+    assert runner.mode == "tools"
+    assert runner.call("add", [1], {}) == 3
+    assert runner.call("add", [], {"a": 1, "b": 5}) == 6
+    assert runner.call("static_tool", [], {}) == [1, "a"]
+    assert runner.call("class_tool", [], {}) == "Sample"
 
 
 def test_unknown_tool_lists_the_available_ones():
     with pytest.raises(InvalidCall) as err:
-        Dispatcher(Sample()).call("ad", [], {})
+        ToolRunner(Sample()).call("ad", [], {})
     body = err.value.body
     assert body["kind"] == "INVALID_REQUEST"
     assert body["message"] == ("unknown tool 'ad'; available: add, boom, class_tool, kinds, renamed, "
@@ -157,7 +159,7 @@ def test_unknown_tool_lists_the_available_ones():
 ])
 def test_arguments_that_do_not_fit_are_invalid_requests(args, kwargs, reason, extra):
     with pytest.raises(InvalidCall) as err:
-        Dispatcher(Sample()).call("add", args, kwargs)
+        ToolRunner(Sample()).call("add", args, kwargs)
     body = err.value.body
     signature = "(a: int, b: int = 2) -> int"
     assert body["details"] == dict({"tool": "add", "signature": signature, "reason": reason}, **extra)
@@ -180,7 +182,7 @@ class Misspelled:
 
 def _mismatch(name, args, kwargs):
     with pytest.raises(InvalidCall) as err:
-        Dispatcher(Misspelled()).call(name, args, kwargs)
+        ToolRunner(Misspelled()).call(name, args, kwargs)
     return err.value.body["details"]
 
 
@@ -216,7 +218,7 @@ def test_too_many_positional_arguments_are_counted_next_to_other_problems():
     assert details["too_many_positional"] == {"given": 3, "max": 2}
     assert _mismatch("echo", [1, 2], {})["reason"] == "too many positional arguments: 2 given, it takes at most 1"
     with pytest.raises(InvalidCall) as err:
-        Dispatcher(NoParameters()).call("none", [1], {})
+        ToolRunner(NoParameters()).call("none", [1], {})
     assert err.value.body["details"]["reason"] == "too many positional arguments: 1 given, it takes none"
 
 
@@ -227,12 +229,12 @@ class NoParameters:
 
 
 def test_variadic_parameters_accept_any_keyword_and_any_number_of_positionals():
-    assert Dispatcher(Misspelled()).call("gather", [1, 2, 3], {"anything": 4}) == [(1, 2, 3), {"anything": 4}]
+    assert ToolRunner(Misspelled()).call("gather", [1, 2, 3], {"anything": 4}) == [(1, 2, 3), {"anything": 4}]
 
 
 def test_type_error_inside_the_tool_is_not_an_invalid_request():
     try:
-        Dispatcher(Sample()).call("boom", [1], {})
+        ToolRunner(Sample()).call("boom", [1], {})
     except TypeError as exc:
         error = exc
     # As the worker sees it: its own frames first, then the tool's.
@@ -252,10 +254,10 @@ class SelfDispatching:
 
 
 def test_execute_tool_mode_receives_every_call():
-    dispatcher = Dispatcher(SelfDispatching())
-    assert dispatcher.mode == "execute_tool"
-    assert [t["name"] for t in dispatcher.describe_tools()] == ["declared"]
-    assert dispatcher.call("anything", [1], {"k": 2}) == ["anything", [1], {"k": 2}]
+    runner = ToolRunner(SelfDispatching())
+    assert runner.mode == "execute_tool"
+    assert [t["name"] for t in runner.describe_tools()] == ["declared"]
+    assert runner.call("anything", [1], {"k": 2}) == ["anything", [1], {"k": 2}]
 
 
 class AsyncTools:
@@ -267,12 +269,12 @@ class AsyncTools:
 
 
 def test_async_tools_run_on_a_persistent_loop():
-    dispatcher = Dispatcher(AsyncTools())
-    assert dispatcher.call("twice", [2], {}) == 4
-    loop = dispatcher._loop
-    assert dispatcher.call("twice", [3], {}) == 6
-    assert dispatcher._loop is loop
-    dispatcher.close()
+    runner = ToolRunner(AsyncTools())
+    assert runner.call("twice", [2], {}) == 4
+    loop = runner._loop
+    assert runner.call("twice", [3], {}) == 6
+    assert runner._loop is loop
+    runner.close()
 
 
 def test_duplicate_tool_names_are_refused():
@@ -295,7 +297,7 @@ def test_plain_classes_work_without_the_base():
         def hi(self):
             return "hi"
 
-    assert Dispatcher(Plain()).call("hi", [], {}) == "hi"
+    assert ToolRunner(Plain()).call("hi", [], {}) == "hi"
 
 
 @pytest.mark.parametrize("spec", ["nocolon", ":Class", "module:", "snakepit:__version__"])
@@ -307,19 +309,6 @@ def test_bad_adapter_specs(spec):
 def test_load_class_follows_dotted_attributes():
     assert load_class("snakepit.examples.demo:DemoAdapter").__name__ == "DemoAdapter"
     assert load_class("test_adapter:Sample") is Sample
-
-
-@pytest.mark.parametrize("message,problem", [
-    ([], "JSON object"), ({"args": []}, "tool"), ({"tool": "x", "args": {}}, "args"),
-    ({"tool": "x", "kwargs": []}, "kwargs")])
-def test_malformed_call_bodies(message, problem):
-    with pytest.raises(InvalidCall) as err:
-        split_args(message)
-    assert problem in err.value.body["message"]
-
-
-def test_call_body_defaults():
-    assert split_args({"tool": "x"}) == ("x", [], {})
 
 
 def _signatures():
@@ -356,7 +345,7 @@ def test_the_quick_argument_check_agrees_with_signature_bind(function):
 _ASYNCIO_PROBE = """
 import sys
 from snakepit import Adapter, tool
-from snakepit.adapter import Dispatcher
+from snakepit.adapter import ToolRunner
 
 class Plain(Adapter):
     @tool
@@ -368,9 +357,9 @@ class Asynchronous(Adapter):
     async def ping(self):
         pass
 
-Dispatcher(Plain())
+ToolRunner(Plain())
 print("asyncio" in sys.modules)
-Dispatcher(Asynchronous())
+ToolRunner(Asynchronous())
 print("asyncio" in sys.modules)
 """
 

@@ -1,3 +1,4 @@
+"""Exceptions as data and ERROR bodies (snakepit/errors.py), and tracebacks that start at the tool."""
 import sys
 
 import pytest
@@ -313,3 +314,56 @@ def test_without_exception_groups_a_group_is_described_as_a_plain_exception(monk
     data = errors.exception_data(caught(raise_batch))
 
     assert data["type"] == "ExceptionGroup" and "exceptions" not in data
+
+
+def function_in(module, source, name):
+    """A function whose frames report ``module`` as their module, as the runtime's frames do."""
+    namespace = {"__name__": module}
+    exec(compile(source, "<%s>" % module, "exec"), namespace)
+    return namespace[name]
+
+
+def test_tracebacks_start_at_the_tool_and_end_where_the_tool_was():
+    wake = function_in("snakepit.cancel", "def woke(signum):\n    raise KeyboardInterrupt\n", "woke")
+    tool = function_in("tools", "def tool(wake):\n    wake(0)\n", "tool")
+    runner = function_in("snakepit.adapter", "def call(tool, wake):\n    return tool(wake)\n", "call")
+    serve = function_in("snakepit.worker", "def run(call, tool, wake):\n    return call(tool, wake)\n", "run")
+    try:
+        serve(runner, tool, wake)
+    except KeyboardInterrupt as exc:
+        landed = exc
+    landed.__traceback__ = landed.__traceback__.tb_next  # this test's own frame
+
+    errors.strip_runtime_frames(landed)
+
+    assert [f["function"] for f in errors.exception_data(landed)["frames"]] == ["tool"]
+
+
+def test_a_traceback_of_runtime_frames_only_keeps_its_last():
+    serve = function_in("snakepit.worker", "def run():\n    raise ValueError('inside the runtime')\n", "run")
+    try:
+        serve()
+    except ValueError as exc:
+        raised = exc
+    raised.__traceback__ = raised.__traceback__.tb_next
+
+    errors.strip_runtime_frames(raised)
+
+    assert [f["function"] for f in errors.exception_data(raised)["frames"]] == ["run"]
+
+
+def test_an_oversize_error_is_shortened_to_its_kind_and_4000_characters():
+    body = errors.error_body(errors.INVALID_REQUEST, "x" * 5000, ValueError("big"), {"tool": "t"})
+
+    short = errors.shortened(body)
+
+    assert short == {"kind": "INVALID_REQUEST", "message": "x" * 4000 + " [truncated]", "details": {}}
+    assert errors.shortened(errors.error_body(errors.CANCELLED, "short"))["message"] == "short"
+
+
+def test_an_invalid_call_carries_its_error_body():
+    body = errors.invalid_request("\"args\" must be a list", {"tool": "x"})
+
+    invalid = errors.InvalidCall(body)
+
+    assert invalid.body is body and str(invalid) == "\"args\" must be a list"

@@ -3,12 +3,14 @@ nothing the worker starts outlives it, not even processes that leave its session
 import os
 import signal
 import sys
+import time
 
 import pytest
 
 import harness
 from snakepit import keeper
 
+PROBE = "testadapters.probe:ProbeAdapter"
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="subreapers are Linux only")
 DETACHED = ["no", "session", "daemon"]
 
@@ -129,3 +131,62 @@ def test_signals_that_would_end_the_keeper_by_default_are_ignored(jvm):
 
     assert jvm.call("ping").value is None
     assert harness.alive(jvm.proc.pid) and keeper.descendants(jvm.proc.pid) == [jvm.worker_pid]
+
+
+def test_worker_killed_mid_call_closes_the_socket(jvm):
+    request_id = jvm.send_call("crash", [0])
+    assert jvm.read_frame() is None
+    # The keeper exits with 128 + N for a worker killed by signal N: the value Java reports for it.
+    assert jvm.wait() == 128 + signal.SIGKILL
+    del request_id
+
+
+def test_worker_exit_code_from_os_exit(jvm):
+    jvm.send_call("crash", [7])
+    assert jvm.wait() == 7
+
+
+def test_the_keeper_holds_only_stderr_the_lifeline_and_its_wake_up_pipe(jvm_factory):
+    jvm = jvm_factory(PROBE)
+    jvm.start()
+    keeper = jvm.proc.pid
+
+    descriptors = sorted(int(fd) for fd in os.listdir("/proc/%d/fd" % keeper))
+
+    assert descriptors[:3] == [0, 1, 2]
+    assert len(descriptors) == 6, descriptors  # and the lifeline, and the two ends of its pipe
+    for fd in (0, 1):
+        assert os.readlink("/proc/%d/fd/%d" % (keeper, fd)) == os.devnull
+    assert os.readlink("/proc/%d/fd/2" % keeper) == os.path.join(jvm.dir, "stderr.txt")
+    assert os.getpgid(keeper) == keeper and jvm.call("children").value == []
+
+
+def test_when_the_lifeline_ends_a_healthy_worker_exits_0_and_its_children_die(jvm_factory):
+    jvm = jvm_factory(PROBE)
+    jvm.start()
+    child = start_sleeper(jvm)
+
+    jvm.proc.stdin.close()
+
+    assert jvm.wait() == 0
+    assert harness.gone_within([child], 2.0), "the worker's child outlived the lifeline"
+
+
+def test_the_keeper_kills_a_wedged_worker_and_its_children_when_the_lifeline_ends(jvm_factory):
+    jvm = jvm_factory(PROBE)
+    jvm.start()
+    child = start_sleeper(jvm)
+    jvm.send_call("hold_gil", [60])
+    harness.wait_for_stderr(jvm, "holding the GIL", harness.TIMEOUT)
+    started = time.monotonic()
+
+    jvm.proc.stdin.close()
+
+    assert jvm.wait() == 0  # the keeper's status: the JVM is gone, nobody reads it
+    assert harness.gone_within([jvm.worker_pid, child], 2.0), "the wedged worker or its child outlived the lifeline"
+    assert time.monotonic() - started < 2.0
+
+
+def start_sleeper(jvm):
+    """Starts a sleeping child process from the worker; returns its pid."""
+    return jvm.call("spawn_sleeper", 60.0).value

@@ -1,49 +1,10 @@
-"""End to end: a real worker process and the fake JVM of harness.py."""
+"""The serve loop (snakepit/worker.py), end to end: a real worker process answers the fake JVM of
+harness.py with results and errors, shuts down on SHUTDOWN and exits on a broken data socket."""
 import os
-import platform
-import subprocess
-import sys
-import time
 
-import pytest
-
-import harness
 from snakepit import protocol
 
 PROBE = "testadapters.probe:ProbeAdapter"
-
-
-def test_hello_fields(jvm_factory):
-    jvm = jvm_factory()
-    hello = jvm.start()
-    assert list(hello) == ["protocol", "token", "worker_id", "pid", "runtime_version", "python", "adapter",
-                           "dispatch", "concurrency", "tools"]
-    assert hello["protocol"] == [1]
-    assert hello["worker_id"] == "w1"
-    # The worker is the child of the process the JVM started, its keeper.
-    assert hello["pid"] != jvm.proc.pid and harness.parent_of(hello["pid"]) == jvm.proc.pid
-    assert hello["runtime_version"] == "0.1.0"
-    assert hello["python"]["implementation"] == platform.python_implementation()
-    assert hello["python"]["version"] == platform.python_version()
-    assert hello["adapter"] == harness.DEMO
-    assert (hello["dispatch"], hello["concurrency"]) == ("tools", 1)
-    tools = {t["name"]: t for t in hello["tools"]}
-    assert {"ping", "echo", "add", "sleep", "spin", "cpu", "fail", "pid", "bytes_len", "make_bytes",
-            "big_result", "unserializable", "print_lines", "crash", "spawn_child"} <= set(tools)
-    assert tools["add"] == {"name": "add", "doc": "Adds two numbers.", "parameters": [
-        {"name": "a", "kind": "positional_or_keyword", "required": True, "annotation": "int"},
-        {"name": "b", "kind": "positional_or_keyword", "required": False, "default": 2, "default_repr": "2",
-         "annotation": "int"}]}
-    assert all(t["doc"] for t in hello["tools"])
-
-
-@pytest.mark.parametrize("args", [[], ["--adapter"], ["--adapter="], ["--adapter", "a:B", "extra"], ["--other", "a:B"]])
-def test_a_bad_command_line_exits_with_status_2_and_the_usage(args):
-    done = subprocess.run([sys.executable, "-m", "snakepit"] + args, capture_output=True, text=True, timeout=30,
-                          env=dict(os.environ, PYTHONPATH=harness.PYTHON_DIR), stdin=subprocess.DEVNULL)
-    assert done.returncode == 2
-    assert "usage: python -m snakepit --adapter package.module:Class" in done.stderr
-    assert repr(args) in done.stderr
 
 
 def test_calls_return_results(jvm):
@@ -131,91 +92,11 @@ def test_oversize_result_is_a_serialization_error_and_the_connection_stays(jvm_f
     assert jvm.call("big_result", 1000).value == b"x" * 1000
 
 
-def test_cancelling_spin_answers_cancelled_and_the_worker_goes_on(jvm_factory):
-    jvm = jvm_factory(env={"SNAKEPIT_LOG_LEVEL": "DEBUG"})
-    jvm.start()
-    request_id = jvm.send_call("spin", [30.0])
-    assert jvm.next_control(protocol.LOG)["message"] == "spin started for 30.0 s"
-    jvm.cancel(request_id, "timeout")
-    error = jvm.reply(request_id).error
-    assert error["kind"] == "CANCELLED"
-    # The traceback shows where the cancel found the tool, starting at the tool.
-    assert error["exception"]["type"] == "CallCancelled"
-    assert error["exception"]["frames"][0]["function"] == "spin"
-    assert "in spin" in error["exception"]["traceback"]
-    assert jvm.call("add", 2, 2).value == 4
-
-
-def test_cancel_interrupts_a_sleep_in_c(jvm_factory):
-    jvm = jvm_factory(PROBE)
-    jvm.start()
-    request_id = jvm.send_call("sleep_logged", [30.0])
-    assert jvm.next_control(protocol.LOG)["message"] == "sleeping"
-    started = time.monotonic()
-    jvm.cancel(request_id)
-    assert jvm.reply(request_id).error["kind"] == "CANCELLED"
-    # The wake-up signal interrupts time.sleep; without it the answer would wait out the 30 s.
-    assert time.monotonic() - started < 5
-    assert jvm.call("token").value is None
-
-
-def test_cancels_racing_the_end_of_calls_never_break_the_worker(jvm):
-    # Calls of 0 to 64 ms, each cancelled at once. How long a cancel takes to land depends on the
-    # GIL switch interval (5 ms) and on the machine's load, so durations are spread geometrically:
-    # some cancels land in the tool, some just after it returned, some after the answer. Every
-    # call must still get exactly one answer, and the worker must keep serving.
-    durations = [0.0] + [0.0005 * 2 ** (k / 2) for k in range(15)]
-    outcomes = []
-    for _ in range(10):
-        for seconds in durations:
-            request_id = jvm.send_call("spin", [seconds])
-            jvm.cancel(request_id)
-            reply = jvm.reply(request_id)
-            outcomes.append("RESULT" if reply.kind == protocol.RESULT else reply.error["kind"])
-    assert set(outcomes) == {"RESULT", "CANCELLED"}
-    assert jvm.call("add", 1).value == 3
-    assert jvm.proc.poll() is None
-
-
-def test_cancel_of_a_call_not_running_is_ignored(jvm):
-    jvm.cancel(12345)
-    assert jvm.call("add", 1).value == 3
-
-
-def test_tool_that_swallows_the_cancel_still_answers_its_result(jvm_factory):
-    jvm = jvm_factory(PROBE)
-    jvm.start()
-    request_id = jvm.send_call("swallow_cancel", [30.0])
-    assert jvm.next_control(protocol.LOG)["message"] == "swallow_cancel started"
-    jvm.cancel(request_id)
-    assert jvm.reply(request_id).value == "swallowed"
-    assert jvm.call("token").value is None
-
-
-def test_current_call_is_visible_to_tools(jvm_factory):
-    jvm = jvm_factory(PROBE)
-    jvm.start()
-    request_id = jvm.send_call("call_info", timeout_ms=5000)
-    info = jvm.reply(request_id).value
-    assert info["request_id"] == request_id and info["tool"] == "call_info"
-    assert 0 < info["remaining"] <= 5
-
-
 def test_async_tool(jvm_factory):
     jvm = jvm_factory(PROBE)
     jvm.start()
     assert jvm.call("async_add", 2, 3).value == 5
     assert jvm.call("async_add", 4, 5).value == 9
-
-
-def test_cancelled_async_tool_leaves_the_loop_usable(jvm_factory):
-    jvm = jvm_factory(PROBE)
-    jvm.start()
-    request_id = jvm.send_call("async_sleep_logged", [30.0])
-    assert jvm.next_control(protocol.LOG)["message"] == "async sleeping"
-    jvm.cancel(request_id)
-    assert jvm.reply(request_id).error["kind"] == "CANCELLED"
-    assert jvm.call("async_add", 1, 1).value == 2
 
 
 def test_shutdown_runs_teardown_and_exits_0(jvm_factory, tmp_path):

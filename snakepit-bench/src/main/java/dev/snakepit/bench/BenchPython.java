@@ -49,10 +49,11 @@ final class BenchPython implements AutoCloseable {
 
   /**
    * Starts an interpreter that only imports what a worker imports before it can serve (the runtime's
-   * worker module and the benchmark adapter) and exits: a worker's start without the pool.
+   * start-up module, which imports the rest of it, and the benchmark adapter) and exits: a worker's start
+   * without the pool.
    */
   Process startImporting() throws IOException {
-    ProcessBuilder builder = new ProcessBuilder(python, "-c", "import snakepit.worker, " + ADAPTER.split(":")[0]);
+    ProcessBuilder builder = new ProcessBuilder(python, "-c", "import snakepit.startup, " + ADAPTER.split(":")[0]);
     builder.environment().put("PYTHONPATH", PythonRuntime.directory() + File.pathSeparator + directory);
     return builder.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
   }

@@ -134,7 +134,7 @@ class PythonRuntimeTest {
   /** A real interpreter imports the worker from the directory, so every module arrived whole. */
   private static void assertImportable(Path runtime) throws Exception {
     ProcessBuilder builder = new ProcessBuilder(TestPools.python(), "-c",
-        "import snakepit.worker, snakepit.examples.demo; print(snakepit.worker.__file__)").redirectErrorStream(true);
+        "import snakepit.startup, snakepit.examples.demo; print(snakepit.startup.__file__)").redirectErrorStream(true);
     builder.environment().put("PYTHONPATH", runtime.toString());
     Process python = builder.start();
     String output = new String(python.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
