@@ -4,7 +4,6 @@ import dev.snakepit.RecycleReason;
 import dev.snakepit.WorkerExit;
 import dev.snakepit.internal.Counters;
 import dev.snakepit.internal.Ticker;
-import dev.snakepit.internal.process.ProcStat;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -131,7 +130,7 @@ final class Recycler {
       }
       RecycleReason reason = reasons.get(worker);
       if (reason == null) {
-        reason = worker.recycling.dueByAgeOrMemory(now - worker.spawnedNanos, () -> ProcStat.treeResidentBytes(worker.keeperPid));
+        reason = worker.recycling.dueByAgeOrMemory(now - worker.spawnedNanos, worker.process()::residentBytes);
       }
       if (reason != null) {
         recycle(worker, reason);

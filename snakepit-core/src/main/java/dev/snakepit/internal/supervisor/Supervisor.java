@@ -13,16 +13,12 @@ import dev.snakepit.internal.RecyclePolicy;
 import dev.snakepit.internal.Ticker;
 import dev.snakepit.internal.control.HeartbeatMonitor;
 import dev.snakepit.internal.dispatch.Dispatcher;
-import dev.snakepit.internal.dispatch.WorkerConnection;
 import dev.snakepit.internal.dispatch.WorkerSlot;
 import dev.snakepit.internal.protocol.Hello;
 import dev.snakepit.internal.protocol.Messages;
 import dev.snakepit.internal.process.ExitStatus;
-import dev.snakepit.internal.process.ProcessTree;
 import dev.snakepit.internal.process.PythonInterpreter;
-import dev.snakepit.internal.process.ProcStat;
 import dev.snakepit.internal.process.RunDirectory;
-import dev.snakepit.internal.process.RunRegistry;
 import dev.snakepit.internal.process.WorkerLimits;
 import dev.snakepit.internal.protocol.FrameKind;
 import dev.snakepit.spi.WorkerEvent;
@@ -38,6 +34,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -62,8 +59,6 @@ public final class Supervisor implements Worker.Reports, Dispatcher.Host {
    * a process that holds them open and escaped the group kill.
    */
   private static final long OUTPUT_DRAIN_MILLIS = 1000;
-  /** The signal on which a worker writes its threads' Python stacks to stderr (snakepit/guard.py). */
-  private static final String STACK_DUMP_SIGNAL = "USR2";
   /** How long a worker killed for misbehaving gets to write its stacks first (Dispatcher.STACK_DUMP_LEAD too). */
   private static final long STACK_DUMP_WAIT_MILLIS = 200;
   /** How long a worker whose data connection ended may take to be reported dead before it is killed. */
@@ -71,7 +66,7 @@ public final class Supervisor implements Worker.Reports, Dispatcher.Host {
 
   private final PoolConfig config;
   private final String pool;
-  private final WorkerLauncher launcher;
+  private final Spawner spawner;
   private final WorkerLimits limits;
   private final ControlLoop loop;
   private final Ticker ticker;
@@ -108,13 +103,21 @@ public final class Supervisor implements Worker.Reports, Dispatcher.Host {
   private volatile List<ToolInfo> tools = List.of();
   private volatile boolean selfDispatching;
 
+  /** A supervisor that forks its workers from {@code python}, with the runtime at {@code runtime}. */
   public Supervisor(PoolConfig config, PythonInterpreter python, Path runtime, RunDirectory runDirectory, WorkerLimits limits,
+      ScheduledExecutorService executor, Ticker ticker, Events events, Counters counters) {
+    this(config, loop -> new WorkerLauncher(config, python, runtime, runDirectory, limits, loop), limits, executor, ticker,
+        events, counters);
+  }
+
+  /** A supervisor whose workers come from the spawner {@code spawners} makes for its loop. */
+  Supervisor(PoolConfig config, Function<ControlLoop, Spawner> spawners, WorkerLimits limits,
       ScheduledExecutorService executor, Ticker ticker, Events events, Counters counters) {
     this.config = config;
     this.pool = config.name();
     this.limits = limits;
     this.loop = new ControlLoop(pool, executor, LOG, error -> onInternalFailure.accept(error));
-    this.launcher = new WorkerLauncher(config, python, runtime, runDirectory, limits, loop, ticker);
+    this.spawner = spawners.apply(loop);
     this.ticker = ticker;
     this.startedNanos = ticker.nanoTime();
     this.heartbeats = new HeartbeatMonitor(config.heartbeatInterval(), config.heartbeatTimeout(), ticker);
@@ -346,7 +349,7 @@ public final class Supervisor implements Worker.Reports, Dispatcher.Host {
   /** Kills every worker's tree from the calling thread, without the loop: for when the loop may be what is broken. */
   public void killDirectly() {
     for (Worker w : workers.values()) {
-      ProcessTree.kill(w.process.toHandle(), w.pid());
+      w.process().killTree(w.pid());
     }
   }
 
@@ -424,8 +427,7 @@ public final class Supervisor implements Worker.Reports, Dispatcher.Host {
 
   /** Asks the worker for its Python stacks, unless it is stopped and could not write them; says whether it asked. */
   private boolean dumpStacks(Worker worker) {
-    long pid = worker.pid();
-    if (ProcStat.isStopped(pid) || !ProcessTree.signal(pid, STACK_DUMP_SIGNAL)) {
+    if (!worker.process().dumpStacks(worker.pid())) {
       return false;
     }
     worker.stacksDumpedNanos = ticker.nanoTime();
@@ -574,9 +576,10 @@ public final class Supervisor implements Worker.Reports, Dispatcher.Host {
   /** Starts a worker; returns it, or null when it could not be started (a replacement is scheduled then). */
   private Worker launch(boolean replacement) {
     String id = "w" + (++sequence);
-    Worker worker;
+    Worker worker = new Worker(id, replacement, RecyclePolicy.of(config), this, ticker);
+    WorkerProcess process;
     try {
-      worker = launcher.launch(id, replacement, this);
+      process = spawner.spawn(id, new Spawner.Wiring(worker.recycling, dispatcher, worker::pid, worker.channelReports()));
     } catch (IOException | RuntimeException e) {
       String message = "cannot start worker " + id + " of pool '" + pool + "' with '"
           + config.pythonExecutable() + "': " + e.getMessage();
@@ -589,13 +592,11 @@ public final class Supervisor implements Worker.Reports, Dispatcher.Host {
       }
       return null;
     }
-    worker.recycling = RecyclePolicy.of(config);
+    worker.attach(process);
     workers.put(id, worker);
     threads.removeIf(t -> !t.isAlive());
-    worker.startThreads(pool, new WorkerConnection(pool, id, new WorkerConnection.Endpoint(worker.server, worker.socketPath,
-        worker.token), new WorkerConnection.Settings(config.maxFrameBytes(), worker.recycling), worker.control, worker::pid, dispatcher, worker.connectionListener()));
-    threads.addAll(worker.threads);
-    worker.process.onExit().thenRun(() -> loop.post(() -> exited(worker)));
+    threads.addAll(process.threads());
+    process.exited().thenRun(() -> loop.post(() -> exited(worker)));
     loop.schedule(() -> {
       if (worker.state() == WorkerState.STARTING) {
         broken(worker, "did not become ready within " + config.startTimeout().toMillis() + " ms", ErrorKind.TIMEOUT,
@@ -644,9 +645,8 @@ public final class Supervisor implements Worker.Reports, Dispatcher.Host {
     if (worker.slot != null) {
       dispatcher.retire(worker.slot);
     }
-    ProcessTree.kill(worker.process.toHandle(), worker.pid());
-    worker.control.closeLifeline();
-    worker.closeSockets();
+    worker.process().killTree(worker.pid());
+    worker.process().closeChannels();
   }
 
   private void exited(Worker worker) {
@@ -658,11 +658,10 @@ public final class Supervisor implements Worker.Reports, Dispatcher.Host {
     }
     // The keeper killed the worker's tree before it exited; whatever is left of the worker's group (the
     // keeper itself was killed, say) still holds its stderr open: kill it so the pipe drains.
-    ProcessTree.killGroup(worker.pid());
+    worker.process().killLeftovers(worker.pid());
     // A FATAL frame on the control plane says why a worker failed to start, so its exit is
     // processed only once that channel has been read to its end, as well as stderr.
-    CompletableFuture.allOf(worker.stderr.ended(), worker.control.ended())
-        .thenRun(() -> loop.post(() -> buried(worker)));
+    worker.process().outputEnded().thenRun(() -> loop.post(() -> buried(worker)));
     loop.schedule(() -> buried(worker), Duration.ofMillis(OUTPUT_DRAIN_MILLIS));
   }
 
@@ -670,7 +669,7 @@ public final class Supervisor implements Worker.Reports, Dispatcher.Host {
     if (worker.state() == WorkerState.DEAD) {
       return;
     }
-    WorkerExit observed = ExitStatus.of(worker.pid(), worker.process.exitValue(), worker.stderr.tail());
+    WorkerExit observed = ExitStatus.of(worker.pid(), worker.process().exited().join(), worker.process().stderrTail());
     WorkerExit.Cause cause = worker.failure != null ? WorkerExit.Cause.KILLED_BY_POOL
         : worker.stopReason != null ? WorkerExit.Cause.STOPPED_BY_POOL
         : "SIGKILL".equals(observed.signal()) && limits.oomKilled(worker.id) ? WorkerExit.Cause.OUT_OF_MEMORY
@@ -680,10 +679,9 @@ public final class Supervisor implements Worker.Reports, Dispatcher.Host {
         cause == WorkerExit.Cause.KILLED_BY_POOL || cause == WorkerExit.Cause.STOPPED_BY_POOL ? worker.poolReason : null);
     worker.moveTo(WorkerState.DEAD);
     workers.remove(worker.id);
-    RunRegistry.get().remove(worker.keeperPid);
+    worker.process().forget();
     recycler.buried(worker);
-    worker.closeSockets();
-    worker.control.closeLifeline();
+    worker.process().closeChannels();
     boolean intended = worker.stopReason != null && worker.failure == null;
     if (worker.slot != null) {
       dispatcher.gone(worker.slot, tool -> Failures.callLost(pool, worker, exit, tool));

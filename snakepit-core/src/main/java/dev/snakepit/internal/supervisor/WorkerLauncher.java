@@ -1,7 +1,7 @@
 package dev.snakepit.internal.supervisor;
 
 import dev.snakepit.PoolConfig;
-import dev.snakepit.internal.Ticker;
+import dev.snakepit.internal.dispatch.WorkerConnection;
 import dev.snakepit.internal.protocol.Messages;
 import dev.snakepit.internal.process.PythonInterpreter;
 import dev.snakepit.internal.process.RunDirectory;
@@ -25,7 +25,7 @@ import java.util.Map;
  * Linux delivers a parent-death signal when the thread that forked a child ends, so workers must never
  * be forked from a short-lived or virtual thread.
  */
-final class WorkerLauncher {
+final class WorkerLauncher implements Spawner {
   private static final SecureRandom RANDOM = new SecureRandom();
   private static final String GLIBC_TUNABLES = "GLIBC_TUNABLES";
   private static final String HUGE_PAGES = "glibc.malloc.hugetlb";
@@ -36,12 +36,10 @@ final class WorkerLauncher {
   private final RunDirectory runDirectory;
   private final WorkerLimits limits;
   private final ControlLoop loop;
-  private final Ticker ticker;
 
   WorkerLauncher(PoolConfig config, PythonInterpreter python, Path runtime, RunDirectory runDirectory, WorkerLimits limits,
-      ControlLoop loop, Ticker ticker) {
+      ControlLoop loop) {
     this.loop = loop;
-    this.ticker = ticker;
     this.limits = limits;
     this.config = config;
     this.python = python;
@@ -49,8 +47,9 @@ final class WorkerLauncher {
     this.runDirectory = runDirectory;
   }
 
-  /** Listens on the worker's socket and starts its process; the caller starts its threads. */
-  Worker launch(String id, boolean replacement, Worker.Reports reports) throws IOException {
+  /** Listens on the worker's socket, starts its keeper and the threads that read it. */
+  @Override
+  public WorkerProcess spawn(String id, Wiring wiring) throws IOException {
     // The parent-death signal is tied to the thread that forks: only the long-lived control loop may.
     loop.checkInLoop("worker " + id + " of pool '" + config.name() + "'");
     byte[] secret = new byte[32];
@@ -67,7 +66,10 @@ final class WorkerLauncher {
       }
       Process process = processBuilder(id, connectTo, token).start();
       RunRegistry.get().add(process.pid());
-      return new Worker(config.name(), id, socket, token, server, process, replacement, config.maxFrameBytes(), reports, ticker);
+      ForkedWorker worker = new ForkedWorker(config.name(), id, process,
+          new WorkerConnection.Endpoint(server, socket, token), config.maxFrameBytes(), wiring);
+      worker.start(config.name(), id);
+      return worker;
     } catch (IOException | RuntimeException e) {
       server.close();
       Files.deleteIfExists(socket);

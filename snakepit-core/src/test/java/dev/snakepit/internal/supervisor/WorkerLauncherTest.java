@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.snakepit.PoolConfig;
-import dev.snakepit.internal.Ticker;
 import dev.snakepit.internal.process.WorkerLimits;
 import dev.snakepit.testing.FakeClock;
 import org.junit.jupiter.api.Test;
@@ -15,9 +14,9 @@ class WorkerLauncherTest {
   void aWorkerStartedFromAnyOtherThreadIsRefused() {
     WorkerLauncher launcher = new WorkerLauncher(PoolConfig.builder("pkg.mod:Adapter").name("p").build(), null, null, null,
         WorkerLimits.none(), new ControlLoop("p", new FakeClock().executor(),
-        org.slf4j.LoggerFactory.getLogger(WorkerLauncherTest.class), error -> {}), Ticker.SYSTEM);
+        org.slf4j.LoggerFactory.getLogger(WorkerLauncherTest.class), error -> {}));
 
-    assertThatThrownBy(() -> launcher.launch("w1", false, null))
+    assertThatThrownBy(() -> launcher.spawn("w1", null))
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("worker w1 of pool 'p' must be started from the pool's control-loop thread, not from ");
   }

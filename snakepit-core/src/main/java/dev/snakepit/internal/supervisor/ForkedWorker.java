@@ -1,0 +1,116 @@
+package dev.snakepit.internal.supervisor;
+
+import dev.snakepit.internal.control.ControlChannel;
+import dev.snakepit.internal.control.StderrPump;
+import dev.snakepit.internal.control.WorkerLogs;
+import dev.snakepit.internal.dispatch.WorkerConnection;
+import dev.snakepit.internal.process.ProcStat;
+import dev.snakepit.internal.process.ProcessTree;
+import dev.snakepit.internal.process.RunRegistry;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * A worker process the pool forked: its keeper (python/snakepit/keeper.py), which forks the worker,
+ * owns the worker's whole process tree and exits with the worker's status, and the three threads
+ * that read the worker's data plane, control plane and stderr.
+ */
+final class ForkedWorker implements WorkerProcess {
+  /** The signal on which a worker writes its threads' Python stacks to stderr (snakepit/guard.py). */
+  private static final String STACK_DUMP_SIGNAL = "USR2";
+
+  private final Process keeper;
+  private final StderrPump stderr;
+  private final ControlChannel control;
+  private final WorkerConnection data;
+  private final List<Thread> threads = new CopyOnWriteArrayList<>();
+
+  /** Wraps the started keeper; call {@link #start} next. */
+  ForkedWorker(String pool, String id, Process keeper, WorkerConnection.Endpoint endpoint, int maxFrameBytes,
+      Spawner.Wiring wiring) {
+    this.keeper = keeper;
+    WorkerLogs logs = new WorkerLogs(pool, id);
+    this.stderr = new StderrPump(keeper.getErrorStream(), logs);
+    this.control = new ControlChannel(keeper.getInputStream(), keeper.getOutputStream(), maxFrameBytes, logs, wiring.reports());
+    this.data = new WorkerConnection(pool, id, endpoint, new WorkerConnection.Settings(maxFrameBytes, wiring.recycling()),
+        control, wiring.knownPid(), wiring.dispatcher(), wiring.reports());
+  }
+
+  /** Starts the threads that read the worker's three channels. */
+  void start(String pool, String id) {
+    String prefix = "snakepit-" + pool + "-" + id + "-";
+    threads.add(Thread.ofPlatform().daemon().name(prefix + "data").start(data));
+    threads.add(Thread.ofPlatform().daemon().name(prefix + "control").start(control));
+    threads.add(Thread.ofPlatform().daemon().name(prefix + "stderr").start(stderr));
+  }
+
+  @Override
+  public long keeperPid() {
+    return keeper.pid();
+  }
+
+  /** The keeper forks the worker first, and adopts orphans only later: its oldest child with its command line. */
+  @Override
+  public long forkedChild() {
+    Optional<String> command = keeper.info().commandLine();
+    return keeper.toHandle().children()
+        .filter(h -> command.isEmpty() || h.info().commandLine().equals(command))
+        .min(Comparator.comparing(h -> h.info().startInstant().orElse(Instant.MAX)))
+        .map(ProcessHandle::pid).orElse(0L);
+  }
+
+  @Override
+  public CompletableFuture<Integer> exited() {
+    return keeper.onExit().thenApply(Process::exitValue);
+  }
+
+  @Override
+  public CompletableFuture<Void> outputEnded() {
+    return CompletableFuture.allOf(stderr.ended(), control.ended());
+  }
+
+  @Override
+  public String stderrTail() {
+    return stderr.tail();
+  }
+
+  @Override
+  public boolean dumpStacks(long pid) {
+    return !ProcStat.isStopped(pid) && ProcessTree.signal(pid, STACK_DUMP_SIGNAL);
+  }
+
+  @Override
+  public void killTree(long pid) {
+    ProcessTree.kill(keeper.toHandle(), pid);
+  }
+
+  @Override
+  public void killLeftovers(long pid) {
+    ProcessTree.killGroup(pid);
+  }
+
+  @Override
+  public void closeChannels() {
+    control.closeLifeline();
+    data.close();
+  }
+
+  @Override
+  public void forget() {
+    RunRegistry.get().remove(keeper.pid());
+  }
+
+  @Override
+  public long residentBytes() {
+    return ProcStat.treeResidentBytes(keeper.pid());
+  }
+
+  @Override
+  public List<Thread> threads() {
+    return threads;
+  }
+}
