@@ -87,8 +87,12 @@ public final class Supervisor implements Worker.Reports, Dispatcher.Host {
   private final ConcurrentLinkedQueue<Thread> threads = new ConcurrentLinkedQueue<>();
   /** Loop only. */
   private int sequence;
-  /** Replacements scheduled but not yet launched. Loop only. */
-  private int pendingReplacements;
+  /** Before when no worker may be started ({@link Ticker} terms): the restart backoff's gate. Loop only. */
+  private long startsAllowedNanos;
+  /** Workers that died and are not yet replaced, so that their successors count as replacements. Loop only. */
+  private int unreplaced;
+  /** The reason a surplus worker is stopped with: the last resize. Loop only. */
+  private String shrinkReason = "pool resized";
   /** Completes when the first {@code size} workers are ready. Loop only. */
   private CompletableFuture<Void> initialStart;
   /** Loop only. */
@@ -221,19 +225,8 @@ public final class Supervisor implements Worker.Reports, Dispatcher.Host {
       }
       int from = targetSize;
       targetSize = size;
-      int surplus = activeWorkers() + pendingReplacements - size;
-      for (int i = surplus; i < 0; i++) {
-        launch(false);
-      }
-      if (surplus > 0) {
-        String reason = "pool resized from " + from + " to " + size + " workers";
-        for (Worker worker : shrinkOrder()) {
-          if (surplus-- <= 0) {
-            break;
-          }
-          stopGracefully(worker, reason, WorkerExit.PoolReason.RESIZE);
-        }
-      }
+      shrinkReason = "pool resized from " + from + " to " + size + " workers";
+      reconcile();
       LOG.info("pool '{}' resized from {} to {} workers", pool, from, size);
       done.complete(null);
     });
@@ -275,9 +268,7 @@ public final class Supervisor implements Worker.Reports, Dispatcher.Host {
     CompletableFuture<Void> started = new CompletableFuture<>();
     loop.post(() -> {
       initialStart = started;
-      for (int i = 0; i < targetSize && !started.isDone(); i++) {
-        launch(false);
-      }
+      reconcile();
     });
     loop.schedule(this::checkHeartbeats, heartbeats.firstSweep());
     if (RecyclePolicy.enabled(config)) {
@@ -588,7 +579,7 @@ public final class Supervisor implements Worker.Reports, Dispatcher.Host {
             .pool(pool).worker(id).cause(e).build());
       } else {
         LOG.warn(message, e);
-        scheduleReplacement(true);
+        holdStarts(true);
       }
       return null;
     }
@@ -704,37 +695,73 @@ public final class Supervisor implements Worker.Reports, Dispatcher.Host {
       failStart(Failures.startFailed(pool, config.adapter(), worker, exit));
       return;
     }
-    if ((state == PoolStats.State.RUNNING || state == PoolStats.State.STARTING) && worker.stopReason == null) {
+    if (open() && worker.stopReason == null) {
       if (!worker.wasReady) {
         LOG.warn("{}", Failures.startFailed(pool, config.adapter(), worker, exit).getMessage());
       }
-      scheduleReplacement(!worker.wasReady);
+      unreplaced++;
+      holdStarts(!worker.wasReady);
+      reconcile();
     }
   }
 
-  private void scheduleReplacement(boolean failedToStart) {
+  private boolean open() {
+    return state == PoolStats.State.RUNNING || state == PoolStats.State.STARTING;
+  }
+
+  /**
+   * Brings the number of workers to the target: starts the missing ones, unless the restart backoff
+   * or the crash-loop circuit holds starts back (then it runs again when they allow), and stops the
+   * surplus in {@link #shrinkOrder}. It compares what is with what should be and acts on the
+   * difference, so it may run any number of times: after a start, a death, a failed spawn or a
+   * resize, and whenever a hold ends.
+   */
+  private void reconcile() {
+    if (!open()) {
+      return;
+    }
+    int missing = targetSize - activeWorkers();
+    unreplaced = Math.max(0, Math.min(unreplaced, missing));
+    if (missing < 0) {
+      int surplus = -missing;
+      for (Worker worker : shrinkOrder()) {
+        if (surplus-- <= 0) {
+          break;
+        }
+        stopGracefully(worker, shrinkReason, WorkerExit.PoolReason.RESIZE);
+      }
+      return;
+    }
+    long now = ticker.nanoTime();
+    long hold = Math.max(startsAllowedNanos - now, crashLoop.holdNanos(now));
+    boolean looping = crashLoop.looping(now);
+    if (looping && !crashLooping && missing > 0) {
+      LOG.error("{}; the next replacement starts in {} ms", crashLoopDescription(), (hold + 999_999) / 1_000_000);
+    }
+    crashLooping = looping;
+    if (missing > 0 && hold > 0) {
+      loop.schedule(this::reconcile, Duration.ofNanos(hold));
+      return;
+    }
+    for (int i = 0; i < missing && open(); i++) {
+      boolean replacement = unreplaced > 0;
+      if (launch(replacement) == null) {
+        reconcile(); // the failed spawn set a hold: this schedules the next try
+        return;
+      }
+      if (replacement) {
+        unreplaced--;
+      }
+    }
+  }
+
+  /** A worker died or could not be spawned: the next start waits as the restart backoff says (none if it had served). */
+  private void holdStarts(boolean failedToStart) {
     long delay = backoff.next(failedToStart);
     if (delay > 0) {
       LOG.info("pool '{}' replaces a worker in {} ms after {} failed start(s) in a row", pool, delay, backoff.failures());
     }
-    long now = ticker.nanoTime();
-    long held = (crashLoop.holdNanos(now) + 999_999) / 1_000_000; // rounded up: never before the circuit closes
-    if (held > delay) {
-      if (!crashLooping) {
-        LOG.error("{}; the next replacement starts in {} ms", crashLoopDescription(), held);
-      }
-      delay = held;
-    }
-    crashLooping = crashLoop.looping(now);
-    pendingReplacements++;
-    loop.schedule(() -> {
-      crashLooping = crashLoop.looping(ticker.nanoTime());
-      pendingReplacements--;
-      boolean open = state == PoolStats.State.RUNNING || state == PoolStats.State.STARTING;
-      if (open && activeWorkers() + pendingReplacements < targetSize) {
-        launch(true);
-      }
-    }, Duration.ofMillis(delay));
+    startsAllowedNanos = ticker.nanoTime() + TimeUnit.MILLISECONDS.toNanos(delay);
   }
 
   private void failStart(SnakepitException error) {

@@ -302,6 +302,39 @@ class SupervisorTest {
   }
 
   @Test
+  void aResizeWhileAReplacementIsHeldStartsExactlyTheMissingWorkersWhenTheHoldEnds() throws Exception {
+    running(2, b -> b.crashLoop(1, Duration.ofSeconds(8)));
+    worker("w1").exit(1);
+    assertThat(supervisor.crashLooping()).isTrue();
+
+    supervisor.resize(3);
+    clock.runDue();
+    assertThat(spawnedIds()).as("still held").containsExactly("w1", "w2");
+    clock.forward(Duration.ofSeconds(8));
+
+    assertThat(spawnedIds()).containsExactly("w1", "w2", "w3", "w4");
+    assertThat(supervisor.stats().workers()).isEqualTo(3);
+    assertThat(counters.workersReplaced.sum()).as("not yet ready").isZero();
+    worker("w3").ready();
+    worker("w4").ready();
+    assertThat(counters.workersReplaced.sum()).as("one of them replaces w1").isOne();
+  }
+
+  @Test
+  void aShrinkWhileAReplacementIsHeldKeepsTheWorkerThatServesAndStartsNothing() throws Exception {
+    running(2, b -> b.crashLoop(1, Duration.ofSeconds(8)));
+    worker("w1").exit(1);
+
+    supervisor.resize(1);
+    clock.runDue();
+    clock.forward(Duration.ofSeconds(8));
+
+    assertThat(worker("w2").sent()).doesNotContain(FrameKind.SHUTDOWN);
+    assertThat(spawnedIds()).containsExactly("w1", "w2");
+    assertThat(supervisor.stats().idle()).isOne();
+  }
+
+  @Test
   void stoppingThePoolAsksReadyWorkersToShutDownAndKillsStartingOnes() throws Exception {
     running(2, UnaryOperator.identity());
     supervisor.resize(3);
