@@ -8,6 +8,8 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,27 +24,16 @@ import org.slf4j.LoggerFactory;
 final class Recycler {
   private static final Logger LOG = LoggerFactory.getLogger(Recycler.class);
 
-  /** What the recycler asks of the supervisor. */
-  interface Hands {
-    /** Starts a worker; null when it could not be started. */
-    Worker launch();
-
-    /** Stops a worker on purpose: it gets no new call, finishes its call, and exits. */
-    void stopGracefully(Worker worker, String reason, WorkerExit.PoolReason poolReason);
-
-    /** Kills a worker's whole tree. */
-    void kill(Worker worker);
-
-    /** Whether the pool is running, so that replacing workers makes sense. */
-    boolean running();
-  }
-
   private final String pool;
   private final Duration stopBound;
   private final ControlLoop loop;
   private final Ticker ticker;
   private final Counters counters;
-  private final Hands hands;
+  private final WorkerEndings endings;
+  /** Starts a worker; null when it could not be started. */
+  private final Supplier<Worker> launch;
+  /** Whether the pool is running, so that replacing workers makes sense. */
+  private final BooleanSupplier running;
   /** The replacement starting for each worker being recycled. */
   private final Map<Worker, Worker> successors = new HashMap<>();
   /** The worker each starting replacement is to take over from. */
@@ -54,13 +45,16 @@ final class Recycler {
    * A recycler that kills a recycled worker still alive {@code stopBound} after it was asked to stop
    * (its longest call, its cancel grace, its shutdown grace).
    */
-  Recycler(String pool, Duration stopBound, ControlLoop loop, Ticker ticker, Counters counters, Hands hands) {
+  Recycler(String pool, Duration stopBound, ControlLoop loop, Ticker ticker, Counters counters, WorkerEndings endings,
+      Supplier<Worker> launch, BooleanSupplier running) {
     this.pool = pool;
     this.stopBound = stopBound;
     this.loop = loop;
     this.ticker = ticker;
     this.counters = counters;
-    this.hands = hands;
+    this.endings = endings;
+    this.launch = launch;
+    this.running = running;
   }
 
   /** Whether a replacement is starting in the worker's place; such a worker no longer counts toward the pool's size. */
@@ -75,11 +69,11 @@ final class Recycler {
 
   /** Starts recycling a ready worker: its replacement starts now. Ignored for a worker not ready or already replaced. */
   void recycle(Worker worker, RecycleReason reason) {
-    if (worker.state() != WorkerState.READY || replaced(worker) || !hands.running()) {
+    if (worker.state() != WorkerState.READY || replaced(worker) || !running.getAsBoolean()) {
       return;
     }
     reasons.put(worker, reason);
-    Worker successor = hands.launch();
+    Worker successor = launch.get();
     if (successor != null) {
       predecessors.put(successor, worker);
       successors.put(worker, successor);
@@ -99,11 +93,11 @@ final class Recycler {
       return;
     }
     counters.recycled(reason);
-    hands.stopGracefully(old, "recycled (" + reason.description() + ")", WorkerExit.PoolReason.RECYCLE);
+    endings.stopGracefully(old, "recycled (" + reason.description() + ")", WorkerExit.PoolReason.RECYCLE);
     loop.schedule(() -> {
       if (old.state() != WorkerState.DEAD) {
         LOG.warn("{} of pool '{}' did not stop within {} ms of being recycled; killing it", old, pool, stopBound.toMillis());
-        hands.kill(old);
+        endings.kill(old);
       }
     }, stopBound);
   }
