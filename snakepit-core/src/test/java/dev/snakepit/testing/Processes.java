@@ -3,20 +3,16 @@ package dev.snakepit.testing;
 import dev.snakepit.internal.process.ProcStat;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.OptionalLong;
 
 /**
- * What the tests need to know about processes, read from {@code /proc} (Linux); the stat fields
- * through the pool's own reader, {@link ProcStat}. A zombie counts as gone: it has exited and holds
+ * What the tests need to know about processes, read from {@code /proc} (Linux) through the pool's own
+ * reader, {@link ProcStat}. A zombie counts as gone: it has exited and holds
  * nothing but its process table entry until its parent (the JVM's process reaper, or init for an
  * orphan) collects it.
  */
 public final class Processes {
-  private static final Path PROC = Path.of("/proc");
-
   private Processes() {}
 
   /** Whether {@code pid} exists and has not exited. */
@@ -31,30 +27,13 @@ public final class Processes {
 
   /** The command line of {@code pid} with its arguments separated by spaces, or a placeholder. */
   public static String commandLine(long pid) {
-    try {
-      byte[] raw = Files.readAllBytes(PROC.resolve(Long.toString(pid)).resolve("cmdline"));
-      String text = new String(raw, StandardCharsets.UTF_8).replace('\0', ' ').strip();
-      return text.isEmpty() ? "<no command line>" : text;
-    } catch (IOException e) {
-      return "<gone>";
-    }
+    String text = ProcStat.commandLine(pid);
+    return !text.isEmpty() ? text : ProcStat.isRunning(pid) ? "<no command line>" : "<gone>";
   }
 
   /** Whether the environment of {@code pid} holds {@code name=value} exactly. */
   public static boolean hasEnvironment(long pid, String name, String value) {
-    byte[] raw;
-    try {
-      raw = Files.readAllBytes(PROC.resolve(Long.toString(pid)).resolve("environ"));
-    } catch (IOException | SecurityException e) {
-      return false; // gone, or not ours to read
-    }
-    String wanted = name + "=" + value;
-    for (String entry : new String(raw, StandardCharsets.UTF_8).split("\0")) {
-      if (entry.equals(wanted)) {
-        return true;
-      }
-    }
-    return false;
+    return ProcStat.hasEnvironmentEntry(pid, name + "=" + value);
   }
 
   /** Sends {@code signal} (a name such as {@code STOP}) to {@code pid} with kill(1), and waits for kill to finish. */

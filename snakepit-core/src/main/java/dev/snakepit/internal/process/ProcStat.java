@@ -6,12 +6,14 @@ import java.nio.file.Files;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.OptionalLong;
 
 /**
  * The one reader of {@code /proc} (Linux) for process state: the pids, fields of
- * {@code /proc/<pid>/stat}, and resident memory from {@code /proc/<pid>/status}. The command name,
+ * {@code /proc/<pid>/stat}, resident memory from {@code /proc/<pid>/status}, and a process's command
+ * line and environment. The command name,
  * field 2 of stat, is in parentheses and may itself contain spaces and parentheses, so fields are
  * counted from the last ')'.
  */
@@ -19,6 +21,42 @@ public final class ProcStat {
   private static final Path PROC = Path.of("/proc");
 
   private ProcStat() {}
+
+  /** The command line of {@code pid} with its arguments separated by spaces; empty if it has none or is gone. */
+  public static String commandLine(long pid) {
+    try {
+      byte[] raw = Files.readAllBytes(PROC.resolve(Long.toString(pid)).resolve("cmdline"));
+      return new String(raw, StandardCharsets.UTF_8).replace('\0', ' ').strip();
+    } catch (IOException | RuntimeException e) {
+      return "";
+    }
+  }
+
+  /**
+   * Whether the environment of {@code pid} holds {@code entry} ({@code NAME=value}) exactly; false
+   * when it is gone or not ours to read.
+   */
+  public static boolean hasEnvironmentEntry(long pid, String entry) {
+    byte[] raw;
+    try {
+      raw = Files.readAllBytes(PROC.resolve(Long.toString(pid)).resolve("environ"));
+    } catch (IOException | RuntimeException e) {
+      return false;
+    }
+    byte[] wanted = entry.getBytes(StandardCharsets.UTF_8);
+    // Entries are separated by NUL bytes; compare each one whole.
+    for (int start = 0; start < raw.length; ) {
+      int end = start;
+      while (end < raw.length && raw[end] != 0) {
+        end++;
+      }
+      if (end - start == wanted.length && Arrays.equals(raw, start, end, wanted, 0, wanted.length)) {
+        return true;
+      }
+      start = end + 1;
+    }
+    return false;
+  }
 
   /** Whether {@code /proc} is there to read (Linux). */
   public static boolean available() {

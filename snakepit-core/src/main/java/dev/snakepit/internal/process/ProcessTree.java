@@ -1,11 +1,7 @@
 package dev.snakepit.internal.process;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.OptionalLong;
 
@@ -91,29 +87,7 @@ public final class ProcessTree {
 
   /** Live processes whose environment holds {@code entry} ({@code NAME=value}) exactly; zombies are skipped. */
   public static List<Long> withEnvironmentEntry(String entry) {
-    byte[] wanted = entry.getBytes(StandardCharsets.UTF_8);
-    return ProcStat.pids().stream().filter(pid -> hasEnvironmentEntry(pid, wanted) && !ProcStat.isZombie(pid)).toList();
-  }
-
-  private static boolean hasEnvironmentEntry(long pid, byte[] entry) {
-    byte[] raw;
-    try {
-      raw = Files.readAllBytes(Path.of("/proc", Long.toString(pid), "environ"));
-    } catch (IOException | RuntimeException e) {
-      return false;
-    }
-    // Entries are separated by NUL bytes; compare each one whole.
-    for (int start = 0; start < raw.length; ) {
-      int end = start;
-      while (end < raw.length && raw[end] != 0) {
-        end++;
-      }
-      if (end - start == entry.length && Arrays.equals(raw, start, end, entry, 0, entry.length)) {
-        return true;
-      }
-      start = end + 1;
-    }
-    return false;
+    return ProcStat.pids().stream().filter(pid -> ProcStat.hasEnvironmentEntry(pid, entry) && !ProcStat.isZombie(pid)).toList();
   }
 
   /** Live processes in group {@code pgid}; zombies are skipped, they are dead already. */

@@ -62,6 +62,25 @@ class ProcStatTest {
   }
 
   @Test
+  void readsAProcesssCommandLineAndMatchesWholeEnvironmentEntriesOnly() throws Exception {
+    ProcessBuilder builder = new ProcessBuilder("sleep", "30");
+    builder.environment().put("PROC_STAT_TEST", "marker=1");
+    Process child = builder.start();
+    try {
+      long pid = child.pid();
+      assertThat(ProcStat.commandLine(pid)).isEqualTo("sleep 30");
+      assertThat(ProcStat.hasEnvironmentEntry(pid, "PROC_STAT_TEST=marker=1")).isTrue();
+      assertThat(ProcStat.hasEnvironmentEntry(pid, "PROC_STAT_TEST=marker")).as("a prefix").isFalse();
+      assertThat(ProcStat.hasEnvironmentEntry(pid, "STAT_TEST=marker=1")).as("a suffix").isFalse();
+    } finally {
+      child.destroyForcibly();
+      child.waitFor(10, TimeUnit.SECONDS);
+    }
+    assertThat(ProcStat.commandLine(child.pid())).isEmpty();
+    assertThat(ProcStat.hasEnvironmentEntry(child.pid(), "PROC_STAT_TEST=marker=1")).isFalse();
+  }
+
+  @Test
   void aZombieIsNotRunningAndAGoneProcessHasNoFields() throws Exception {
     // The shell starts a child, then becomes sleep, which never reaps it. The child outlives the exec
     // by a second: one that exited before it could be reaped by the shell and never be a zombie.
