@@ -1,6 +1,7 @@
 import os
 import signal
 import sys
+import threading
 
 import pytest
 
@@ -59,3 +60,12 @@ def jvm(jvm_factory):
     made = jvm_factory()
     made.start()
     return made
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Fails the run if a test left a non-daemon thread running: it would keep pytest from exiting."""
+    left = [t.name for t in threading.enumerate()
+            if t is not threading.main_thread() and not t.daemon and t.is_alive()]
+    if left:
+        sys.stderr.write("tests left non-daemon threads running, which would block the exit: %s\n" % ", ".join(left))
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -21,4 +21,8 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    status = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # A thread a test left behind must fail the run (conftest.py reports it), not hang it.
+    os._exit(status)

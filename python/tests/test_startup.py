@@ -213,7 +213,8 @@ def test_the_token_leaves_the_environment(monkeypatch):
     ("testadapters.import_error:Whatever", "import",
      "ModuleNotFoundError: No module named 'snakepit_no_such_module'"),
     ("testadapters.broken:FailingConstruct", "construct", "RuntimeError: cannot construct"),
-    ("testadapters.broken:FailingSetup", "setup", "ValueError: setup failed"),
+    # Loaded in this process: the variant that leaves no non-daemon thread behind to block pytest's exit.
+    ("testadapters.broken:FailingSetupInProcess", "setup", "ValueError: setup failed"),
 ])
 def test_each_loading_stage_fails_with_its_name_and_cause(spec, stage, message):
     with pytest.raises(startup.StartFailed) as err:

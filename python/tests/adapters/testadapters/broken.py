@@ -10,15 +10,22 @@ class FailingConstruct:
         raise RuntimeError("cannot construct")
 
 
-class FailingSetup(Adapter):
+class FailingSetupInProcess(Adapter):
+    """Fails in setup() as FailingSetup does, but starts no thread: for tests that load it in pytest's own process."""
+
     def setup(self):
-        logging.getLogger("broken").warning("about to fail in setup")
-        # A non-daemon thread must not keep the failed worker alive.
-        threading.Thread(target=threading.Event().wait, daemon=False).start()
         try:
             {}["config"]
         except KeyError as err:
             raise ValueError("setup failed") from err
+
+
+class FailingSetup(FailingSetupInProcess):
+    def setup(self):
+        logging.getLogger("broken").warning("about to fail in setup")
+        # A non-daemon thread must not keep the failed worker alive.
+        threading.Thread(target=threading.Event().wait, daemon=False).start()
+        super().setup()
 
     @tool
     def ping(self):
