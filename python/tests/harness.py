@@ -362,3 +362,16 @@ class FakeJvm:
                 return f.read().decode("utf-8", "replace")
         except OSError:
             return ""
+
+
+class Exits:
+    """Stands in for an exit function (a Heartbeat's, the control reader's): records the status
+    instead of ending the test process."""
+
+    def __init__(self) -> None:
+        self.status = None
+        self.done = threading.Event()
+
+    def __call__(self, status):
+        self.status = status
+        self.done.set()

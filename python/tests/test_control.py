@@ -2,7 +2,6 @@
 the reader that ends the worker on a broken plane."""
 import os
 import select
-import threading
 import time
 
 import pytest
@@ -108,25 +107,13 @@ def test_heartbeat_ack_is_ignored(jvm):
     assert jvm.call("ping").value is None
 
 
-class Exits:
-    """Records the status the control reader exits with, instead of ending the test process."""
-
-    def __init__(self) -> None:
-        self.status = None
-        self.done = threading.Event()
-
-    def __call__(self, status):
-        self.status = status
-        self.done.set()
-
-
 class Plane:
     """A ControlChannel on two pipes, with the JVM's ends in the test's hands."""
 
     def __init__(self) -> None:
         self.to_worker, self.jvm_writes = os.pipe()
         self.jvm_reads, self.from_worker = os.pipe()
-        self.exit = Exits()
+        self.exit = harness.Exits()
         self.cancels = []
         self.acks = []
         self.started = False

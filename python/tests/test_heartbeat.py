@@ -2,7 +2,6 @@
 interval, ends itself when the JVM stops acknowledging or is gone, and lives on as long as acks arrive.
 Its settings are read with defaults, and a timeout not longer than the interval is refused."""
 import queue
-import threading
 import time
 
 import pytest
@@ -116,23 +115,11 @@ class RecordingChannel:
         return True
 
 
-class Exits:
-    """Records the status a Heartbeat exits with, instead of ending the test process."""
-
-    def __init__(self) -> None:
-        self.status = None
-        self.done = threading.Event()
-
-    def __call__(self, status):
-        self.status = status
-        self.done.set()
-
-
 @pytest.fixture
 def beating():
     """A Heartbeat of 1 ms on a fake clock with a 10 s timeout; stopped after the test."""
     clock = FakeClock()
-    channel, exit = RecordingChannel(clock), Exits()
+    channel, exit = RecordingChannel(clock), harness.Exits()
     heartbeat = Heartbeat(channel, 0.001, 10.0, exit=exit, clock=clock)
     heartbeat.start()
     yield heartbeat, clock, channel, exit
@@ -193,7 +180,7 @@ def test_a_beat_that_cannot_be_written_exits_with_status_0(beating, capfd):
 
 def test_a_stopped_heartbeat_neither_beats_nor_exits():
     clock = FakeClock()
-    channel, exit = RecordingChannel(clock), Exits()
+    channel, exit = RecordingChannel(clock), harness.Exits()
     heartbeat = Heartbeat(channel, 0.001, 10.0, exit=exit, clock=clock)
     heartbeat.stop()
 
