@@ -58,11 +58,16 @@ final class WorkerEndings {
 
   /** Kills a worker because the pool is closing; {@code reason} is its stop reason unless it has one already. */
   void killForShutdown(Worker worker, String reason) {
+    markStopped(worker, reason, WorkerExit.PoolReason.SHUTDOWN);
+    kill(worker);
+  }
+
+  /** Records that the pool ends the worker on purpose, and why, unless a reason is recorded already. */
+  private static void markStopped(Worker worker, String reason, WorkerExit.PoolReason poolReason) {
     if (worker.stopReason == null) {
       worker.stopReason = reason;
-      worker.poolReason = WorkerExit.PoolReason.SHUTDOWN;
+      worker.poolReason = poolReason;
     }
-    kill(worker);
   }
 
   /**
@@ -81,7 +86,9 @@ final class WorkerEndings {
 
   /** Kills a worker that broke the protocol, hung or overran its cancel; it writes its stacks first. */
   void killBroken(Worker worker, String reason, ErrorKind kind, WorkerExit.PoolReason poolReason) {
-  if (worker.state() == WorkerState.STARTING || worker.state() == WorkerState.READY) {
+    if (worker.state() != WorkerState.STARTING && worker.state() != WorkerState.READY) {
+      return;
+    }
     if (worker.failure == null) {
       worker.failure = reason;
       worker.failureKind = kind;
@@ -103,7 +110,6 @@ final class WorkerEndings {
       kill(worker);
     }
   }
-  }
 
   /** Asks the worker for its Python stacks, unless it is stopped and could not write them; says whether it asked. */
   boolean dumpStacks(Worker worker) {
@@ -119,10 +125,7 @@ final class WorkerEndings {
    * SHUTDOWN it is sent queues behind the call it runs, if any, so it answers that call, then stops.
    */
   void stopGracefully(Worker worker, String reason, WorkerExit.PoolReason poolReason) {
-    if (worker.stopReason == null) {
-      worker.stopReason = reason;
-      worker.poolReason = poolReason;
-    }
+    markStopped(worker, reason, poolReason);
     if (worker.state() == WorkerState.READY) {
       worker.moveTo(WorkerState.STOPPING);
       dispatcher.retire(worker.slot);
@@ -157,6 +160,10 @@ final class WorkerEndings {
     worker.process().closeChannels();
   }
 
+  /**
+   * The worker's keeper has exited: the worker gets no more calls, what is left of its group is
+   * killed, and it is buried once its output has drained, or after {@link #OUTPUT_DRAIN_MILLIS}.
+   */
   void exited(Worker worker) {
     if (worker.state() == WorkerState.DEAD) {
       return;
