@@ -66,6 +66,8 @@ final class Reconciler {
     this.open = open;
     this.crashLoop = new CrashLoop(config.crashLoopLimit(), config.crashLoopWindow());
     this.target = config.size();
+    // Ticker values have an arbitrary origin and may be negative: starts are allowed from now, not from 0.
+    this.startsAllowedNanos = ticker.nanoTime();
   }
 
   /** How many workers the pool keeps. */
