@@ -27,12 +27,15 @@ final class ForkedWorker implements WorkerProcess {
   private final StderrPump stderr;
   private final ControlChannel control;
   private final WorkerConnection data;
+  /** The keeper's exit value, once it has exited. */
+  private final CompletableFuture<Integer> exited;
   private final List<Thread> threads = new CopyOnWriteArrayList<>();
 
   /** Wraps the started keeper; call {@link #start} next. */
   ForkedWorker(String pool, String id, Process keeper, WorkerConnection.Endpoint endpoint, int maxFrameBytes,
       Spawner.Wiring wiring) {
     this.keeper = keeper;
+    this.exited = keeper.onExit().thenApply(Process::exitValue);
     WorkerLogs logs = new WorkerLogs(pool, id);
     this.stderr = new StderrPump(keeper.getErrorStream(), logs);
     this.control = new ControlChannel(keeper.getInputStream(), keeper.getOutputStream(), maxFrameBytes, logs, wiring.reports());
@@ -65,7 +68,7 @@ final class ForkedWorker implements WorkerProcess {
 
   @Override
   public CompletableFuture<Integer> exited() {
-    return keeper.onExit().thenApply(Process::exitValue);
+    return exited;
   }
 
   @Override
