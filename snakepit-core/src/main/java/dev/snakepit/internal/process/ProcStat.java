@@ -13,9 +13,8 @@ import java.util.OptionalLong;
 /**
  * The one reader of {@code /proc} (Linux) for process state: the pids, fields of
  * {@code /proc/<pid>/stat}, resident memory from {@code /proc/<pid>/status}, and a process's command
- * line and environment. The command name,
- * field 2 of stat, is in parentheses and may itself contain spaces and parentheses, so fields are
- * counted from the last ')'.
+ * line and environment. The command name, field 2 of stat, is in parentheses and may itself contain
+ * spaces and parentheses, so fields are counted from the last ')'.
  */
 public final class ProcStat {
   private static final Path PROC = Path.of("/proc");
