@@ -5,21 +5,16 @@ import dev.snakepit.SnakepitException;
 import dev.snakepit.WorkerExit;
 import dev.snakepit.internal.Counters;
 import dev.snakepit.internal.Events;
-import dev.snakepit.internal.PythonErrors;
 import dev.snakepit.internal.Ticker;
 import dev.snakepit.internal.protocol.EncodedBody;
 import dev.snakepit.internal.protocol.Frame;
 import dev.snakepit.internal.protocol.FrameKind;
 import dev.snakepit.internal.protocol.FrameTooLargeException;
-import dev.snakepit.internal.protocol.Messages;
-import dev.snakepit.internal.protocol.ValueDecoder;
-import dev.snakepit.internal.protocol.ValueDecodingException;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -52,7 +47,8 @@ import java.util.function.Function;
  *
  * <p>Deadlines (a running call's timeout, a queued call's acquire timeout) are not a timer each: see
  * {@link DeadlineSweep}. The sweep runs on the pool's control-loop executor; the dispatcher never blocks
- * it. Every error a call ends with is built by {@link CallFailures}.
+ * it. Every error a call ends with is built by {@link CallFailures}, and every call is answered through
+ * {@link CallCompletion}.
  */
 public final class Dispatcher {
   /** What the dispatcher needs from the pool around it. */
@@ -92,16 +88,14 @@ public final class Dispatcher {
    */
   public static final Duration STACK_DUMP_LEAD = Duration.ofMillis(200);
 
-  private static final ValueDecoder DECODER = new ValueDecoder();
-
   private final String pool;
   private final Limits limits;
   private final ScheduledExecutorService timer;
   private final Ticker ticker;
   private final Events events;
-  private final Counters counters;
   private final Host host;
   private final CallFailures failures;
+  private final CallCompletion completion;
   private final AtomicLong callIds = new AtomicLong();
 
   private final ReentrantLock lock = new ReentrantLock();
@@ -120,9 +114,9 @@ public final class Dispatcher {
     this.timer = timer;
     this.ticker = ticker;
     this.events = events;
-    this.counters = counters;
     this.host = host;
     this.failures = new CallFailures(pool, host::counts);
+    this.completion = new CallCompletion(pool, events, counters, failures);
     this.checkout = new Checkout(limits.maxQueue(), !limits.acquireTimeout().isZero());
     this.deadlines = new DeadlineSweep(timer, ticker, this::sweep);
   }
@@ -158,7 +152,7 @@ public final class Dispatcher {
     if (slot != null) {
       send(slot, call);
     } else if (admission != Checkout.Admission.WAIT) {
-      failCheckout(call, failures.refused(call, admission, limits.maxQueue()));
+      completion.failCheckout(call, failures.refused(call, admission, limits.maxQueue()));
     }
     return call;
   }
@@ -181,9 +175,9 @@ public final class Dispatcher {
       lock.unlock();
     }
     if (queued) {
-      failCheckout(call, failures.cancelledWhileWaiting(call, why));
+      completion.failCheckout(call, failures.cancelledWhileWaiting(call, why));
     } else {
-      fail(call, slot.id, failures.cancelledWhileRunning(slot, call, why));
+      completion.fail(call, slot.id, failures.cancelledWhileRunning(slot, call, why));
       cancelAndWatch(slot, call, "cancelled");
     }
   }
@@ -234,7 +228,7 @@ public final class Dispatcher {
     }
     if (call != null) {
       SnakepitException lost = errorFor.apply(call.tool);
-      fail(call, slot.id, call.timedOut == null ? lost : failures.killedPastDeadline(slot, call, limits.cancelGrace(), lost));
+      completion.fail(call, slot.id, call.timedOut == null ? lost : failures.killedPastDeadline(slot, call, limits.cancelGrace(), lost));
     }
   }
 
@@ -277,7 +271,7 @@ public final class Dispatcher {
       // Keep the worker busy while this thread decodes the previous result.
       sendAndWake(slot, next);
     }
-    complete(slot, call, frame);
+    completion.complete(slot, call, frame);
   }
 
   /**
@@ -357,7 +351,7 @@ public final class Dispatcher {
       lock.unlock();
     }
     for (PendingCall call : dropped) {
-      failCheckout(call, failures.closedWhileWaiting(call));
+      completion.failCheckout(call, failures.closedWhileWaiting(call));
     }
   }
 
@@ -548,9 +542,9 @@ public final class Dispatcher {
       lock.unlock();
     }
     if (timedOut) {
-      fail(call, failed.id, failures.timedOutBeforeReceived(failed, call));
+      completion.fail(call, failed.id, failures.timedOutBeforeReceived(failed, call));
     } else if (poolClosed) {
-      fail(call, failed.id, failures.closedBeforeResent(failed, call));
+      completion.fail(call, failed.id, failures.closedBeforeResent(failed, call));
     } else if (slot != null) {
       sendAndWake(slot, call);
     }
@@ -565,7 +559,7 @@ public final class Dispatcher {
     } finally {
       lock.unlock();
     }
-    failCheckout(call, failures.waitedTooLong(call, limits.acquireTimeout()));
+    completion.failCheckout(call, failures.waitedTooLong(call, limits.acquireTimeout()));
   }
 
   private void deadlineExpired(PendingCall call) {
@@ -611,47 +605,6 @@ public final class Dispatcher {
       return slot.current == call;
     } finally {
       lock.unlock();
-    }
-  }
-
-  private void complete(WorkerSlot slot, PendingCall call, Frame frame) {
-    if (call.claimed()) {
-      return; // answered already (deadline or cancel); this is the late reply
-    }
-    Object body;
-    try {
-      body = DECODER.decode(frame);
-    } catch (ValueDecodingException e) {
-      fail(call, slot.id, call.timedOut != null ? failures.unreadablePastDeadline(slot, call, e)
-          : failures.unreadable(slot, call, frame.kind().name().toLowerCase(), e));
-      return;
-    }
-    Map<?, ?> map = body instanceof Map<?, ?> m ? m : Map.of();
-    if (frame.kind() == FrameKind.RESULT && call.timedOut == null) {
-      if (call.claim()) {
-        counters.callsSucceeded.increment();
-        events.callStop(call.callId, call.tool, slot.id, call.submittedNanos);
-        call.future.complete(Messages.resultValue(map));
-        call.wakeWaiter();
-      }
-      return;
-    }
-    SnakepitException error = frame.kind() == FrameKind.RESULT ? null
-        : PythonErrors.fromErrorBody(map, pool, slot.id, call.tool, failures.context(slot, call));
-    fail(call, slot.id, call.timedOut != null ? failures.answeredPastDeadline(slot, call, error) : error);
-  }
-
-  private void failCheckout(PendingCall call, SnakepitException error) {
-    events.checkoutException(call.callId, call.tool, call.submittedNanos, error);
-    fail(call, null, error);
-  }
-
-  private void fail(PendingCall call, String workerId, SnakepitException error) {
-    if (call.claim()) {
-      counters.callsFailed.increment();
-      events.callException(call.callId, call.tool, workerId, call.submittedNanos, error);
-      call.future.completeExceptionally(error);
-      call.wakeWaiter();
     }
   }
 }
