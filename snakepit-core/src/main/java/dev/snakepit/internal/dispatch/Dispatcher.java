@@ -17,7 +17,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -29,7 +28,8 @@ import java.util.function.Function;
  *
  * <p>Everything below is guarded by {@link #lock}, including the parts that are classes of their own
  * and take no lock themselves: the {@link Checkout} (idle workers and waiting calls), the
- * {@link DeadlineSweep}, and each worker's {@link ReadingRole}. Invariants: a slot is idle only if it is
+ * {@link DeadlineSweep}, and each worker's {@link ReadingRole}. The {@link Cancellation} takes this
+ * same lock where it must, never one of its own. Invariants: a slot is idle only if it is
  * not retired and has no current call; a queued call has no slot; {@link #busy} holds exactly the slots
  * with a current call.
  * Frames are written outside the lock, so a slow socket never blocks other callers. A worker keeps a
@@ -90,12 +90,12 @@ public final class Dispatcher {
 
   private final String pool;
   private final Limits limits;
-  private final ScheduledExecutorService timer;
   private final Ticker ticker;
   private final Events events;
   private final Host host;
   private final CallFailures failures;
   private final CallCompletion completion;
+  private final Cancellation cancels;
   private final AtomicLong callIds = new AtomicLong();
 
   private final ReentrantLock lock = new ReentrantLock();
@@ -111,13 +111,13 @@ public final class Dispatcher {
       Host host) {
     this.pool = pool;
     this.limits = limits;
-    this.timer = timer;
     this.ticker = ticker;
     this.events = events;
     this.host = host;
     this.failures = new CallFailures(pool, host::counts);
     this.completion = new CallCompletion(pool, events, counters, failures);
     this.checkout = new Checkout(limits.maxQueue(), !limits.acquireTimeout().isZero());
+    this.cancels = new Cancellation(lock, checkout, limits, timer, host, failures, completion);
     this.deadlines = new DeadlineSweep(timer, ticker, this::sweep);
   }
 
@@ -159,27 +159,7 @@ public final class Dispatcher {
 
   /** Cancels a call for its caller: a queued call is dropped, a running one is told to stop. */
   public void cancel(PendingCall call, String why) {
-    boolean queued;
-    WorkerSlot slot;
-    lock.lock();
-    try {
-      queued = checkout.leave(call);
-      slot = call.slot;
-      if (!queued && (slot == null || slot.current != call || call.abandoned)) {
-        return;
-      }
-      if (!queued) {
-        call.abandoned = true;
-      }
-    } finally {
-      lock.unlock();
-    }
-    if (queued) {
-      completion.failCheckout(call, failures.cancelledWhileWaiting(call, why));
-    } else {
-      completion.fail(call, slot.id, failures.cancelledWhileRunning(slot, call, why));
-      cancelAndWatch(slot, call, "cancelled");
-    }
+    cancels.cancel(call, why);
   }
 
   /** A worker became ready: it takes the oldest queued call, or waits in the idle set. */
@@ -227,8 +207,7 @@ public final class Dispatcher {
       slot.replies.wake(); // a caller reading its own reply stops waiting on the dead worker's socket
     }
     if (call != null) {
-      SnakepitException lost = errorFor.apply(call.tool);
-      completion.fail(call, slot.id, call.timedOut == null ? lost : failures.killedPastDeadline(slot, call, limits.cancelGrace(), lost));
+      completion.fail(call, slot.id, cancels.lostPastDeadline(slot, call, errorFor.apply(call.tool)));
     }
   }
 
@@ -482,8 +461,8 @@ public final class Dispatcher {
     } finally {
       lock.unlock();
     }
-    late.forEach(this::deadlineExpired);
-    waitedTooLong.forEach(this::acquireExpired);
+    late.forEach(cancels::deadlinePassed);
+    waitedTooLong.forEach(cancels::waitedTooLong);
   }
 
   /**
@@ -547,64 +526,6 @@ public final class Dispatcher {
       completion.fail(call, failed.id, failures.closedBeforeResent(failed, call));
     } else if (slot != null) {
       sendAndWake(slot, call);
-    }
-  }
-
-  private void acquireExpired(PendingCall call) {
-    lock.lock();
-    try {
-      if (!checkout.leave(call)) {
-        return;
-      }
-    } finally {
-      lock.unlock();
-    }
-    completion.failCheckout(call, failures.waitedTooLong(call, limits.acquireTimeout()));
-  }
-
-  private void deadlineExpired(PendingCall call) {
-    WorkerSlot slot;
-    lock.lock();
-    try {
-      slot = call.slot;
-      if (slot == null || slot.current != call || call.abandoned) {
-        return;
-      }
-      call.abandoned = true;
-      call.timedOut = failures.timedOut(slot, call);
-    } finally {
-      lock.unlock();
-    }
-    // The caller waits for the cancel to land (at most the cancel grace, then the worker's stack dump
-    // and death), so that its TIMEOUT says where the tool was stuck.
-    cancelAndWatch(slot, call, "timeout");
-  }
-
-  /** Tells the worker to stop the call, and reports it broken if it still runs it after the cancel grace. */
-  private void cancelAndWatch(WorkerSlot slot, PendingCall call, String reason) {
-    slot.control.cancel(call.requestId, reason);
-    long grace = limits.cancelGrace().toNanos();
-    long lead = STACK_DUMP_LEAD.toNanos();
-    if (grace > 2 * lead) {
-      timer.schedule(() -> {
-        if (stillRunning(slot, call)) {
-          host.dumpStacksAhead(slot);
-        }
-      }, grace - lead, TimeUnit.NANOSECONDS);
-    }
-    timer.schedule(() -> {
-      if (stillRunning(slot, call)) {
-        host.broken(slot, CallFailures.overranCancel(call, limits.cancelGrace()), WorkerExit.PoolReason.DEADLINE);
-      }
-    }, grace, TimeUnit.NANOSECONDS);
-  }
-
-  private boolean stillRunning(WorkerSlot slot, PendingCall call) {
-    lock.lock();
-    try {
-      return slot.current == call;
-    } finally {
-      lock.unlock();
     }
   }
 }

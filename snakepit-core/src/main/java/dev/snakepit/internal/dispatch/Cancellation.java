@@ -1,0 +1,140 @@
+package dev.snakepit.internal.dispatch;
+
+import dev.snakepit.SnakepitException;
+import dev.snakepit.WorkerExit;
+import java.time.Duration;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Cancels calls: one its caller gives up on, and one whose deadline passed. A queued call just leaves
+ * the queue, and one past its acquire timeout fails with it. For a running call it sends CANCEL on the worker's control plane, then watches that the
+ * worker stops within the cancel grace: a worker still running the call {@link Dispatcher#STACK_DUMP_LEAD}
+ * before the grace ends is asked for its stacks, and one still running it when the grace ends is
+ * reported {@linkplain Dispatcher.Host#broken broken}, so that a call never keeps a worker busy forever.
+ *
+ * <p>A cancelled call is answered at once. A timed-out one is answered when the cancel lands (its reply
+ * carries the traceback of where the tool was) or when the worker is killed after the grace (its error
+ * carries the worker's death); see {@link #lostPastDeadline}.
+ *
+ * <p>Takes the dispatcher's lock, never one of its own, and only to take the call out of the
+ * {@link Checkout} or mark it abandoned, and to check that it still runs; the cancel is sent and the
+ * checks are scheduled outside it, on the pool's control-loop executor.
+ */
+final class Cancellation {
+  private final ReentrantLock lock;
+  private final Checkout checkout;
+  private final Duration acquireTimeout;
+  private final Duration cancelGrace;
+  private final ScheduledExecutorService timer;
+  private final Dispatcher.Host host;
+  private final CallFailures failures;
+  private final CallCompletion completion;
+
+  /** Cancels under the dispatcher's {@code lock}, of calls waiting in {@code checkout}; checks are scheduled on {@code timer}. */
+  Cancellation(ReentrantLock lock, Checkout checkout, Dispatcher.Limits limits, ScheduledExecutorService timer,
+      Dispatcher.Host host, CallFailures failures, CallCompletion completion) {
+    this.lock = lock;
+    this.checkout = checkout;
+    this.acquireTimeout = limits.acquireTimeout();
+    this.cancelGrace = limits.cancelGrace();
+    this.timer = timer;
+    this.host = host;
+    this.failures = failures;
+    this.completion = completion;
+  }
+
+  /** See {@link Dispatcher#cancel}, which this is. */
+  void cancel(PendingCall call, String why) {
+    boolean queued;
+    WorkerSlot slot;
+    lock.lock();
+    try {
+      queued = checkout.leave(call);
+      slot = call.slot;
+      if (!queued && (slot == null || slot.current != call || call.abandoned)) {
+        return;
+      }
+      if (!queued) {
+        call.abandoned = true;
+      }
+    } finally {
+      lock.unlock();
+    }
+    if (queued) {
+      completion.failCheckout(call, failures.cancelledWhileWaiting(call, why));
+    } else {
+      completion.fail(call, slot.id, failures.cancelledWhileRunning(slot, call, why));
+      cancelAndWatch(slot, call, "cancelled");
+    }
+  }
+
+  /** The sweep found {@code call} past its deadline; nothing happens if it ended or was answered since. */
+  void deadlinePassed(PendingCall call) {
+    WorkerSlot slot;
+    lock.lock();
+    try {
+      slot = call.slot;
+      if (slot == null || slot.current != call || call.abandoned) {
+        return;
+      }
+      call.abandoned = true;
+      call.timedOut = failures.timedOut(slot, call);
+    } finally {
+      lock.unlock();
+    }
+    // The caller waits for the cancel to land (at most the cancel grace, then the worker's stack dump
+    // and death), so that its TIMEOUT says where the tool was stuck.
+    cancelAndWatch(slot, call, "timeout");
+  }
+
+  /** The sweep found queued {@code call} past its acquire timeout; nothing happens if it left the queue since. */
+  void waitedTooLong(PendingCall call) {
+    lock.lock();
+    try {
+      if (!checkout.leave(call)) {
+        return;
+      }
+    } finally {
+      lock.unlock();
+    }
+    completion.failCheckout(call, failures.waitedTooLong(call, acquireTimeout));
+  }
+
+  /**
+   * The error for {@code call}, whose worker {@code slot} died under it with {@code lost}: a call past
+   * its deadline ends with a TIMEOUT that says the worker was killed for overrunning the grace.
+   */
+  SnakepitException lostPastDeadline(WorkerSlot slot, PendingCall call, SnakepitException lost) {
+    return call.timedOut == null ? lost : failures.killedPastDeadline(slot, call, cancelGrace, lost);
+  }
+
+  /** Tells the worker to stop the call, and reports it broken if it still runs it after the cancel grace. */
+  private void cancelAndWatch(WorkerSlot slot, PendingCall call, String reason) {
+    slot.control.cancel(call.requestId, reason);
+    long grace = cancelGrace.toNanos();
+    long lead = Dispatcher.STACK_DUMP_LEAD.toNanos();
+    if (grace > 2 * lead) {
+      timer.schedule(() -> {
+        if (stillRunning(slot, call)) {
+          host.dumpStacksAhead(slot);
+        }
+      }, grace - lead, TimeUnit.NANOSECONDS);
+    }
+    timer.schedule(() -> {
+      if (stillRunning(slot, call)) {
+        host.broken(slot, CallFailures.overranCancel(call, cancelGrace), WorkerExit.PoolReason.DEADLINE);
+      }
+    }, grace, TimeUnit.NANOSECONDS);
+  }
+
+  private boolean stillRunning(WorkerSlot slot, PendingCall call) {
+    lock.lock();
+    try {
+      return slot.current == call;
+    } finally {
+      lock.unlock();
+    }
+  }
+}
