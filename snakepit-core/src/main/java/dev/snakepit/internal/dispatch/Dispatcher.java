@@ -28,8 +28,8 @@ import java.util.function.Function;
  *
  * <p>Everything below is guarded by {@link #lock}, including the parts that are classes of their own
  * and take no lock themselves: the {@link Checkout} (idle workers and waiting calls), the
- * {@link DeadlineSweep}, and each worker's {@link ReadingRole}. The {@link Cancellation} takes this
- * same lock where it must, never one of its own. Invariants: a slot is idle only if it is
+ * {@link DeadlineSweep}, and each worker's {@link ReadingRole}. The {@link ReadingHandOff} and the
+ * {@link Cancellation} take this same lock where they must, never one of their own. Invariants: a slot is idle only if it is
  * not retired and has no current call; a queued call has no slot; {@link #busy} holds exactly the slots
  * with a current call.
  * Frames are written outside the lock, so a slow socket never blocks other callers. A worker keeps a
@@ -37,13 +37,10 @@ import java.util.function.Function;
  * answered earlier (deadline, cancel): the worker is still busy with it, and a worker that stays busy
  * past the cancel grace is reported {@linkplain Host#broken broken}.
  *
- * <p>Replies are read by whoever holds the worker's {@linkplain ReadingRole reading role}: a
- * synchronous caller, which reads its own reply and is answered without waking any other thread (a
- * queued one is woken when its call gets a worker); or the worker's reader thread, for asynchronous
- * calls, callers on virtual threads, and a reply whose caller stopped waiting. Nobody reads an idle
- * worker's socket; its death is seen through its process's exit. Every path that assigns, releases or
- * retires a worker leaves the role with exactly one thread while the worker runs a call, and with
- * nobody when it is idle or gone.
+ * <p>Replies are read by whoever holds the worker's {@linkplain ReadingRole reading role}, a synchronous
+ * caller or the worker's reader thread; {@link ReadingHandOff} moves it between them. Every path that
+ * assigns, releases or retires a worker leaves the role with exactly one thread while the worker runs a
+ * call, and with nobody when it is idle or gone.
  *
  * <p>Deadlines (a running call's timeout, a queued call's acquire timeout) are not a timer each: see
  * {@link DeadlineSweep}. The sweep runs on the pool's control-loop executor; the dispatcher never blocks
@@ -96,6 +93,7 @@ public final class Dispatcher {
   private final CallFailures failures;
   private final CallCompletion completion;
   private final Cancellation cancels;
+  private final ReadingHandOff reading;
   private final AtomicLong callIds = new AtomicLong();
 
   private final ReentrantLock lock = new ReentrantLock();
@@ -116,6 +114,7 @@ public final class Dispatcher {
     this.host = host;
     this.failures = new CallFailures(pool, host::counts);
     this.completion = new CallCompletion(pool, events, counters, failures);
+    this.reading = new ReadingHandOff(lock, ticker);
     this.checkout = new Checkout(limits.maxQueue(), !limits.acquireTimeout().isZero());
     this.cancels = new Cancellation(lock, checkout, limits, timer, host, failures, completion);
     this.deadlines = new DeadlineSweep(timer, ticker, this::sweep);
@@ -195,7 +194,7 @@ public final class Dispatcher {
     lock.lock();
     try {
       withdraw(slot);
-      endReading(slot);
+      reading.end(slot);
       call = slot.current;
       if (call != null) {
         release(slot);
@@ -203,9 +202,7 @@ public final class Dispatcher {
     } finally {
       lock.unlock();
     }
-    if (slot.replies != null) {
-      slot.replies.wake(); // a caller reading its own reply stops waiting on the dead worker's socket
-    }
+    ReadingHandOff.wake(slot); // a caller reading its own reply stops waiting on the dead worker's socket
     if (call != null) {
       completion.fail(call, slot.id, cancels.lostPastDeadline(slot, call, errorFor.apply(call.tool)));
     }
@@ -265,29 +262,7 @@ public final class Dispatcher {
    *     should {@linkplain #cancel cancel} the call
    */
   public void readOwnReply(PendingCall call, long deadlineNanos) throws InterruptedException {
-    if (!call.callerReads) {
-      return; // submitted without readsOwnReply (only the calling thread writes the flag)
-    }
-    try {
-      WorkerSlot slot = call.awaitReadingSlot(deadlineNanos, ticker);
-      while (slot != null && !call.future.isDone()) {
-        if (Thread.interrupted()) {
-          throw new InterruptedException();
-        }
-        long left = deadlineNanos - ticker.nanoTime();
-        if (left <= 0) {
-          return;
-        }
-        if (slot.replies.await(left) && !slot.replies.readOne()) {
-          if (Thread.interrupted()) {
-            throw new InterruptedException(); // the read was interrupted, and the JDK closed the socket
-          }
-          return;
-        }
-      }
-    } finally {
-      stopReading(call);
-    }
+    reading.readOwnReply(call, deadlineNanos);
   }
 
   /**
@@ -295,12 +270,7 @@ public final class Dispatcher {
    * to read the worker's socket again.
    */
   public boolean awaitReadingTurn(WorkerSlot slot) throws InterruptedException {
-    lock.lock();
-    try {
-      return slot.role.awaitReaderTurn(lock);
-    } finally {
-      lock.unlock();
-    }
+    return reading.awaitReaderTurn(slot);
   }
 
   /**
@@ -311,13 +281,11 @@ public final class Dispatcher {
     lock.lock();
     try {
       withdraw(slot);
-      endReading(slot);
+      reading.end(slot);
     } finally {
       lock.unlock();
     }
-    if (slot.replies != null) {
-      slot.replies.wake();
-    }
+    ReadingHandOff.wake(slot);
   }
 
   /** Refuses new calls and fails the queued ones with POOL_CLOSED. Running calls go on. */
@@ -377,13 +345,7 @@ public final class Dispatcher {
    * caller parked for a worker ({@link #sendAndWake}).
    */
   private void assign(WorkerSlot slot, PendingCall call) {
-    if (!slot.role.ended()) {
-      boolean callerReads = call.callerReads && slot.replies != null;
-      slot.role.giveTo(callerReads);
-      if (callerReads) {
-        call.readingFrom = slot; // a caller parked for a worker is woken once the call is sent
-      }
-    }
+    reading.give(slot, call);
     slot.current = call;
     busy.add(slot);
     call.slot = slot;
@@ -404,42 +366,6 @@ public final class Dispatcher {
   private void withdraw(WorkerSlot slot) {
     slot.retired = true;
     checkout.withdraw(slot);
-  }
-
-  /** Nobody reads the worker's socket again; its reader thread, if waiting for a turn, ends. Under lock. */
-  private void endReading(WorkerSlot slot) {
-    slot.role.end();
-    if (slot.current != null) {
-      slot.current.readingFrom = null;
-    }
-  }
-
-  /**
-   * The caller stops waiting: a call that gets a worker later is read by the reader thread, and a
-   * reading role the caller still holds goes to the reader thread, which reads the late reply.
-   */
-  private void stopReading(PendingCall call) {
-    if (call.readingFrom == null && call.future.isDone()) {
-      return; // the usual end: the caller read its reply; an answered call is in no queue to be assigned from
-    }
-    lock.lock();
-    try {
-      call.callerReads = false;
-      WorkerSlot slot = call.readingFrom;
-      if (slot == null) {
-        return;
-      }
-      call.readingFrom = null;
-      if (slot.role.holder() == ReadingRole.Holder.CALLER) {
-        if (slot.current != null) {
-          slot.role.giveTo(false);
-        } else {
-          slot.role.release();
-        }
-      }
-    } finally {
-      lock.unlock();
-    }
   }
 
   private void release(WorkerSlot slot) {
@@ -502,7 +428,7 @@ public final class Dispatcher {
     lock.lock();
     try {
       withdraw(failed);
-      endReading(failed);
+      reading.end(failed);
       if (failed.current != call) {
         return; // the worker's death was handled first and has already answered the caller
       }
