@@ -13,12 +13,9 @@ import dev.snakepit.internal.protocol.FrameTooLargeException;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 
@@ -28,10 +25,10 @@ import java.util.function.Function;
  *
  * <p>Everything below is guarded by {@link #lock}, including the parts that are classes of their own
  * and take no lock themselves: the {@link Checkout} (idle workers and waiting calls), the
- * {@link DeadlineSweep}, and each worker's {@link ReadingRole}. The {@link ReadingHandOff} and the
- * {@link Cancellation} take this same lock where they must, never one of their own. Invariants: a slot is idle only if it is
- * not retired and has no current call; a queued call has no slot; {@link #busy} holds exactly the slots
- * with a current call.
+ * {@link BusyWorkers}, the {@link DeadlineSweep}, and each worker's {@link ReadingRole}. The
+ * {@link ReadingHandOff} and the {@link Cancellation} take this same lock where they must, never one of
+ * their own. Invariants: a slot is idle only if it is not retired and has no current call; a queued
+ * call has no slot; the busy workers are exactly the slots with a current call.
  * Frames are written outside the lock, so a slow socket never blocks other callers. A worker keeps a
  * call it was given until that call's reply arrives or the worker dies, even when the caller was
  * answered earlier (deadline, cancel): the worker is still busy with it, and a worker that stays busy
@@ -97,13 +94,12 @@ public final class Dispatcher {
   private final AtomicLong callIds = new AtomicLong();
 
   private final ReentrantLock lock = new ReentrantLock();
-  private final Condition noneBusy = lock.newCondition();
   /** Idle workers and waiting calls. Guarded by lock. */
   private final Checkout checkout;
-  /** Workers running a call, possibly one already abandoned by its caller. Guarded by lock. */
-  private final Set<WorkerSlot> busy = new HashSet<>();
   /** Guarded by lock. */
   private final DeadlineSweep deadlines;
+  /** Workers running a call. Guarded by lock. */
+  private final BusyWorkers busy;
 
   public Dispatcher(String pool, Limits limits, ScheduledExecutorService timer, Ticker ticker, Events events, Counters counters,
       Host host) {
@@ -118,6 +114,7 @@ public final class Dispatcher {
     this.checkout = new Checkout(limits.maxQueue(), !limits.acquireTimeout().isZero());
     this.cancels = new Cancellation(lock, checkout, limits, timer, host, failures, completion);
     this.deadlines = new DeadlineSweep(timer, ticker, this::sweep);
+    this.busy = new BusyWorkers(lock, ticker, deadlines);
   }
 
   /** Accepts a call whose body is already encoded and within the frame limit; the reader thread reads its reply. */
@@ -197,7 +194,7 @@ public final class Dispatcher {
       reading.end(slot);
       call = slot.current;
       if (call != null) {
-        release(slot);
+        busy.release(slot);
       }
     } finally {
       lock.unlock();
@@ -222,7 +219,7 @@ public final class Dispatcher {
       } else {
         call.answeredBy = slot;
         call.answeredNanos = now;
-        release(slot);
+        busy.release(slot);
         call.readingFrom = null;
         recycle = slot.answered(frame.kind() == FrameKind.ERROR);
         next = checkout.free(slot);
@@ -304,16 +301,9 @@ public final class Dispatcher {
 
   /** Waits until no worker runs a call, or {@code timeout} passes; true if none runs. */
   public boolean awaitNoneBusy(Duration timeout) throws InterruptedException {
-    long nanos = timeout.toNanos();
     lock.lock();
     try {
-      while (!busy.isEmpty()) {
-        if (nanos <= 0) {
-          return false;
-        }
-        nanos = noneBusy.awaitNanos(nanos);
-      }
-      return true;
+      return busy.awaitNone(timeout.toNanos());
     } finally {
       lock.unlock();
     }
@@ -346,13 +336,7 @@ public final class Dispatcher {
    */
   private void assign(WorkerSlot slot, PendingCall call) {
     reading.give(slot, call);
-    slot.current = call;
-    busy.add(slot);
-    call.slot = slot;
-    call.requestId = ++slot.lastRequestId;
-    call.checkoutNanos = ticker.nanoTime();
-    call.deadlineNanos = DeadlineSweep.after(call.checkoutNanos, call.timeout);
-    deadlines.sweepBy(call.deadlineNanos);
+    busy.start(slot, call);
   }
 
   /** Queues a call for at most the acquire timeout; at the head if it was taken back from a worker. Under lock. */
@@ -366,15 +350,6 @@ public final class Dispatcher {
   private void withdraw(WorkerSlot slot) {
     slot.retired = true;
     checkout.withdraw(slot);
-  }
-
-  private void release(WorkerSlot slot) {
-    slot.current.slot = null;
-    slot.current = null;
-    busy.remove(slot);
-    if (busy.isEmpty()) {
-      noneBusy.signalAll();
-    }
   }
 
   /** Expires the calls whose deadline has passed; runs on the timer, for {@link DeadlineSweep}. */
@@ -432,7 +407,7 @@ public final class Dispatcher {
       if (failed.current != call) {
         return; // the worker's death was handled first and has already answered the caller
       }
-      release(failed);
+      busy.release(failed);
       if (call.abandoned || call.claimed()) {
         timedOut = call.timedOut != null; // a cancelled call has its answer; a timed-out one is answered below
       } else if (checkout.closed()) {

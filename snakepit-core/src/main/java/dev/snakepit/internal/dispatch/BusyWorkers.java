@@ -1,0 +1,72 @@
+package dev.snakepit.internal.dispatch;
+
+import dev.snakepit.internal.Ticker;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.Set;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.Lock;
+
+/**
+ * The workers running a call, possibly one already abandoned by its caller: starts a worker on a call
+ * and takes the call back, and lets a closing pool wait until no worker runs one. Invariant: it holds
+ * exactly the workers with a current call, and each such call names its worker.
+ *
+ * <p>Confined to the dispatcher's lock: every method is called with it held, and the class takes no
+ * lock of its own; {@link #awaitNone} waits on a condition of that lock.
+ */
+final class BusyWorkers implements Iterable<WorkerSlot> {
+  private final Set<WorkerSlot> slots = new HashSet<>();
+  /** Signalled when the last busy worker is released. */
+  private final Condition none;
+  private final Ticker ticker;
+  private final DeadlineSweep deadlines;
+
+  /** Busy workers under the dispatcher's {@code lock}, whose calls' deadlines {@code deadlines} expires. */
+  BusyWorkers(Lock lock, Ticker ticker, DeadlineSweep deadlines) {
+    this.none = lock.newCondition();
+    this.ticker = ticker;
+    this.deadlines = deadlines;
+  }
+
+  /** The worker starts on {@code call}: the call gets a request id on its connection, and its run and its deadline start now. */
+  void start(WorkerSlot slot, PendingCall call) {
+    slot.current = call;
+    slots.add(slot);
+    call.slot = slot;
+    call.requestId = ++slot.lastRequestId;
+    call.checkoutNanos = ticker.nanoTime();
+    call.deadlineNanos = DeadlineSweep.after(call.checkoutNanos, call.timeout);
+    deadlines.sweepBy(call.deadlineNanos);
+  }
+
+  /** The worker has its current call no more: it was answered, never received, or the worker is gone. */
+  void release(WorkerSlot slot) {
+    slot.current.slot = null;
+    slot.current = null;
+    slots.remove(slot);
+    if (slots.isEmpty()) {
+      none.signalAll();
+    }
+  }
+
+  int size() {
+    return slots.size();
+  }
+
+  /** Waits until no worker runs a call, or {@code nanos} pass; true if none runs. */
+  boolean awaitNone(long nanos) throws InterruptedException {
+    while (!slots.isEmpty()) {
+      if (nanos <= 0) {
+        return false;
+      }
+      nanos = none.awaitNanos(nanos);
+    }
+    return true;
+  }
+
+  @Override
+  public Iterator<WorkerSlot> iterator() {
+    return slots.iterator();
+  }
+}
