@@ -26,11 +26,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -38,8 +36,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The implementation behind {@link dev.snakepit.Snakepit}: wires the control loop ({@link Supervisor}),
- * the call router ({@link Dispatcher}) and the runtime files together, encodes calls, and runs start
- * and close. Owns one platform thread (the control loop) plus three per worker.
+ * the call router ({@link Dispatcher}) and the runtime files together, encodes calls, and runs start;
+ * its close is the {@link PoolShutdown}'s. Owns one platform thread (the control loop) plus three per
+ * worker.
  */
 public final class PoolCore {
   private static final Logger LOG = LoggerFactory.getLogger(PoolCore.class);
@@ -49,16 +48,12 @@ public final class PoolCore {
 
   private final PoolConfig config;
   private final String pool;
-  private final RunDirectory runDirectory;
   private final Counters counters = new Counters();
   private final Dispatcher dispatcher;
   private final Supervisor supervisor;
   private final Ticker ticker;
   private final long startedNanos;
-  private final AtomicBoolean closing = new AtomicBoolean();
-  private final CountDownLatch closed = new CountDownLatch(1);
-  /** What the JVM's shutdown hook does for this pool if it is still open at exit. */
-  private final Runnable atExit;
+  private final PoolShutdown shutdown;
 
   private PoolCore(PoolConfig config, PythonInterpreter python, Path runtime, RunDirectory runDirectory, WorkerLimits limits,
       Ticker ticker) {
@@ -66,20 +61,14 @@ public final class PoolCore {
     this.ticker = ticker;
     this.startedNanos = ticker.nanoTime();
     this.pool = config.name();
-    this.runDirectory = runDirectory;
     // Workers are forked from the loop's one long-lived thread, which their parent-death signal is tied to.
     Events events = new Events(pool, config.listener(), ticker);
     this.supervisor = new Supervisor(config, python, runtime, runDirectory, limits, Supervisor.newLoopExecutor(pool), ticker,
         events, counters);
     this.dispatcher = supervisor.dispatcher();
+    this.shutdown = new PoolShutdown(pool, config.shutdownGrace(), supervisor, runDirectory, ticker);
     // After a bug in the control loop the pool's state cannot be trusted: close, from a thread of its own.
     supervisor.onInternalFailure(error -> Thread.ofPlatform().daemon().name("snakepit-" + pool + "-failure").start(this::close));
-    this.atExit = () -> {
-      closing.set(true);
-      supervisor.abandon();
-      runDirectory.close();
-    };
-    RunRegistry.get().atExit(atExit);
   }
 
   /** Starts a pool and waits until all its workers are ready; see {@code Snakepit.start}. */
@@ -114,17 +103,17 @@ public final class PoolCore {
     try {
       started.get(config.startTimeout().plus(SAFETY_MARGIN).toMillis(), TimeUnit.MILLISECONDS);
     } catch (ExecutionException e) {
-      abort();
+      shutdown.abort();
       throw e.getCause() instanceof SnakepitException s ? s
           : SnakepitException.builder(ErrorKind.WORKER_CRASHED, "pool '" + pool + "' could not start")
               .pool(pool).cause(e.getCause()).build();
     } catch (TimeoutException e) {
-      abort();
+      shutdown.abort();
       throw SnakepitException.builder(ErrorKind.TIMEOUT, "pool '" + pool + "' did not start within "
           + config.startTimeout().plus(SAFETY_MARGIN))
           .pool(pool).build();
     } catch (InterruptedException e) {
-      abort();
+      shutdown.abort();
       Thread.currentThread().interrupt();
       throw new SnakepitException(ErrorKind.CANCELLED, "interrupted while pool '" + pool + "' was starting");
     }
@@ -172,7 +161,7 @@ public final class PoolCore {
    * attaches the earlier ones to it.
    */
   private boolean retrying(Call call, SnakepitException failure, List<SnakepitException> earlier) {
-    if (failure.kind() == ErrorKind.WORKER_CRASHED && earlier.size() < call.retries() && !closing.get()) {
+    if (failure.kind() == ErrorKind.WORKER_CRASHED && earlier.size() < call.retries() && !shutdown.closing()) {
       earlier.add(failure);
       counters.callsRetried.increment();
       LOG.debug("pool '{}': sending the call of tool '{}' again (retry {} of {}) after: {}", pool, call.tool(),
@@ -261,7 +250,7 @@ public final class PoolCore {
 
   private PendingCall submit(Call call, boolean readsOwnReply) {
     String tool = call.tool();
-    if (closing.get()) {
+    if (shutdown.closing()) {
       Throwable failure = supervisor.internalFailure();
       throw failed(SnakepitException.builder(ErrorKind.POOL_CLOSED, "pool '" + pool + "' is closed"
           + (failure == null ? "" : " after an internal error in its control loop (" + failure + ")") + "; tool '" + tool
@@ -334,7 +323,7 @@ public final class PoolCore {
 
   /** See {@code Snakepit.resize}, which checks {@code size}. */
   public void resize(int size) {
-    if (closing.get()) {
+    if (shutdown.closing()) {
       throw SnakepitException.builder(ErrorKind.POOL_CLOSED, "pool '" + pool + "' is closed; it cannot be resized")
           .pool(pool).build();
     }
@@ -372,74 +361,7 @@ public final class PoolCore {
   }
 
   public void close() {
-    if (!closing.compareAndSet(false, true)) {
-      awaitClosed();
-      return;
-    }
-    long deadline = ticker.nanoTime() + config.shutdownGrace().toNanos();
-    boolean interrupted = false;
-    try {
-      supervisor.beginClose().get(10, TimeUnit.SECONDS);
-      dispatcher.close();
-      dispatcher.awaitNoneBusy(config.shutdownGrace());
-      long left = Math.max(TimeUnit.MILLISECONDS.toNanos(500), deadline - ticker.nanoTime());
-      try {
-        supervisor.stopAll("pool closed").get(left, TimeUnit.NANOSECONDS);
-      } catch (TimeoutException e) {
-        LOG.warn("pool '{}': workers did not exit within the shutdown grace of {} ms; killing them", pool,
-            config.shutdownGrace().toMillis());
-      }
-    } catch (InterruptedException e) {
-      interrupted = true;
-    } catch (ExecutionException | TimeoutException e) {
-      LOG.warn("pool '{}': orderly shutdown failed; killing its workers", pool, e);
-    }
-    stopEverything("pool closed after its shutdown grace");
-    if (interrupted) {
-      Thread.currentThread().interrupt();
-    }
-  }
-
-  private void abort() {
-    closing.set(true);
-    dispatcher.close();
-    stopEverything("pool start failed");
-  }
-
-  /** Kills what is left, stops the loop, waits for the threads, removes the socket directory. */
-  private void stopEverything(String reason) {
-    boolean interrupted = Thread.interrupted();
-    try {
-      supervisor.killAll(reason).get(10, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      interrupted = true;
-    } catch (ExecutionException | TimeoutException e) {
-      LOG.error("pool '{}': could not confirm that all workers are dead; killing them directly", pool, e);
-    }
-    // Without the loop's help too, should it be the thing that is broken.
-    supervisor.killDirectly();
-    try {
-      supervisor.stopLoop(Duration.ofSeconds(5));
-      supervisor.joinThreads(Duration.ofSeconds(5));
-    } catch (InterruptedException e) {
-      interrupted = true;
-    }
-    runDirectory.close();
-    supervisor.releaseLimits();
-    RunRegistry.get().done(atExit);
-    supervisor.markClosed();
-    closed.countDown();
-    if (interrupted) {
-      Thread.currentThread().interrupt();
-    }
-  }
-
-  private void awaitClosed() {
-    try {
-      closed.await();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    shutdown.close();
   }
 
   private static SnakepitException cannotStart(PoolConfig config, Exception cause) {
@@ -454,7 +376,7 @@ public final class PoolCore {
    * if no ready worker has that pid.
    */
   public boolean recycle(long pid) {
-    return !closing.get() && supervisor.recycleWorker(pid);
+    return !shutdown.closing() && supervisor.recycleWorker(pid);
   }
 
   /** Fault injection (tests, chaos kit): a failure inside the pool's control loop, as a bug would cause. */
