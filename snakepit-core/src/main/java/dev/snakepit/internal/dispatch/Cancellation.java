@@ -9,10 +9,11 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Cancels calls: one its caller gives up on, and one whose deadline passed. A queued call just leaves
- * the queue, and one past its acquire timeout fails with it. For a running call it sends CANCEL on the worker's control plane, then watches that the
- * worker stops within the cancel grace: a worker still running the call {@link Dispatcher#STACK_DUMP_LEAD}
- * before the grace ends is asked for its stacks, and one still running it when the grace ends is
- * reported {@linkplain Dispatcher.Host#broken broken}, so that a call never keeps a worker busy forever.
+ * the queue, and one past its acquire timeout fails with it. For a running call it sends CANCEL on the
+ * worker's control plane, then watches that the worker stops within the cancel grace: a worker still
+ * running the call {@link Dispatcher#STACK_DUMP_LEAD} before the grace ends is asked for its stacks,
+ * and one still running it when the grace ends is reported {@linkplain Dispatcher.Host#broken broken},
+ * so that a call never keeps a worker busy forever.
  *
  * <p>A cancelled call is answered at once. A timed-out one is answered when the cancel lands (its reply
  * carries the traceback of where the tool was) or when the worker is killed after the grace (its error
