@@ -130,8 +130,8 @@ public final class Bench implements Callable<Integer> {
             "percentile", true, Noop.distribution(noop));
       }
       if (sections.contains("jmh")) {
-        section("JMH: the Java side's codec");
-        report.add("## The Java side's codec (JMH)\n\n" + Jmh.run(quick));
+        section("JMH: the Java side's codec and a whole no-op call");
+        report.add("## The Java side's codec and a whole no-op call (JMH)\n\n" + Jmh.run(quick, pythonCommand));
       }
       if (sections.contains("throughput")) {
         throughput(python, quick, out, report);
