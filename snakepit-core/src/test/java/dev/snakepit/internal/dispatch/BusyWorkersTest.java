@@ -8,7 +8,6 @@ import dev.snakepit.testing.FakeClock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import org.junit.jupiter.api.AfterEach;
@@ -19,7 +18,8 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(10)
 class BusyWorkersTest {
   private final FakeClock clock = new FakeClock();
-  private final ReentrantLock lock = new ReentrantLock();
+  private final TestLock locked = new TestLock();
+  private final ReentrantLock lock = locked.lock;
   private final List<Long> sweeps = new ArrayList<>();
   private final BusyWorkers busy = new BusyWorkers(lock, clock,
       new DeadlineSweep(clock.executor(), clock, () -> sweeps.add(clock.nanoTime())));
@@ -44,7 +44,7 @@ class BusyWorkersTest {
     assertThat(first.deadlineNanos).isEqualTo(start + Duration.ofSeconds(1).toNanos());
     assertThat(busy).containsExactly(w1);
 
-    withLock(() -> busy.release(w1));
+    locked.run(() -> busy.release(w1));
     PendingCall second = call(2);
     busy.start(w1, second);
     assertThat(second.requestId).as("request ids are never reused on a connection").isEqualTo(2);
@@ -66,7 +66,7 @@ class BusyWorkersTest {
     PendingCall call = call(1);
     busy.start(w1, call);
 
-    withLock(() -> busy.release(w1));
+    locked.run(() -> busy.release(w1));
 
     assertThat(w1.current).isNull();
     assertThat(call.slot).isNull();
@@ -78,33 +78,18 @@ class BusyWorkersTest {
   void theWaitForNoneEndsWhenTheLastBusyWorkerIsReleased() throws Exception {
     WorkerSlot w1 = slot("w1");
     WorkerSlot w2 = slot("w2");
-    withLock(() -> {
+    locked.run(() -> {
       busy.start(w1, call(1));
       busy.start(w2, call(2));
     });
-    CompletableFuture<Boolean> none = new CompletableFuture<>();
-    Thread waiter = Thread.ofPlatform().start(() -> {
-      lock.lock();
-      try {
-        none.complete(busy.awaitNone(TimeUnit.SECONDS.toNanos(30)));
-      } catch (InterruptedException e) {
-        none.completeExceptionally(e);
-      } finally {
-        lock.unlock();
-      }
-    });
-    // The waiter is parked on the condition once it has let go of the lock inside awaitNanos.
-    while (waiter.getState() != Thread.State.TIMED_WAITING && !none.isDone()) {
-      Thread.onSpinWait();
-    }
-    assertThat(none).as("two workers are busy").isNotDone();
+    TestLock.Waiter<Boolean> none = locked.startWaiter(() -> busy.awaitNone(TimeUnit.SECONDS.toNanos(30)));
+    assertThat(none.done()).as("two workers are busy").isFalse();
 
-    withLock(() -> busy.release(w1));
+    locked.run(() -> busy.release(w1));
     assertThat(busy.size()).isEqualTo(1);
-    withLock(() -> busy.release(w2));
+    locked.run(() -> busy.release(w2));
 
-    assertThat(none.get(5, TimeUnit.SECONDS)).isTrue();
-    waiter.join();
+    assertThat(none.result()).isTrue();
   }
 
   @Test
@@ -124,15 +109,6 @@ class BusyWorkersTest {
     lock.lock();
     try {
       assertThat(busy.awaitNone(0)).isTrue();
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  private void withLock(Runnable action) {
-    lock.lock();
-    try {
-      action.run();
     } finally {
       lock.unlock();
     }

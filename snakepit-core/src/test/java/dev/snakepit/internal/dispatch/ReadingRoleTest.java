@@ -4,9 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.snakepit.internal.dispatch.ReadingRole.Holder;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.ReentrantLock;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -14,7 +11,7 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(10)
 class ReadingRoleTest {
   private final ReadingRole role = new ReadingRole();
-  private final ReentrantLock lock = new ReentrantLock();
+  private final TestLock locked = new TestLock();
 
   @Test
   void theRoleChangesOnlyAlongTheTable() {
@@ -63,42 +60,14 @@ class ReadingRoleTest {
 
   @Test
   void theReaderThreadWaitsForItsTurnAndEndsWithTheRole() throws Exception {
-    CompletableFuture<Boolean> firstTurn = readerTurn();
-    assertThat(firstTurn).isNotDone();
-    withLock(() -> role.giveTo(false));
-    assertThat(firstTurn.get(5, TimeUnit.SECONDS)).isTrue();
+    TestLock.Waiter<Boolean> firstTurn = locked.startWaiter(() -> role.awaitReaderTurn(locked.lock));
+    assertThat(firstTurn.done()).isFalse();
+    locked.run(() -> role.giveTo(false));
+    assertThat(firstTurn.result()).isTrue();
 
-    withLock(role::release);
-    CompletableFuture<Boolean> secondTurn = readerTurn();
-    withLock(role::end);
-    assertThat(secondTurn.get(5, TimeUnit.SECONDS)).as("nobody is to read the socket again").isFalse();
-  }
-
-  private CompletableFuture<Boolean> readerTurn() throws InterruptedException {
-    CompletableFuture<Boolean> turn = new CompletableFuture<>();
-    Thread reader = Thread.ofPlatform().start(() -> {
-      lock.lock();
-      try {
-        turn.complete(role.awaitReaderTurn(lock));
-      } catch (InterruptedException e) {
-        turn.completeExceptionally(e);
-      } finally {
-        lock.unlock();
-      }
-    });
-    // The reader is parked on its turn once it has let go of the lock inside await.
-    while (reader.getState() != Thread.State.WAITING && !turn.isDone()) {
-      Thread.onSpinWait();
-    }
-    return turn;
-  }
-
-  private void withLock(Runnable change) {
-    lock.lock();
-    try {
-      change.run();
-    } finally {
-      lock.unlock();
-    }
+    locked.run(role::release);
+    TestLock.Waiter<Boolean> secondTurn = locked.startWaiter(() -> role.awaitReaderTurn(locked.lock));
+    locked.run(role::end);
+    assertThat(secondTurn.result()).as("nobody is to read the socket again").isFalse();
   }
 }
