@@ -11,6 +11,8 @@ public enum FrameKind {
   RESULT(4, Plane.DATA),
   ERROR(5, Plane.DATA),
   SHUTDOWN(6, Plane.DATA),
+  SESSION_OPEN(7, Plane.DATA),
+  SESSION_CLOSE(8, Plane.DATA),
   LOG(16, Plane.CONTROL),
   FATAL(17, Plane.CONTROL),
   CANCEL(18, Plane.CONTROL),
