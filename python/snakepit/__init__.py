@@ -19,11 +19,15 @@ Users write an adapter::
 and the JVM runs ``python -m snakepit --adapter package.module:Model``. ``@tool(name=..., description=...)``
 renames or describes a tool; ``async def`` tools run on one event loop kept for the worker's life. A
 cancelled call raises ``CallCancelled`` (a BaseException) inside the tool; ``current_call()`` tells a
-tool its request id, name and deadline. Standard library only; Python 3.9 or later.
+tool its request id, name and deadline, and ``current_session()`` the session of the call, whose
+``state`` dict keeps what its tools put there across calls (hooks ``open_session(session)`` and
+``close_session(session, reason)``). Standard library only; Python 3.9 or later.
 """
 __version__ = "0.1.0"
 
 from .adapter import Adapter, tool  # noqa: E402
 from .cancel import CallCancelled, CallInfo, current_call  # noqa: E402
+from .sessions import Session, current_session  # noqa: E402
 
-__all__ = ["Adapter", "CallCancelled", "CallInfo", "current_call", "tool", "__version__"]
+__all__ = ["Adapter", "CallCancelled", "CallInfo", "Session", "current_call", "current_session", "tool",
+           "__version__"]

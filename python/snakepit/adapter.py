@@ -1,7 +1,8 @@
 """Adapters: loading the user's class, discovering its tools, describing them and running calls on them.
 
 An adapter is any class constructible without arguments. Its methods marked with ``@tool`` are its
-tools; optional ``setup()`` and ``teardown()`` run at start and at SHUTDOWN. A class that defines
+tools; optional ``setup()`` and ``teardown()`` run at start and at SHUTDOWN, and the optional session
+hooks when a session opens, closes or moves (sessions.py). A class that defines
 ``execute_tool(self, name, args, kwargs)`` receives every call itself (dispatch mode
 ``execute_tool``); its ``@tool`` methods are still listed in the handshake.
 
@@ -61,6 +62,14 @@ class Adapter:
 
     def teardown(self) -> None:
         """Runs once at an orderly SHUTDOWN (not when the JVM dies). Errors are logged."""
+
+    def open_session(self, session: Any) -> None:
+        """Runs when a session opens on this worker; ``session.state`` is an empty dict to fill. An
+        exception fails the opening."""
+
+    def close_session(self, session: Any, reason: str) -> None:
+        """Runs when a session closes on this worker: ``reason`` is closed, idle, lifetime, moved,
+        drained or pool_closed. Not run when the worker dies."""
 
 
 class Tool:
@@ -278,6 +287,16 @@ class ToolRunner:
         if is_async:
             return self._run_async(function(*args, **kwargs))
         return function(*args, **kwargs)
+
+    def invoke(self, function: Callable, *args: Any) -> Any:
+        """Runs a hook of the adapter (a function or a coroutine function) on this thread."""
+        result = function(*args)
+        if inspect.iscoroutine(result):
+            if self._asyncio is None:
+                import asyncio
+                self._asyncio = asyncio
+            return self._run_async(result)
+        return result
 
     def _run_async(self, coroutine: Any) -> Any:
         # One loop for the worker's life, so objects bound to the loop by an earlier call (client

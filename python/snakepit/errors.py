@@ -12,6 +12,7 @@ PYTHON_EXCEPTION = "PYTHON_EXCEPTION"
 INVALID_REQUEST = "INVALID_REQUEST"
 SERIALIZATION_ERROR = "SERIALIZATION_ERROR"
 CANCELLED = "CANCELLED"
+SESSION_LOST = "SESSION_LOST"
 
 # An ERROR body too large for a frame is sent again with its message cut to this many characters.
 MAX_SHORT_MESSAGE = 4000
@@ -145,6 +146,12 @@ def cancelled(tool: str, exception: Optional[BaseException] = None) -> Dict[str,
     return error_body(CANCELLED, "call to '%s' was cancelled" % tool, exception)
 
 
+def session_lost(session_id: str) -> Dict[str, Any]:
+    """A call of a session this worker does not hold (docs/protocol.md, section 4.12)."""
+    return error_body(SESSION_LOST, "session %s is not open on this worker" % session_id,
+                      details={"session": session_id})
+
+
 def unknown_tool(tool: str, available: list) -> Dict[str, Any]:
     names = sorted(available)
     return error_body(INVALID_REQUEST, "unknown tool '%s'; available: %s" % (tool, ", ".join(names)),
@@ -179,7 +186,7 @@ def shortened(body: Dict[str, Any]) -> Dict[str, Any]:
 
 
 # The modules whose frames head the traceback of whatever a tool raises: the serve loop and the runner.
-_RUNTIME_MODULES = frozenset(("snakepit.worker", "snakepit.adapter"))
+_RUNTIME_MODULES = frozenset(("snakepit.worker", "snakepit.adapter", "snakepit.sessions"))
 
 
 def strip_runtime_frames(exc: BaseException) -> None:

@@ -1,5 +1,5 @@
 """The message bodies of docs/protocol.md, section 4, as the worker builds and reads them: HELLO,
-WELCOME, CALL, CANCEL, LOG, FATAL and RETIRE.
+WELCOME, CALL, SESSION_OPEN, SESSION_CLOSE, CANCEL, LOG, FATAL and RETIRE.
 
 A body is a plain value here; values.py turns it into bytes and protocol.py frames it. Two bodies are
 built next to what they are made of: ERROR bodies in errors.py, with the exception data they carry,
@@ -7,17 +7,22 @@ and RESULT bodies in values.encode_result, which writes ``{"value": ...}`` aroun
 HEARTBEAT and HEARTBEAT_ACK have no body, and the worker does not read SHUTDOWN's.
 """
 import os
+import re
 import sys
 import time
 from typing import Any, Dict, Optional, Tuple
 
-from . import __version__, errors, protocol, values
+from . import __version__, errors, protocol, sessions, values
 
 # The protocol versions this runtime speaks, offered in HELLO (section 4.1).
 PROTOCOL_VERSIONS = [1]
 
 # platform.python_implementation()'s names, without importing platform (milliseconds of every start).
 _IMPLEMENTATIONS = {"cpython": "CPython", "pypy": "PyPy", "ironpython": "IronPython", "jython": "Jython"}
+
+# A session id (section 4.12), and the reasons a session may close for.
+_SESSION_ID = re.compile(r"[0-9a-f]{32}\Z")
+CLOSE_REASONS = ("closed", "idle", "lifetime", "moved", "drained", "pool_closed")
 
 
 class MessageError(Exception):
@@ -39,7 +44,7 @@ def hello_body(token: str, adapter_spec: str, runner: Any) -> Dict[str, Any]:
                    "implementation": _IMPLEMENTATIONS.get(sys.implementation.name, sys.implementation.name),
                    "executable": sys.executable},
         "adapter": adapter_spec, "dispatch": runner.mode, "concurrency": 1,
-        "tools": runner.describe_tools(),
+        "session_hooks": sessions.defined_hooks(runner.instance), "tools": runner.describe_tools(),
     }
 
 
@@ -81,6 +86,57 @@ def parse_call(message: Any) -> Tuple[str, list, dict]:
     elif type(kwargs) is not dict:
         raise errors.InvalidCall(errors.invalid_request("\"kwargs\" must be an object", {"tool": name}))
     return name, args, kwargs
+
+
+def call_session(message: Dict[str, Any]) -> Tuple[Optional[str], bool]:
+    """The session a decoded CALL body names (or None) and whether the worker is to open it if it does
+    not hold it (section 4.12); raises errors.InvalidCall for fields that break the rules."""
+    session_id = message.get("session")
+    if session_id is None:
+        return None, False
+    _check_session_id(session_id, "CALL")
+    open_flag = message.get("open_session", False)
+    if type(open_flag) is not bool:
+        raise errors.InvalidCall(errors.invalid_request(
+            "CALL \"open_session\" must be true or false, not %r" % (open_flag,), {"session": session_id}))
+    return session_id, open_flag
+
+
+def parse_session_open(message: Any) -> Tuple[str, Optional[bytes]]:
+    """The session id of a decoded SESSION_OPEN body and the snapshot to restore it from, if any."""
+    if type(message) is not dict:
+        raise errors.InvalidCall(errors.invalid_request("SESSION_OPEN body must be a JSON object"))
+    session_id = message.get("session")
+    _check_session_id(session_id, "SESSION_OPEN")
+    restore = message.get("restore")
+    if restore is not None and type(restore) is not bytes:
+        raise errors.InvalidCall(errors.invalid_request(
+            "SESSION_OPEN \"restore\" must be bytes, not %s" % type(restore).__name__, {"session": session_id}))
+    return session_id, restore
+
+
+def parse_session_close(message: Any) -> Tuple[str, str, bool]:
+    """The session id, reason and snapshot flag of a decoded SESSION_CLOSE body."""
+    if type(message) is not dict:
+        raise errors.InvalidCall(errors.invalid_request("SESSION_CLOSE body must be a JSON object"))
+    session_id = message.get("session")
+    _check_session_id(session_id, "SESSION_CLOSE")
+    reason = message.get("reason")
+    if reason not in CLOSE_REASONS or type(reason) is not str:
+        raise errors.InvalidCall(errors.invalid_request(
+            "SESSION_CLOSE \"reason\" = %r is invalid: it must be one of %s" % (reason, ", ".join(CLOSE_REASONS)),
+            {"session": session_id}))
+    snapshot = message.get("snapshot", False)
+    if type(snapshot) is not bool:
+        raise errors.InvalidCall(errors.invalid_request(
+            "SESSION_CLOSE \"snapshot\" must be true or false, not %r" % (snapshot,), {"session": session_id}))
+    return session_id, reason, snapshot
+
+
+def _check_session_id(session_id: Any, frame: str) -> None:
+    if type(session_id) is not str or not _SESSION_ID.match(session_id):
+        raise errors.InvalidCall(errors.invalid_request(
+            "%s \"session\" = %r is invalid: it must be 32 lowercase hex digits" % (frame, session_id)))
 
 
 def call_deadline(message: Dict[str, Any]) -> Optional[float]:

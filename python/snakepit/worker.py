@@ -1,5 +1,5 @@
-"""The serve loop: the worker's main thread answers the calls that arrive on the data socket
-(docs/protocol.md, sections 4.2, 4.3, 4.7 and 5).
+"""The serve loop: the worker's main thread answers the calls and session frames that arrive on the
+data socket (docs/protocol.md, sections 4.2, 4.3, 4.7, 4.12 and 5).
 
 The data plane is served by the main thread alone, one call at a time (concurrency 1): Python's
 signal handling and many C libraries expect to run there, and no lock or queue sits in the hot path.
@@ -9,7 +9,7 @@ import logging
 import os
 import socket
 import sys
-from typing import Any, Dict, Optional
+from typing import Any, Callable, Dict, Optional
 
 from . import errors, messages, protocol, values
 from .adapter import ToolRunner
@@ -17,6 +17,7 @@ from .cancel import CallCancelled, CallSwitch
 from .errors import InvalidCall, strip_runtime_frames
 from .exits import EXIT_OK, EXIT_VIOLATION, flush_std_streams
 from .protocol import FrameTooLarge, ProtocolError
+from .sessions import SessionTable
 
 _READ_BUFFER = 64 * 1024
 
@@ -32,6 +33,7 @@ class Worker:
         self.writer = protocol.SocketFrameWriter(sock, max_frame_bytes)
         self._runner = runner
         self._switch = switch
+        self._sessions = SessionTable(runner)
 
     def serve(self) -> int:
         """Serves calls until SHUTDOWN; exits the process directly when the JVM goes away."""
@@ -48,10 +50,13 @@ class Worker:
                 os._exit(EXIT_OK)
             kind = frame.kind
             try:
-                if kind == protocol.CALL:
+                if kind == protocol.CALL or kind == protocol.SESSION_OPEN or kind == protocol.SESSION_CLOSE:
                     if not frame.request_id:
-                        return self._violation("CALL with request id 0")
-                    self._handle_call(frame)
+                        return self._violation("%s with request id 0" % protocol.kind_name(kind))
+                    if kind == protocol.CALL:
+                        self._handle_call(frame)
+                    else:
+                        self._handle_session(frame)
                 elif kind == protocol.SHUTDOWN:
                     self._shutdown()
                     return EXIT_OK
@@ -73,10 +78,46 @@ class Worker:
             return
         try:
             name, args, kwargs = messages.parse_call(message)
+            session_id, open_flag = messages.call_session(message)
         except InvalidCall as invalid:
             self._send_error(request_id, invalid.body)
             return
-        result = self._run(request_id, name, args, kwargs, messages.call_deadline(message))
+        deadline = messages.call_deadline(message)
+        if session_id is None:
+            result = self._run(request_id, name, deadline, self._runner.call, name, args, kwargs)
+        elif self._sessions.get(session_id) is None and not open_flag:
+            self._send_error(request_id, errors.session_lost(session_id))
+            return
+        else:
+            result = self._run(request_id, name, deadline, self._sessions.call, session_id, open_flag, name, args, kwargs)
+        self._answer(request_id, name, result)
+
+    def _handle_session(self, frame: protocol.Frame) -> None:
+        """SESSION_OPEN or SESSION_CLOSE (section 4.12): runs the hook as a call is run."""
+        request_id = frame.request_id
+        opening = frame.kind == protocol.SESSION_OPEN
+        hook = "open_session" if opening else "close_session"
+        try:
+            message = values.decode(frame.body, frame.attachments, frame.flags)
+            if opening:
+                session_id, restore = messages.parse_session_open(message)
+            else:
+                session_id, reason, snapshot = messages.parse_session_close(message)
+        except values.SerializationError as err:
+            self._send_error(request_id, errors.serialization_error(
+                "cannot decode the %s body: %s" % (protocol.kind_name(frame.kind), err), err.details()))
+            return
+        except InvalidCall as invalid:
+            self._send_error(request_id, invalid.body)
+            return
+        deadline = messages.call_deadline(message)
+        if opening:
+            result = self._run(request_id, hook, deadline, self._sessions.open, session_id, restore)
+        else:
+            result = self._run(request_id, hook, deadline, self._sessions.close, session_id, reason, snapshot)
+        self._answer(request_id, hook, result)
+
+    def _answer(self, request_id: int, name: str, result: Any) -> None:
         if type(result) is _Cancelled:
             self._send_error(request_id, errors.cancelled(name, result.exception))
         elif type(result) is _Failure:
@@ -84,9 +125,10 @@ class Worker:
         else:
             self._send_result(request_id, name, result)
 
-    def _run(self, request_id: int, name: str, args: list, kwargs: dict, deadline: Optional[float]) -> Any:
-        """Runs the tool; returns its value, a _Failure or a _Cancelled. Never lets CallCancelled, nor a
-        KeyboardInterrupt the signal thread injected, out.
+    def _run(self, request_id: int, name: str, deadline: Optional[float], work: Callable, *work_args: Any) -> Any:
+        """Runs ``work(*work_args)`` (a tool, or a session hook) as the call ``request_id``; returns its
+        value, a _Failure or a _Cancelled. Never lets CallCancelled, nor a KeyboardInterrupt the signal
+        thread injected, out.
 
         The control thread (or the signal thread) injects at most one exception per call, and none
         once finish() has returned. It may land anywhere up to then: in the tool, in the error description below, or
@@ -97,7 +139,7 @@ class Worker:
         try:
             switch.begin(request_id, name, deadline)
             try:
-                result = self._runner.call(name, args, kwargs)
+                result = work(*work_args)
             except InvalidCall as invalid:
                 result = _Failure(invalid.body)
             except CallCancelled:
@@ -150,6 +192,7 @@ class Worker:
             self.writer.write(protocol.ERROR, request_id, data, attachments, flags)
 
     def _shutdown(self) -> None:
+        self._sessions.close_all("pool_closed")
         teardown = getattr(self._runner.instance, "teardown", None)
         if callable(teardown):
             try:

@@ -287,6 +287,16 @@ class FakeJvm:
         self.send(protocol.CALL, request_id, body)
         return request_id
 
+    def send_request(self, kind: int, body: Any) -> int:
+        """Sends a frame answered like a call (SESSION_OPEN, SESSION_CLOSE) with the next request id."""
+        request_id = self._next_id
+        self._next_id += 1
+        self.send(kind, request_id, body)
+        return request_id
+
+    def request(self, kind: int, body: Any) -> Reply:
+        return self.reply(self.send_request(kind, body))
+
     def reply(self, request_id: int) -> Reply:
         frame = self.read_frame()
         assert frame is not None, "worker closed the connection; stderr:\n" + self.stderr_text()

@@ -58,7 +58,7 @@ def test_hello_offers_the_versions_and_describes_worker_python_and_tools(monkeyp
     hello = messages.hello_body("ab" * 32, "pkg.mod:Described", runner)
 
     assert list(hello) == ["protocol", "token", "worker_id", "pid", "runtime_version", "python", "adapter",
-                           "dispatch", "concurrency", "tools"]
+                           "dispatch", "concurrency", "session_hooks", "tools"]
     assert hello["protocol"] == messages.PROTOCOL_VERSIONS == [1]
     assert (hello["token"], hello["worker_id"], hello["pid"]) == ("ab" * 32, "w7", os.getpid())
     assert hello["runtime_version"] == __version__
@@ -66,6 +66,7 @@ def test_hello_offers_the_versions_and_describes_worker_python_and_tools(monkeyp
     assert hello["python"]["executable"] == sys.executable
     assert (hello["adapter"], hello["dispatch"], hello["concurrency"]) == ("pkg.mod:Described", "tools", 1)
     assert hello["tools"] == runner.describe_tools()
+    assert hello["session_hooks"] == ["open_session", "close_session"], "the Adapter base class's hooks"
     values.encode(hello)  # a protocol value
 
 

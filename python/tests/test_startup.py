@@ -20,7 +20,7 @@ def test_hello_fields(jvm_factory):
     jvm = jvm_factory()
     hello = jvm.start()
     assert list(hello) == ["protocol", "token", "worker_id", "pid", "runtime_version", "python", "adapter",
-                           "dispatch", "concurrency", "tools"]
+                           "dispatch", "concurrency", "session_hooks", "tools"]
     assert hello["protocol"] == [1]
     assert hello["worker_id"] == "w1"
     # The worker is the child of the process the JVM started, its keeper.
@@ -30,6 +30,7 @@ def test_hello_fields(jvm_factory):
     assert hello["python"]["version"] == platform.python_version()
     assert hello["adapter"] == harness.DEMO
     assert (hello["dispatch"], hello["concurrency"]) == ("tools", 1)
+    assert hello["session_hooks"] == ["open_session", "close_session"], "the Adapter base class's hooks"
     tools = {t["name"]: t for t in hello["tools"]}
     assert {"ping", "echo", "add", "sleep", "spin", "cpu", "fail", "pid", "bytes_len", "make_bytes",
             "big_result", "unserializable", "print_lines", "crash", "spawn_child"} <= set(tools)

@@ -2,6 +2,7 @@
 harness.py with results and errors, shuts down on SHUTDOWN and exits on a broken data socket."""
 import os
 
+import harness
 from snakepit import protocol
 
 PROBE = "testadapters.probe:ProbeAdapter"
@@ -141,3 +142,95 @@ def test_execute_tool_adapter(jvm_factory):
     assert hello["dispatch"] == "execute_tool"
     assert [t["name"] for t in hello["tools"]] == ["declared"]
     assert jvm.call("whatever", 1, k="v").value == {"name": "whatever", "args": [1], "kwargs": {"k": "v"}}
+
+
+SESSIONS = "testadapters.sessions:SessionsAdapter"
+S1 = "1" * 32
+S2 = "2" * 32
+
+
+def _session_call(jvm, session, tool, args=(), open_session=None):
+    body = {"tool": tool, "args": list(args), "kwargs": {}, "timeout_ms": 5000, "session": session}
+    if open_session is not None:
+        body["open_session"] = open_session
+    return jvm.request(protocol.CALL, body)
+
+
+def test_session_frames_open_call_and_close_a_session(jvm_factory, tmp_path):
+    log = tmp_path / "hooks.log"
+    jvm = jvm_factory(SESSIONS, env={"SESSIONS_LOG": str(log)})
+    hello = jvm.start()
+    assert hello["session_hooks"] == ["open_session", "close_session", "snapshot_session", "restore_session"]
+    assert jvm.request(protocol.SESSION_OPEN, {"session": S1, "timeout_ms": 5000}).value is None
+    assert _session_call(jvm, S1, "add", ["a"]).value == 1
+    assert _session_call(jvm, S1, "add", ["b"]).value == 2
+    assert _session_call(jvm, S1, "current").value == {"id": S1, "calls": 3}
+    assert jvm.call("current").value is None, "a call without a session has none"
+
+    lost = _session_call(jvm, S2, "items").error
+    assert (lost["kind"], lost["details"]) == ("SESSION_LOST", {"session": S2})
+    assert "exception" not in lost
+    assert _session_call(jvm, S2, "add", ["c"], open_session=True).value == 1
+
+    assert jvm.request(protocol.SESSION_CLOSE, {"session": S1, "reason": "closed", "timeout_ms": 5000}).value is True
+    assert jvm.request(protocol.SESSION_CLOSE, {"session": S1, "reason": "closed", "timeout_ms": 5000}).value is False
+    assert _session_call(jvm, S1, "items").error["kind"] == "SESSION_LOST"
+    jvm.shutdown()
+    assert jvm.wait() == 0
+    assert log.read_text().splitlines() == ["open " + S1, "open " + S2, "close " + S1 + " closed",
+                                            "close " + S2 + " pool_closed"]
+
+
+def test_session_snapshot_and_restore_through_frames(jvm_factory):
+    jvm = jvm_factory(SESSIONS)
+    jvm.start()
+    jvm.request(protocol.SESSION_OPEN, {"session": S1})
+    _session_call(jvm, S1, "add", ["x"])
+    snapshot = jvm.request(protocol.SESSION_CLOSE, {"session": S1, "reason": "moved", "snapshot": True}).value
+    assert snapshot == b"x"
+    assert jvm.request(protocol.SESSION_OPEN, {"session": S2, "restore": snapshot}).value is None
+    assert _session_call(jvm, S2, "items").value == ["x"]
+
+
+def test_bad_session_frames_are_invalid_requests_and_the_worker_serves_on(jvm_factory):
+    jvm = jvm_factory(SESSIONS)
+    jvm.start()
+    cases = [
+        (protocol.SESSION_OPEN, ["x"], "SESSION_OPEN body must be a JSON object"),
+        (protocol.SESSION_OPEN, {"session": "ABC"}, "SESSION_OPEN \"session\" = 'ABC' is invalid: it must be 32 lowercase hex digits"),
+        (protocol.SESSION_OPEN, {"session": S1, "restore": "text"}, "SESSION_OPEN \"restore\" must be bytes, not str"),
+        (protocol.SESSION_CLOSE, {"session": S1, "reason": "bored"}, "SESSION_CLOSE \"reason\" = 'bored' is invalid"),
+        (protocol.SESSION_CLOSE, {"session": S1, "reason": "closed", "snapshot": 1}, "SESSION_CLOSE \"snapshot\" must be true or false"),
+        (protocol.CALL, {"tool": "items", "session": 7}, "CALL \"session\" = 7 is invalid"),
+        (protocol.CALL, {"tool": "items", "session": S1, "open_session": "yes"}, "CALL \"open_session\" must be true or false"),
+    ]
+    for kind, body, message in cases:
+        error = jvm.request(kind, body).error
+        assert error["kind"] == "INVALID_REQUEST", (body, error)
+        assert error["message"].startswith(message), error["message"]
+    jvm.request(protocol.SESSION_OPEN, {"session": S1})
+    twice = jvm.request(protocol.SESSION_OPEN, {"session": S1}).error
+    assert twice["kind"] == "INVALID_REQUEST" and "open already" in twice["message"]
+    refused = jvm.request(protocol.SESSION_OPEN, {"session": "dead" + "0" * 28}).error
+    assert refused["kind"] == "PYTHON_EXCEPTION" and refused["exception"]["type"] == "RuntimeError"
+    assert [f["function"] for f in refused["exception"]["frames"]] == ["open_session"]
+    assert jvm.call("current").value is None
+
+
+def test_a_cancel_stops_a_running_open_session_and_opens_nothing(jvm_factory, tmp_path):
+    log = tmp_path / "hooks.log"
+    jvm = jvm_factory("testadapters.sessions:CancelledOpen", env={"SESSIONS_LOG": str(log)})
+    jvm.start()
+    request_id = jvm.send_request(protocol.SESSION_OPEN, {"session": S1, "timeout_ms": 5000})
+    harness.wait_until(lambda: log.exists() and log.read_text().startswith("opening"), 10)
+    jvm.cancel(request_id)
+    error = jvm.reply(request_id).error
+    assert error["kind"] == "CANCELLED"
+    assert log.read_text().splitlines() == ["opening " + S1, "cancelled " + S1]
+    assert _session_call(jvm, S1, "x").error["kind"] == "SESSION_LOST"
+
+
+def test_a_session_frame_with_request_id_0_is_a_violation(jvm):
+    jvm.send(protocol.SESSION_OPEN, 0, {"session": S1})
+    assert jvm.wait() == 4
+    assert "SESSION_OPEN with request id 0" in jvm.stderr_text()

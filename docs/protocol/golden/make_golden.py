@@ -17,6 +17,7 @@ import struct
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 KINDS = {"HELLO": 1, "WELCOME": 2, "CALL": 3, "RESULT": 4, "ERROR": 5, "SHUTDOWN": 6,
+         "SESSION_OPEN": 7, "SESSION_CLOSE": 8,
          "LOG": 16, "FATAL": 17, "CANCEL": 18, "HEARTBEAT": 19, "HEARTBEAT_ACK": 20,
          "RETIRE": 21}
 TAGGED = 0x01
@@ -265,6 +266,36 @@ def main():
           '"details":{"tool":"ad","available":["add","echo"]}}',
           M(("kind", S("INVALID_REQUEST")), ("message", S("unknown tool 'ad'; available: add, echo")),
             ("details", M(("tool", S("ad")), ("available", L(S("add"), S("echo")))))))
+
+    sid = "0123456789abcdef0123456789abcdef"
+    valid("session_open", "The JVM opens a session on the worker (section 4.12).", "SESSION_OPEN", 21,
+          '{"session":"%s","timeout_ms":30000}' % sid,
+          M(("session", S(sid)), ("timeout_ms", I(30000))))
+
+    valid("session_open_restore", "A session opened from another worker's snapshot, as an attachment.",
+          "SESSION_OPEN", 22, '{"session":"%s","timeout_ms":30000,"restore":{"$b":0}}' % sid,
+          M(("session", S(sid)), ("timeout_ms", I(30000)), ("restore", Y(b"state\x00\xff"))),
+          attachments=[b"state\x00\xff"], flags=TAGGED)
+
+    valid("session_close", "The JVM closes a session whose idle timeout passed.", "SESSION_CLOSE", 23,
+          '{"session":"%s","reason":"idle","timeout_ms":30000}' % sid,
+          M(("session", S(sid)), ("reason", S("idle")), ("timeout_ms", I(30000))))
+
+    valid("session_close_snapshot", "The JVM asks for a session's snapshot, to move it.", "SESSION_CLOSE", 24,
+          '{"session":"%s","reason":"moved","snapshot":true}' % sid,
+          M(("session", S(sid)), ("reason", S("moved")), ("snapshot", B(True))))
+
+    valid("call_session", "A call of a hint session, which the worker opens first if it does not hold it.",
+          "CALL", 25, '{"tool":"say","args":["hi"],"kwargs":{},"timeout_ms":5000,"session":"%s",'
+          '"open_session":true}' % sid,
+          M(("tool", S("say")), ("args", L(S("hi"))), ("kwargs", M()), ("timeout_ms", I(5000)),
+            ("session", S(sid)), ("open_session", B(True))))
+
+    valid("error_session_lost", "A call of a session the worker does not hold.", "ERROR", 25,
+          '{"kind":"SESSION_LOST","message":"session %s is not open on this worker",'
+          '"details":{"session":"%s"}}' % (sid, sid),
+          M(("kind", S("SESSION_LOST")), ("message", S("session %s is not open on this worker" % sid)),
+            ("details", M(("session", S(sid))))))
 
     valid("shutdown", "The JVM asks the worker to finish.", "SHUTDOWN", 0,
           '{"reason":"pool closed"}', M(("reason", S("pool closed"))))
