@@ -39,7 +39,14 @@ public enum ErrorKind {
   /**
    * The caller cancelled the call (or interrupted the waiting thread). The call may have run in part.
    */
-  CANCELLED(Retry.IF_IDEMPOTENT);
+  CANCELLED(Retry.IF_IDEMPOTENT),
+  /**
+   * The session's state is gone: the worker holding it died or is being stopped, the session expired
+   * (its idle timeout or maximum lifetime passed), or the worker does not know it. The message says
+   * which. A call that was running when its worker died may have run in part; a queued one did not
+   * run. Retrying on the same session fails the same way: open a new session and rebuild its state.
+   */
+  SESSION_LOST(Retry.NO);
 
   /** Whether repeating a failed call is safe. */
   public enum Retry {

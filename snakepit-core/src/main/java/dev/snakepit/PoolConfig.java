@@ -29,7 +29,8 @@ import java.util.regex.Pattern;
  * calls; start timeout 30 s; shutdown grace 5 s; cancel grace 5 s; maximum frame 128 MiB; heartbeat
  * interval 2 s and timeout 10 s, or {@code $SNAKEPIT_HEARTBEAT_INTERVAL} and
  * {@code $SNAKEPIT_HEARTBEAT_TIMEOUT} in milliseconds; a crash loop at 10 crashes within 60 s; no
- * recycling, and recycling thresholds spread by 10% when some is set.
+ * recycling, and recycling thresholds spread by 10% when some is set; at most 64 sessions per worker, and
+ * no leak warnings for sessions.
  */
 public final class PoolConfig {
   /** The smallest allowed {@link Builder#maxFrameBytes(int)}: 64 KiB. */
@@ -76,6 +77,8 @@ public final class PoolConfig {
   private final long workerMemoryLimit;
   private final double workerCpuLimit;
   private final String pythonLogLevel;
+  private final int maxSessionsPerWorker;
+  private final Duration sessionLeakThreshold;
   private final PoolListener listener;
   private final DataPlaneInterceptor dataPlaneInterceptor;
 
@@ -107,6 +110,8 @@ public final class PoolConfig {
     this.workerMemoryLimit = b.workerMemoryLimit;
     this.workerCpuLimit = b.workerCpuLimit;
     this.pythonLogLevel = b.pythonLogLevel;
+    this.maxSessionsPerWorker = b.maxSessionsPerWorker;
+    this.sessionLeakThreshold = b.sessionLeakThreshold;
     this.listener = b.listener;
     this.dataPlaneInterceptor = b.dataPlaneInterceptor;
   }
@@ -258,6 +263,16 @@ public final class PoolConfig {
     return pythonLogLevel;
   }
 
+  /** How many sessions one worker may hold at once. */
+  public int maxSessionsPerWorker() {
+    return maxSessionsPerWorker;
+  }
+
+  /** After how long without a call an open session is reported as a likely leak; {@link Duration#ZERO} for never. */
+  public Duration sessionLeakThreshold() {
+    return sessionLeakThreshold;
+  }
+
   /** The listener receiving the pool's events. */
   public PoolListener listener() {
     return listener;
@@ -305,6 +320,8 @@ public final class PoolConfig {
     private long workerMemoryLimit;
     private double workerCpuLimit;
     private String pythonLogLevel = "INFO";
+    private int maxSessionsPerWorker = 64;
+    private Duration sessionLeakThreshold = Duration.ZERO;
     private PoolListener listener = PoolListener.NONE;
     private DataPlaneInterceptor dataPlaneInterceptor = DataPlaneInterceptor.NONE;
 
@@ -589,6 +606,32 @@ public final class PoolConfig {
         throw invalid("pythonLogLevel", value, "it must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL");
       }
       this.pythonLogLevel = value;
+      return this;
+    }
+
+    /**
+     * How many sessions one worker may hold at once, 1 to 100,000. A new session goes to the worker that
+     * holds the fewest; when every worker holds this many, opening one fails with
+     * {@link ErrorKind#RESOURCE_EXHAUSTED}.
+     */
+    public Builder maxSessionsPerWorker(int value) {
+      if (value < 1 || value > 100_000) {
+        throw invalid("maxSessionsPerWorker", value, "it must be between 1 and 100000");
+      }
+      this.maxSessionsPerWorker = value;
+      return this;
+    }
+
+    /**
+     * After how long without a call an open session is logged as a likely leak, with the stack of the
+     * code that opened it: zero (never, the default) to one day. The session stays open; its idle
+     * timeout still closes it.
+     */
+    public Builder sessionLeakThreshold(Duration value) {
+      if (value == null || value.isNegative() || value.compareTo(MAX_DURATION) > 0) {
+        throw invalid("sessionLeakThreshold", value, "it must be between 0 and " + MAX_DURATION);
+      }
+      this.sessionLeakThreshold = value;
       return this;
     }
 

@@ -76,7 +76,7 @@ public final class Snakepit implements AutoCloseable {
    * @throws IllegalArgumentException if {@code tool} is blank or a key of {@code kwargs} is null
    */
   public Object execute(String tool, Map<String, ?> kwargs) {
-    return execute(call("execute", tool, kwargs));
+    return execute(call("Snakepit", "execute", tool, kwargs));
   }
 
   /** Runs a call and waits for its result; see {@link #execute(String, Map)}. */
@@ -105,7 +105,7 @@ public final class Snakepit implements AutoCloseable {
    * {@link #execute(String, Map)}, not put in the future.
    */
   public CompletableFuture<Object> executeAsync(String tool, Map<String, ?> kwargs) {
-    return executeAsync(call("executeAsync", tool, kwargs));
+    return executeAsync(call("Snakepit", "executeAsync", tool, kwargs));
   }
 
   /** Runs a call without blocking; see {@link #executeAsync(String, Map)}. */
@@ -116,6 +116,24 @@ public final class Snakepit implements AutoCloseable {
   /** Runs a call without blocking and completes with a {@link CallResult}; see {@link #executeDetailed(Call)}. */
   public CompletableFuture<CallResult> executeDetailedAsync(Call call) {
     return core.executeDetailedAsync(Objects.requireNonNull(call, "Snakepit.executeDetailedAsync: call must not be null"));
+  }
+
+  /**
+   * Opens a session with the default options (strict affinity, 15 minutes idle timeout) and waits until
+   * the adapter's {@code open_session} has run; see {@link Session}.
+   *
+   * @throws SnakepitException {@link ErrorKind#RESOURCE_EXHAUSTED} when every worker holds
+   *     {@link PoolConfig#maxSessionsPerWorker()} sessions; {@link ErrorKind#PYTHON_EXCEPTION} when
+   *     {@code open_session} raised; {@link ErrorKind#POOL_CLOSED} when the pool is closed
+   */
+  public Session openSession() {
+    return openSession(SessionOptions.defaults());
+  }
+
+  /** Opens a session with these options; see {@link #openSession()}. */
+  public Session openSession(SessionOptions options) {
+    Objects.requireNonNull(options, "Snakepit.openSession: options must not be null");
+    return new Session(core.sessions(), core.sessions().open(options));
   }
 
   /** The tools the adapter declares, in its declaration order. */
@@ -181,14 +199,14 @@ public final class Snakepit implements AutoCloseable {
     core.close();
   }
 
-  /** A call of {@code tool} with {@code kwargs}, whose nulls are named as arguments of {@code method}. */
-  private static Call call(String method, String tool, Map<String, ?> kwargs) {
+  /** A call of {@code tool} with {@code kwargs}, whose nulls are named as arguments of {@code owner.method}. */
+  static Call call(String owner, String method, String tool, Map<String, ?> kwargs) {
     // Tests, not requireNonNull with a supplier: a capturing lambda on every call of the hot path.
     if (tool == null) {
-      throw new NullPointerException("Snakepit." + method + ": tool must not be null");
+      throw new NullPointerException(owner + "." + method + ": tool must not be null");
     }
     if (kwargs == null) {
-      throw new NullPointerException("Snakepit." + method + ": kwargs must not be null; use Map.of() for none");
+      throw new NullPointerException(owner + "." + method + ": kwargs must not be null; use Map.of() for none");
     }
     return Call.of(tool, kwargs);
   }

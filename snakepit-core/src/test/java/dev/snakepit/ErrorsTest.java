@@ -295,7 +295,8 @@ class ErrorsTest {
     assertThat(ErrorKind.PYTHON_EXCEPTION.retry()).isEqualTo(ErrorKind.Retry.NO);
     assertThat(ErrorKind.INVALID_REQUEST.retry()).isEqualTo(ErrorKind.Retry.NO);
     assertThat(ErrorKind.POOL_CLOSED.retry()).isEqualTo(ErrorKind.Retry.NO);
-    assertThat(ErrorKind.values()).hasSize(8);
+    assertThat(ErrorKind.SESSION_LOST.retry()).isEqualTo(ErrorKind.Retry.NO);
+    assertThat(ErrorKind.values()).hasSize(9);
     for (ErrorKind kind : ErrorKind.values()) {
       assertThat(new SnakepitException(kind, "m").retry()).isEqualTo(kind.retry());
     }

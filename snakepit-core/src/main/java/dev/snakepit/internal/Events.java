@@ -3,6 +3,7 @@ package dev.snakepit.internal;
 import dev.snakepit.SnakepitException;
 import dev.snakepit.spi.CallEvent;
 import dev.snakepit.spi.PoolListener;
+import dev.snakepit.spi.SessionEvent;
 import dev.snakepit.spi.WorkerEvent;
 import java.time.Duration;
 import java.util.function.Consumer;
@@ -75,6 +76,22 @@ public final class Events {
 
   public void workerCrash(WorkerEvent event) {
     deliver(l -> l.workerCrash(event));
+  }
+
+  public void sessionOpen(String session, String workerId, long openedNanos) {
+    deliver(l -> l.sessionOpen(session(session, workerId, openedNanos, null)));
+  }
+
+  public void sessionClose(String session, String workerId, long openedNanos, String reason) {
+    deliver(l -> l.sessionClose(session(session, workerId, openedNanos, reason)));
+  }
+
+  public void sessionLost(String session, String workerId, long openedNanos, String reason) {
+    deliver(l -> l.sessionLost(session(session, workerId, openedNanos, reason)));
+  }
+
+  private SessionEvent session(String session, String workerId, long openedNanos, String reason) {
+    return new SessionEvent(pool, session, workerId, Duration.ofNanos(ticker.nanoTime() - openedNanos), reason);
   }
 
   private void deliver(Consumer<PoolListener> event) {

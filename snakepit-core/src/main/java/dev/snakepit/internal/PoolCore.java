@@ -9,28 +9,23 @@ import dev.snakepit.PoolStats;
 import dev.snakepit.SnakepitException;
 import dev.snakepit.ToolInfo;
 import dev.snakepit.internal.dispatch.Dispatcher;
-import dev.snakepit.internal.dispatch.PendingCall;
 import dev.snakepit.internal.process.PythonInterpreter;
 import dev.snakepit.internal.process.PythonRuntime;
 import dev.snakepit.internal.process.RunDirectory;
 import dev.snakepit.internal.process.RunRegistry;
 import dev.snakepit.internal.process.WorkerLimits;
-import dev.snakepit.internal.protocol.EncodedBody;
+import dev.snakepit.internal.protocol.FrameKind;
 import dev.snakepit.internal.protocol.Messages;
-import dev.snakepit.internal.protocol.ValueEncoder;
-import dev.snakepit.internal.protocol.ValueEncodingException;
+import dev.snakepit.internal.session.Sessions;
 import dev.snakepit.internal.supervisor.Supervisor;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicReference;
-import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,7 +37,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class PoolCore {
   private static final Logger LOG = LoggerFactory.getLogger(PoolCore.class);
-  private static final ValueEncoder ENCODER = new ValueEncoder();
   /** Extra wait beyond every timeout the pool enforces, before a blocked caller suspects a bug. */
   private static final Duration SAFETY_MARGIN = Duration.ofMinutes(1);
 
@@ -54,6 +48,8 @@ public final class PoolCore {
   private final Ticker ticker;
   private final long startedNanos;
   private final PoolShutdown shutdown;
+  private final CallRunner runner;
+  private final Sessions sessions;
 
   private PoolCore(PoolConfig config, PythonInterpreter python, Path runtime, RunDirectory runDirectory, WorkerLimits limits,
       Ticker ticker) {
@@ -63,10 +59,12 @@ public final class PoolCore {
     this.pool = config.name();
     // Workers are forked from the loop's one long-lived thread, which their parent-death signal is tied to.
     Events events = new Events(pool, config.listener(), ticker);
-    this.supervisor = new Supervisor(config, python, runtime, runDirectory, limits, Supervisor.newLoopExecutor(pool), ticker,
-        events, counters);
+    ScheduledExecutorService loop = Supervisor.newLoopExecutor(pool);
+    this.supervisor = new Supervisor(config, python, runtime, runDirectory, limits, loop, ticker, events, counters);
     this.dispatcher = supervisor.dispatcher();
     this.shutdown = new PoolShutdown(pool, config.shutdownGrace(), supervisor, runDirectory, ticker);
+    this.runner = new CallRunner(config, counters, supervisor, shutdown, ticker);
+    this.sessions = new Sessions(config, runner, dispatcher, events, loop, ticker);
     // After a bug in the control loop the pool's state cannot be trusted: close, from a thread of its own.
     supervisor.onInternalFailure(error -> Thread.ofPlatform().daemon().name("snakepit-" + pool + "-failure").start(this::close));
   }
@@ -119,190 +117,33 @@ public final class PoolCore {
     }
   }
 
-  /** What a caller gets from the attempt that answered its call with a value. */
-  @FunctionalInterface
-  private interface Answer<T> {
-    T of(PendingCall answered, Object value, int attempts);
-  }
-
-  /** The value alone: {@code execute} allocates nothing for it. */
-  private static final Answer<Object> VALUE = (answered, value, attempts) -> value;
-  /** The value with its worker and times, read from the stamps the dispatcher took anyway. */
-  private static final Answer<CallResult> DETAILED = (answered, value, attempts) -> new CallResult(value,
-      answered.answeredBy().id(), answered.answeredBy().pid(), Duration.ofNanos(answered.queuedNanos()),
-      Duration.ofNanos(answered.ranNanos()), attempts);
-
   public Object execute(Call call) {
-    return execute(call, VALUE);
+    return runner.execute(request(call), CallRunner.VALUE);
   }
 
   /** See {@code Snakepit.executeDetailed}. */
   public CallResult executeDetailed(Call call) {
-    return execute(call, DETAILED);
-  }
-
-  private <T> T execute(Call call, Answer<T> answer) {
-    List<SnakepitException> earlier = null; // made on the first failure: most calls never need it
-    while (true) {
-      try {
-        return executeOnce(call, answer, earlier == null ? 1 : earlier.size() + 1);
-      } catch (SnakepitException e) {
-        earlier = earlier == null ? new ArrayList<>() : earlier;
-        if (!retrying(call, e, earlier)) {
-          throw e;
-        }
-      }
-    }
-  }
-
-  /**
-   * Whether a failed attempt of {@code call} is to be sent again: only when its worker died under it and
-   * the call has retries left. Records the failure in {@code earlier}, or, when it is the last one,
-   * attaches the earlier ones to it.
-   */
-  private boolean retrying(Call call, SnakepitException failure, List<SnakepitException> earlier) {
-    if (failure.kind() == ErrorKind.WORKER_CRASHED && earlier.size() < call.retries() && !shutdown.closing()) {
-      earlier.add(failure);
-      counters.callsRetried.increment();
-      LOG.debug("pool '{}': sending the call of tool '{}' again (retry {} of {}) after: {}", pool, call.tool(),
-          earlier.size(), call.retries(), failure.getMessage());
-      return true;
-    }
-    earlier.forEach(failure::addSuppressed);
-    return false;
-  }
-
-  private <T> T executeOnce(Call call, Answer<T> answer, int attempt) {
-    // A platform thread reads its own reply, so that no other thread wakes for it. A virtual thread
-    // waits on its future: a selector wait could hold its carrier thread.
-    PendingCall pending = submit(call, !Thread.currentThread().isVirtual());
-    Duration bound = config.acquireTimeout().plus(timeoutOf(call)).plus(config.cancelGrace()).plus(SAFETY_MARGIN);
-    long deadline = ticker.nanoTime() + bound.toNanos();
-    try {
-      dispatcher.readOwnReply(pending, deadline);
-      Object value = pending.future().get(Math.max(0, deadline - ticker.nanoTime()), TimeUnit.NANOSECONDS);
-      return answer.of(pending, value, attempt);
-    } catch (ExecutionException e) {
-      throw forCaller(e.getCause());
-    } catch (InterruptedException e) {
-      dispatcher.cancel(pending, "the calling thread was interrupted");
-      Thread.currentThread().interrupt();
-      throw SnakepitException.builder(ErrorKind.CANCELLED, "the thread calling tool '" + call.tool()
-          + "' of pool '" + pool + "' was interrupted; the call was cancelled")
-          .pool(pool).tool(call.tool()).cause(e).build();
-    } catch (TimeoutException e) {
-      dispatcher.cancel(pending, "no answer within " + bound);
-      throw new SnakepitException(ErrorKind.TIMEOUT, "internal error: the call of tool '" + call.tool()
-          + "' got no answer within " + bound + ", beyond every timeout of pool '" + pool + "' [" + stats().describe() + "]");
-    }
+    return runner.execute(request(call), CallRunner.DETAILED);
   }
 
   public CompletableFuture<Object> executeAsync(Call call) {
-    return executeAsync(call, VALUE);
+    return runner.executeAsync(request(call), CallRunner.VALUE);
   }
 
   /** See {@code Snakepit.executeDetailedAsync}. */
   public CompletableFuture<CallResult> executeDetailedAsync(Call call) {
-    return executeAsync(call, DETAILED);
+    return runner.executeAsync(request(call), CallRunner.DETAILED);
   }
 
-  private <T> CompletableFuture<T> executeAsync(Call call, Answer<T> answer) {
-    CompletableFuture<T> result = new CompletableFuture<>();
-    AtomicReference<PendingCall> attempt = new AtomicReference<>();
-    attemptAsync(call, answer, result, attempt, new ArrayList<>());
-    result.whenComplete((value, error) -> {
-      PendingCall pending = attempt.get();
-      if (result.isCancelled() && pending != null) {
-        dispatcher.cancel(pending, "its future was cancelled");
-      }
-    });
-    return result;
+  /** The sessions of this pool. */
+  public Sessions sessions() {
+    return sessions;
   }
 
-  /** Sends one attempt of {@code call}; a failure that {@link #retrying} allows sends the next. */
-  private <T> void attemptAsync(Call call, Answer<T> answer, CompletableFuture<T> result, AtomicReference<PendingCall> attempt,
-      List<SnakepitException> earlier) {
-    PendingCall pending;
-    try {
-      pending = submit(call, false);
-    } catch (SnakepitException e) {
-      earlier.forEach(e::addSuppressed);
-      result.completeExceptionally(e);
-      return;
-    }
-    attempt.set(pending);
-    if (result.isCancelled()) {
-      dispatcher.cancel(pending, "its future was cancelled");
-      return;
-    }
-    // Complete on a fresh virtual thread: the caller's continuations must never run on (and block) a
-    // worker's data thread or the control loop.
-    pending.future().whenComplete((value, error) -> Thread.startVirtualThread(() -> {
-      if (error == null) {
-        result.complete(answer.of(pending, value, earlier.size() + 1));
-      } else if (error instanceof SnakepitException failure && !result.isDone() && retrying(call, failure, earlier)) {
-        attemptAsync(call, answer, result, attempt, earlier);
-      } else {
-        result.completeExceptionally(error);
-      }
-    }));
-  }
-
-  private PendingCall submit(Call call, boolean readsOwnReply) {
-    String tool = call.tool();
-    if (shutdown.closing()) {
-      Throwable failure = supervisor.internalFailure();
-      throw failed(SnakepitException.builder(ErrorKind.POOL_CLOSED, "pool '" + pool + "' is closed"
-          + (failure == null ? "" : " after an internal error in its control loop (" + failure + ")") + "; tool '" + tool
-          + "' was not called")
-          .pool(pool).tool(tool).build());
-    }
-    List<ToolInfo> tools = supervisor.tools();
-    if (!supervisor.selfDispatching() && tools.stream().noneMatch(t -> t.name().equals(tool))) {
-      throw failed(SnakepitException.builder(ErrorKind.INVALID_REQUEST, "unknown tool '" + tool + "' in pool '" + pool
-          + "' (adapter " + config.adapter() + "); available: "
-          + tools.stream().map(ToolInfo::name).collect(Collectors.joining(", ")))
-          .pool(pool).tool(tool).build());
-    }
-    Map<String, Object> body = Messages.call(tool, call.args(), call.kwargs(), timeoutOf(call).toMillis());
-    EncodedBody encoded;
-    try {
-      encoded = ENCODER.encode(body);
-    } catch (ValueEncodingException e) {
-      throw failed(SnakepitException.builder(ErrorKind.SERIALIZATION_ERROR, "cannot send the arguments of tool '" + tool
-          + "' to pool '" + pool + "': " + e.getMessage())
-          .pool(pool).tool(tool).cause(e).build());
-    }
-    if (encoded.frameBytes() > config.maxFrameBytes()) {
-      throw failed(SnakepitException.builder(ErrorKind.SERIALIZATION_ERROR, "the call of tool '" + tool + "' encodes to "
-          + encoded.frameBytes() + " bytes, above maxFrameBytes " + config.maxFrameBytes() + " of pool '" + pool
-          + "'; nothing was sent (raise PoolConfig.maxFrameBytes or send less)")
-          .pool(pool).tool(tool).build());
-    }
-    return dispatcher.submit(tool, encoded, call.timeout(), readsOwnReply);
-  }
-
-  private SnakepitException failed(SnakepitException e) {
-    counters.callsFailed.increment();
-    return e;
-  }
-
-  private Duration timeoutOf(Call call) {
-    return call.timeout() != null ? call.timeout() : config.callTimeout();
-  }
-
-  /**
-   * The exception to throw in the caller's thread. It was created on a pool thread; its stack trace is
-   * replaced with the caller's, which is where a reader of the log wants to look. It belongs to this
-   * call alone, so changing it is safe.
-   */
-  private static RuntimeException forCaller(Throwable error) {
-    if (error instanceof SnakepitException s) {
-      s.fillInStackTrace();
-      return s;
-    }
-    return SnakepitException.builder(ErrorKind.WORKER_CRASHED, "internal error: " + error)
-        .cause(error).build();
+  private Request request(Call call) {
+    Duration timeout = call.timeout() != null ? call.timeout() : config.callTimeout();
+    return new Request(FrameKind.CALL, call.tool(), Messages.call(call.tool(), call.args(), call.kwargs(), timeout.toMillis()),
+        timeout, call.retries(), null);
   }
 
   public List<ToolInfo> tools() {
@@ -361,6 +202,7 @@ public final class PoolCore {
   }
 
   public void close() {
+    sessions.poolClosing();
     shutdown.close();
   }
 

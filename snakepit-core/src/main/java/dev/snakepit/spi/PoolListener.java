@@ -7,7 +7,8 @@ import dev.snakepit.SnakepitException;
  * implementation overrides only what it needs. Events come in pairs that share an id: a call's
  * {@code callStart} is followed by exactly one {@code callStop} or {@code callException}; a checkout's
  * start by exactly one stop or exception; a worker's {@code workerStart} by exactly one
- * {@code workerStop} or {@code workerCrash}.
+ * {@code workerStop} or {@code workerCrash}; a session's {@code sessionOpen} by exactly one
+ * {@code sessionClose} or {@code sessionLost}.
  *
  * <p>Methods run on the pool's own threads, sometimes while a call is being handed to a worker, so
  * they must be quick and must not block. An exception thrown by a listener is logged and ignored.
@@ -48,4 +49,13 @@ public interface PoolListener {
 
   /** A worker died, or was killed because it broke the protocol or failed to start. */
   default void workerCrash(WorkerEvent event) {}
+
+  /** A session was opened: its worker ran {@code open_session}. */
+  default void sessionOpen(SessionEvent event) {}
+
+  /** A session was closed: by its owner, by its idle timeout or maximum lifetime, or with the pool. */
+  default void sessionClose(SessionEvent event) {}
+
+  /** A session's state was lost with its worker (it died, or was stopped or recycled). */
+  default void sessionLost(SessionEvent event) {}
 }

@@ -3,6 +3,7 @@ package dev.snakepit.testing;
 import dev.snakepit.SnakepitException;
 import dev.snakepit.spi.CallEvent;
 import dev.snakepit.spi.PoolListener;
+import dev.snakepit.spi.SessionEvent;
 import dev.snakepit.spi.WorkerEvent;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,11 +15,12 @@ public final class RecordingListener implements PoolListener {
    * One event.
    *
    * @param type the listener method's name, such as {@code callStart}
-   * @param call the call event, or null for a worker event
-   * @param worker the worker event, or null for a call event
+   * @param call the call event, or null for another event
+   * @param worker the worker event, or null for another event
    * @param error the error of an {@code *Exception} event, else null
+   * @param session the session event, or null for another event
    */
-  public record Recorded(String type, CallEvent call, WorkerEvent worker, SnakepitException error) {}
+  public record Recorded(String type, CallEvent call, WorkerEvent worker, SnakepitException error, SessionEvent session) {}
 
   /** Guarded by itself. */
   private final List<Recorded> events = new ArrayList<>();
@@ -42,7 +44,13 @@ public final class RecordingListener implements PoolListener {
 
   private void add(String type, CallEvent call, WorkerEvent worker, SnakepitException error) {
     synchronized (events) {
-      events.add(new Recorded(type, call, worker, error));
+      events.add(new Recorded(type, call, worker, error, null));
+    }
+  }
+
+  private void add(String type, SessionEvent session) {
+    synchronized (events) {
+      events.add(new Recorded(type, null, null, null, session));
     }
   }
 
@@ -94,5 +102,20 @@ public final class RecordingListener implements PoolListener {
   @Override
   public void workerCrash(WorkerEvent event) {
     add("workerCrash", null, event, null);
+  }
+
+  @Override
+  public void sessionOpen(SessionEvent event) {
+    add("sessionOpen", event);
+  }
+
+  @Override
+  public void sessionClose(SessionEvent event) {
+    add("sessionClose", event);
+  }
+
+  @Override
+  public void sessionLost(SessionEvent event) {
+    add("sessionLost", event);
   }
 }

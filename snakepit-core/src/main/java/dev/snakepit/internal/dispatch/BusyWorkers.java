@@ -1,6 +1,7 @@
 package dev.snakepit.internal.dispatch;
 
 import dev.snakepit.internal.Ticker;
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.Set;
@@ -12,11 +13,12 @@ import java.util.concurrent.locks.Lock;
  * and takes the call back, and lets a closing pool wait until no worker runs one. Invariant: it holds
  * exactly the workers with a current call, and each such call names its worker.
  *
- * <p>Confined to the dispatcher's lock: every method is called with it held, and the class takes no
- * lock of its own; {@link #awaitNone} waits on a condition of that lock.
+ * <p>Confined to the dispatcher's lock: every method is called with it held, except the two named
+ * {@code ...Locking}, which take it; {@link #awaitNone} waits on a condition of that lock.
  */
 final class BusyWorkers implements Iterable<WorkerSlot> {
   private final Set<WorkerSlot> slots = new HashSet<>();
+  private final Lock lock;
   /** Signalled when the last busy worker is released. */
   private final Condition none;
   private final Ticker ticker;
@@ -24,6 +26,7 @@ final class BusyWorkers implements Iterable<WorkerSlot> {
 
   /** Busy workers under the dispatcher's {@code lock}, whose calls' deadlines {@code deadlines} expires. */
   BusyWorkers(Lock lock, Ticker ticker, DeadlineSweep deadlines) {
+    this.lock = lock;
     this.none = lock.newCondition();
     this.ticker = ticker;
     this.deadlines = deadlines;
@@ -54,7 +57,27 @@ final class BusyWorkers implements Iterable<WorkerSlot> {
     return slots.size();
   }
 
-  /** Waits until no worker runs a call, or {@code nanos} pass; true if none runs. */
+  /** Takes the lock and says whether {@code slot} runs a call now. */
+  boolean runningLocking(WorkerSlot slot) {
+    lock.lock();
+    try {
+      return slot.current != null;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Takes the lock and waits until no worker runs a call, or {@code timeout} passes; true if none runs. */
+  boolean awaitNoneLocking(Duration timeout) throws InterruptedException {
+    lock.lock();
+    try {
+      return awaitNone(timeout.toNanos());
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Waits until no worker runs a call, or {@code nanos} pass; true if none runs. Under the lock. */
   boolean awaitNone(long nanos) throws InterruptedException {
     while (!slots.isEmpty()) {
       if (nanos <= 0) {

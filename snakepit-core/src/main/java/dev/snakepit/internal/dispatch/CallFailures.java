@@ -30,8 +30,20 @@ final class CallFailures {
           "the wait queue of pool '" + pool + "' is full (maxQueue " + maxQueue + ")");
       case NO_WAITING -> checkout(call, ErrorKind.RESOURCE_EXHAUSTED,
           "no worker of pool '" + pool + "' is free and acquireTimeout is 0");
+      case WORKER_GONE -> stranded(call, "it gets no more calls");
       case WORKER, WAIT -> throw new IllegalArgumentException("a call admitted with " + admission + " is not refused");
     };
+  }
+
+  /**
+   * A call of a strict session whose worker gets no more calls ({@code why}: it died, or is stopping)
+   * before the call reached it; the call did not run.
+   */
+  SnakepitException stranded(PendingCall call, String why) {
+    WorkerSlot slot = call.target.slot();
+    return SnakepitException.builder(ErrorKind.SESSION_LOST, "session " + call.target.session() + " of pool '" + pool
+        + "' is lost: its worker " + slot.id + " " + why + "; the call of '" + call.tool + "' did not run [" + counts.get() + "]")
+        .pool(pool).worker(slot.id).tool(call.tool).build();
   }
 
   SnakepitException cancelledWhileWaiting(PendingCall call, String why) {

@@ -23,16 +23,15 @@ import java.util.function.Function;
  * Routes calls to ready workers: hands a free worker to each call, or queues the call (bounded, with an
  * acquire timeout) until one frees up; enforces each call's deadline; turns replies into results.
  *
- * <p>Everything below is guarded by {@link #lock}, including the parts that are classes of their own
- * and take no lock themselves: the {@link Checkout} (idle workers and waiting calls), the
- * {@link BusyWorkers}, the {@link DeadlineSweep}, and each worker's {@link ReadingRole}. The
- * {@link ReadingHandOff} and the {@link Cancellation} take this same lock where they must, never one of
- * their own. Invariants: a slot is idle only if it is not retired and has no current call; a queued
- * call has no slot; the busy workers are exactly the slots with a current call.
- * Frames are written outside the lock, so a slow socket never blocks other callers. A worker keeps a
- * call it was given until that call's reply arrives or the worker dies, even when the caller was
- * answered earlier (deadline, cancel): the worker is still busy with it, and a worker that stays busy
- * past the cancel grace is reported {@linkplain Host#broken broken}.
+ * <p>Everything below is guarded by {@link #lock}, including the parts that are classes of their own:
+ * the {@link Checkout} (idle workers, waiting calls), the {@link BusyWorkers}, the {@link DeadlineSweep},
+ * the {@link SessionPlacement} and each worker's {@link ReadingRole}; those that take a lock take this
+ * one. Invariants: a slot is idle only if it is not retired and has no current call; a queued call has
+ * no slot; the busy workers are exactly the slots with a current call; a call of a strict session
+ * waits only in its worker's own queue. Frames are written outside the lock, so a slow socket never
+ * blocks other callers. A worker keeps a
+ * call until its reply arrives or the worker dies, even when the caller was answered earlier
+ * (deadline, cancel): a worker still busy past the cancel grace is reported {@linkplain Host#broken broken}.
  *
  * <p>Replies are read by whoever holds the worker's {@linkplain ReadingRole reading role}, a synchronous
  * caller or the worker's reader thread; {@link ReadingHandOff} moves it between them. Every path that
@@ -70,7 +69,7 @@ public final class Dispatcher {
   }
 
   /** The limits the dispatcher enforces. */
-  public record Limits(Duration acquireTimeout, int maxQueue, Duration callTimeout, Duration cancelGrace) {}
+  public record Limits(Duration acquireTimeout, int maxQueue, Duration callTimeout, Duration cancelGrace, int maxSessionsPerWorker) {}
 
   /** How many workers are idle and busy, and how many calls wait for one. */
   public record Counts(int idle, int busy, int queued) {}
@@ -100,6 +99,8 @@ public final class Dispatcher {
   private final DeadlineSweep deadlines;
   /** Workers running a call. Guarded by lock. */
   private final BusyWorkers busy;
+  /** The serving workers and the sessions each holds. Guarded by lock. */
+  private final SessionPlacement sessions;
 
   public Dispatcher(String pool, Limits limits, ScheduledExecutorService timer, Ticker ticker, Events events, Counters counters,
       Host host) {
@@ -111,7 +112,8 @@ public final class Dispatcher {
     this.failures = new CallFailures(pool, host::counts);
     this.completion = new CallCompletion(pool, events, counters, failures);
     this.reading = new ReadingHandOff(lock, ticker);
-    this.checkout = new Checkout(limits.maxQueue(), !limits.acquireTimeout().isZero());
+    this.sessions = new SessionPlacement(lock, limits.maxSessionsPerWorker());
+    this.checkout = new Checkout(limits.maxQueue(), !limits.acquireTimeout().isZero(), sessions::hasRoom);
     this.cancels = new Cancellation(lock, checkout, limits, timer, host, failures, completion);
     this.deadlines = new DeadlineSweep(timer, ticker, this::sweep);
     this.busy = new BusyWorkers(lock, ticker, deadlines);
@@ -119,25 +121,28 @@ public final class Dispatcher {
 
   /** Accepts a call whose body is already encoded and within the frame limit; the reader thread reads its reply. */
   public PendingCall submit(String tool, EncodedBody body, Duration timeout) {
-    return submit(tool, body, timeout, false);
+    return submit(FrameKind.CALL, tool, body, null, timeout, false);
   }
 
   /**
-   * Accepts a call whose body is already encoded and within the frame limit. With {@code readsOwnReply}
-   * the calling thread must then call {@link #readOwnReply}, which reads the reply on that thread.
+   * Accepts a frame of {@code kind} (a CALL or a session frame) that is answered like a call, its body
+   * already encoded and within the frame limit, to run where {@code target} says (null: on any worker);
+   * {@code tool} names it in events and messages. With {@code readsOwnReply} the calling thread must
+   * then call {@link #readOwnReply}, which reads the reply on that thread.
    */
-  public PendingCall submit(String tool, EncodedBody body, Duration timeout, boolean readsOwnReply) {
-    PendingCall call = new PendingCall(callIds.incrementAndGet(), tool, body, timeout == null ? limits.callTimeout() : timeout,
-        readsOwnReply, ticker.nanoTime());
+  public PendingCall submit(FrameKind kind, String tool, EncodedBody body, Target target, Duration timeout,
+      boolean readsOwnReply) {
+    PendingCall call = new PendingCall(callIds.incrementAndGet(), kind, tool, body, target,
+        timeout == null ? limits.callTimeout() : timeout, readsOwnReply, ticker.nanoTime());
     events.callStart(call.callId, tool);
     events.checkoutStart(call.callId, tool);
     WorkerSlot slot = null;
     Checkout.Admission admission;
     lock.lock();
     try {
-      admission = checkout.admit();
+      admission = call.pinned() ? checkout.admit(target.slot()) : checkout.admit();
       if (admission == Checkout.Admission.WORKER) {
-        slot = checkout.takeIdle();
+        slot = checkout.take(target);
         assign(slot, call);
       } else if (admission == Checkout.Admission.WAIT) {
         enqueue(call, false);
@@ -163,6 +168,7 @@ public final class Dispatcher {
     PendingCall next;
     lock.lock();
     try {
+      sessions.serving(slot);
       next = checkout.free(slot);
       if (next != null) {
         assign(slot, next);
@@ -177,20 +183,23 @@ public final class Dispatcher {
 
   /** The worker gets no more calls; one it is running may still finish. */
   public void retire(WorkerSlot slot) {
+    Withdrawal withdrawn;
     lock.lock();
     try {
-      withdraw(slot);
+      withdrawn = withdraw(slot);
     } finally {
       lock.unlock();
     }
+    withdrawn.settle("is stopping", completion, failures, sessions);
   }
 
   /** The worker is dead: its current call, if its caller still waits, fails with {@code errorFor}'s error. */
   public void gone(WorkerSlot slot, Function<String, SnakepitException> errorFor) {
     PendingCall call;
+    Withdrawal withdrawn;
     lock.lock();
     try {
-      withdraw(slot);
+      withdrawn = withdraw(slot);
       reading.end(slot);
       call = slot.current;
       if (call != null) {
@@ -200,6 +209,7 @@ public final class Dispatcher {
       lock.unlock();
     }
     ReadingHandOff.wake(slot); // a caller reading its own reply stops waiting on the dead worker's socket
+    withdrawn.settle("died", completion, failures, sessions);
     if (call != null) {
       completion.fail(call, slot.id, cancels.lostPastDeadline(slot, call, errorFor.apply(call.tool)));
     }
@@ -275,14 +285,16 @@ public final class Dispatcher {
    * reads it again, and it gets no more calls. A call it runs is answered by the worker's exit.
    */
   public void readingEnded(WorkerSlot slot) {
+    Withdrawal withdrawn;
     lock.lock();
     try {
-      withdraw(slot);
+      withdrawn = withdraw(slot);
       reading.end(slot);
     } finally {
       lock.unlock();
     }
     ReadingHandOff.wake(slot);
+    withdrawn.settle("lost its connection", completion, failures, sessions);
   }
 
   /** Refuses new calls and fails the queued ones with POOL_CLOSED. Running calls go on. */
@@ -301,22 +313,17 @@ public final class Dispatcher {
 
   /** Waits until no worker runs a call, or {@code timeout} passes; true if none runs. */
   public boolean awaitNoneBusy(Duration timeout) throws InterruptedException {
-    lock.lock();
-    try {
-      return busy.awaitNone(timeout.toNanos());
-    } finally {
-      lock.unlock();
-    }
+    return busy.awaitNoneLocking(timeout);
   }
 
   /** Whether the worker is running a call now. */
   public boolean running(WorkerSlot slot) {
-    lock.lock();
-    try {
-      return slot.current != null;
-    } finally {
-      lock.unlock();
-    }
+    return busy.runningLocking(slot);
+  }
+
+  /** Where sessions go, and how many each worker holds. */
+  public SessionPlacement sessions() {
+    return sessions;
   }
 
   /** Counts for stats. */
@@ -346,10 +353,10 @@ public final class Dispatcher {
     deadlines.sweepBy(call.acquireDeadlineNanos);
   }
 
-  /** The worker gets no more calls. Under lock. */
-  private void withdraw(WorkerSlot slot) {
+  /** The worker gets no more calls. Under lock; {@linkplain Withdrawal#settle settle} the result without it. */
+  private Withdrawal withdraw(WorkerSlot slot) {
     slot.retired = true;
-    checkout.withdraw(slot);
+    return Withdrawal.of(slot, checkout.withdraw(slot), sessions.ended(slot));
   }
 
   /** Expires the calls whose deadline has passed; runs on the timer, for {@link DeadlineSweep}. */
@@ -383,7 +390,7 @@ public final class Dispatcher {
     // The writer holds the caller's interrupt back until the frame is out: an interrupt during a
     // channel write closes the channel, which would kill a healthy worker for the caller's sake.
     try {
-      slot.data.write(FrameKind.CALL, call.requestId, call.body);
+      slot.data.write(call.kind, call.requestId, call.body);
     } catch (IOException e) {
       // The worker cannot have read a frame it was not sent in full, so the call never ran there:
       // it goes back to the head of the queue, or to another free worker.
@@ -400,9 +407,11 @@ public final class Dispatcher {
     WorkerSlot slot = null;
     boolean poolClosed = false;
     boolean timedOut = false;
+    boolean stranded = false;
+    Withdrawal withdrawn;
     lock.lock();
     try {
-      withdraw(failed);
+      withdrawn = withdraw(failed);
       reading.end(failed);
       if (failed.current != call) {
         return; // the worker's death was handled first and has already answered the caller
@@ -412,6 +421,8 @@ public final class Dispatcher {
         timedOut = call.timedOut != null; // a cancelled call has its answer; a timed-out one is answered below
       } else if (checkout.closed()) {
         poolClosed = true;
+      } else if (call.pinned()) {
+        stranded = true; // it may run on no other worker
       } else if ((slot = checkout.takeIdle()) != null) {
         assign(slot, call);
       } else {
@@ -421,8 +432,11 @@ public final class Dispatcher {
     } finally {
       lock.unlock();
     }
+    withdrawn.settle("lost its connection", completion, failures, sessions);
     if (timedOut) {
       completion.fail(call, failed.id, failures.timedOutBeforeReceived(failed, call));
+    } else if (stranded) {
+      completion.fail(call, failed.id, failures.stranded(call, "lost its connection"));
     } else if (poolClosed) {
       completion.fail(call, failed.id, failures.closedBeforeResent(failed, call));
     } else if (slot != null) {

@@ -2,6 +2,7 @@ package dev.snakepit.internal.dispatch;
 
 import dev.snakepit.internal.Ticker;
 import dev.snakepit.internal.protocol.EncodedBody;
+import dev.snakepit.internal.protocol.FrameKind;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -15,8 +16,13 @@ import java.util.concurrent.locks.LockSupport;
  */
 public final class PendingCall {
   final long callId;
+  /** What the worker is asked to do: CALL, or one of the session frames. */
+  final FrameKind kind;
+  /** The tool, or the session hook, named in events and messages. */
   final String tool;
   final EncodedBody body;
+  /** Where the call is to run; null for any worker. */
+  final Target target;
   final Duration timeout;
   final long submittedNanos;
   final CompletableFuture<Object> future = new CompletableFuture<>();
@@ -67,10 +73,17 @@ public final class PendingCall {
   long acquireDeadlineNanos;
 
   PendingCall(long callId, String tool, EncodedBody body, Duration timeout, boolean callerReads, long submittedNanos) {
+    this(callId, FrameKind.CALL, tool, body, null, timeout, callerReads, submittedNanos);
+  }
+
+  PendingCall(long callId, FrameKind kind, String tool, EncodedBody body, Target target, Duration timeout, boolean callerReads,
+      long submittedNanos) {
     this.callerReads = callerReads;
     this.callId = callId;
+    this.kind = kind;
     this.tool = tool;
     this.body = body;
+    this.target = target;
     this.timeout = timeout;
     this.submittedNanos = submittedNanos;
   }
@@ -145,6 +158,11 @@ public final class PendingCall {
     if (parked != null) {
       LockSupport.unpark(parked);
     }
+  }
+
+  /** Whether the call may run only on its target's worker, and so waits in that worker's own queue. */
+  boolean pinned() {
+    return target != null && target.strict();
   }
 
   /** Whether the call has been claimed by whoever answers it. */

@@ -4,6 +4,7 @@ import dev.snakepit.RecycleReason;
 import dev.snakepit.internal.RecyclePolicy;
 import dev.snakepit.internal.control.ControlChannel;
 import dev.snakepit.internal.protocol.FrameWriter;
+import java.util.ArrayDeque;
 
 /**
  * The dispatcher's view of one ready worker: where to send calls and cancels, which call it runs, and
@@ -51,6 +52,13 @@ public final class WorkerSlot {
   boolean retired;
   /** The last request id used on this worker's connection. Guarded by the dispatcher's lock. */
   long lastRequestId;
+  /**
+   * The calls of strict sessions that wait for this worker, oldest first; a freed worker takes them
+   * before the calls any worker may take. Guarded by the dispatcher's lock.
+   */
+  final ArrayDeque<PendingCall> pinned = new ArrayDeque<>();
+  /** How many sessions the worker holds, or is opening. Guarded by the dispatcher's lock. */
+  int sessions;
 
   /** When the worker is due for recycling; counts its answered calls. */
   private final RecyclePolicy recycling;

@@ -29,6 +29,40 @@ public final class Messages {
     return body;
   }
 
+  /**
+   * CALL of a session (sections 4.2, 4.12): as {@link #call}, naming the session; with
+   * {@code openIfUnknown} a worker that does not hold the session opens it first.
+   */
+  public static Map<String, Object> sessionCall(String tool, List<Object> args, Map<String, Object> kwargs, long timeoutMillis,
+      String session, boolean openIfUnknown) {
+    Map<String, Object> body = call(tool, args, kwargs, timeoutMillis);
+    body.put("session", session);
+    if (openIfUnknown) {
+      body.put("open_session", true);
+    }
+    return body;
+  }
+
+  /** SESSION_OPEN (section 4.12): the worker runs the adapter's {@code open_session} for the new session. */
+  public static Map<String, Object> sessionOpen(String session, long timeoutMillis) {
+    Map<String, Object> body = new LinkedHashMap<>(2);
+    body.put("session", session);
+    body.put("timeout_ms", timeoutMillis);
+    return body;
+  }
+
+  /**
+   * SESSION_CLOSE (section 4.12): the worker drops the session and runs the adapter's
+   * {@code close_session}; {@code reason} is one of closed, idle, lifetime, moved, drained, pool_closed.
+   */
+  public static Map<String, Object> sessionClose(String session, String reason, long timeoutMillis) {
+    Map<String, Object> body = new LinkedHashMap<>(3);
+    body.put("session", session);
+    body.put("reason", reason);
+    body.put("timeout_ms", timeoutMillis);
+    return body;
+  }
+
   /** WELCOME accepting a worker (section 4.1): the version agreed and the names the worker logs under. */
   public static EncodedBody welcome(String pool, String workerId) {
     Map<String, Object> body = new LinkedHashMap<>();

@@ -98,7 +98,8 @@ public final class Supervisor implements Worker.Reports, Dispatcher.Host {
     this.startedNanos = ticker.nanoTime();
     this.heartbeats = new HeartbeatMonitor(config.heartbeatInterval(), config.heartbeatTimeout(), ticker);
     this.dispatcher = new Dispatcher(pool,
-        new Dispatcher.Limits(config.acquireTimeout(), config.maxQueue(), config.callTimeout(), config.cancelGrace()),
+        new Dispatcher.Limits(config.acquireTimeout(), config.maxQueue(), config.callTimeout(), config.cancelGrace(),
+            config.maxSessionsPerWorker()),
         executor, ticker, events, counters, this);
     this.endings = new WorkerEndings(pool, loop, ticker, dispatcher, this::bury);
     this.events = events;

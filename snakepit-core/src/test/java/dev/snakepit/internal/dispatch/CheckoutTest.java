@@ -2,6 +2,7 @@ package dev.snakepit.internal.dispatch;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.snakepit.internal.protocol.FrameKind;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -97,6 +98,80 @@ class CheckoutTest {
     assertThat(checkout.close()).containsExactly(first, second);
     assertThat(checkout.admit()).isEqualTo(Checkout.Admission.CLOSED);
     assertThat(checkout.waitingCount()).isZero();
+  }
+
+  @Test
+  void aCallPinnedToABusyWorkerWaitsForItAloneAndGoesBeforeTheSharedQueue() {
+    WorkerSlot w1 = slot("w1");
+    WorkerSlot w2 = slot("w2");
+    checkout.free(w2); // w2 is idle, w1 is busy
+    PendingCall shared = call(1);
+    checkout.enqueue(shared, false);
+    PendingCall pinned = pinned(2, w1);
+
+    assertThat(checkout.admit(w1)).as("another worker is free, but not this one").isEqualTo(Checkout.Admission.WAIT);
+    checkout.enqueue(pinned, false);
+    assertThat(checkout.waitingCount()).isEqualTo(2);
+    assertThat(checkout.waiting()).containsExactly(shared, pinned);
+    assertThat(checkout.admit(w1)).as("both waiting calls count toward the bound").isEqualTo(Checkout.Admission.QUEUE_FULL);
+
+    assertThat(checkout.free(w1)).isSameAs(pinned);
+    assertThat(checkout.free(w1)).isSameAs(shared);
+    assertThat(checkout.free(w1)).isNull();
+    assertThat(checkout.admit(w1)).isEqualTo(Checkout.Admission.WORKER);
+    assertThat(checkout.take(Target.only("s", w1))).isSameAs(w1);
+    assertThat(checkout.idleCount()).isEqualTo(1);
+  }
+
+  @Test
+  void aWithdrawnWorkerHandsBackTheCallsPinnedToItAndRefusesNewOnes() {
+    WorkerSlot w1 = slot("w1");
+    PendingCall first = pinned(1, w1);
+    PendingCall second = pinned(2, w1);
+    checkout.enqueue(first, false);
+    checkout.enqueue(second, false);
+    assertThat(checkout.leave(second)).isTrue();
+    assertThat(checkout.leave(second)).isFalse();
+    checkout.enqueue(second, false);
+
+    w1.retired = true;
+    assertThat(checkout.withdraw(w1)).containsExactly(first, second);
+    assertThat(checkout.waitingCount()).isZero();
+    assertThat(checkout.admit(w1)).isEqualTo(Checkout.Admission.WORKER_GONE);
+  }
+
+  @Test
+  void aHintCallTakesItsWorkerWhenFreeElseTheWarmestWithRoom() {
+    Checkout roomy = new Checkout(2, true, slot -> slot.sessions < 1);
+    WorkerSlot home = slot("w1");
+    WorkerSlot full = slot("w2");
+    WorkerSlot empty = slot("w3");
+    full.sessions = 1;
+    home.sessions = 1;
+    roomy.free(empty);
+    roomy.free(full);
+    roomy.free(home);
+
+    assertThat(roomy.take(Target.preferring("s", home))).isSameAs(home);
+    assertThat(roomy.take(Target.preferring("s", home))).as("home is busy; w2 is warmer but full").isSameAs(empty);
+    assertThat(roomy.take(Target.preferring("s", null))).as("no room anywhere: the warmest").isSameAs(full);
+  }
+
+  @Test
+  void closingHandsBackPinnedCallsToo() {
+    WorkerSlot w1 = slot("w1");
+    PendingCall shared = call(1);
+    PendingCall pinned = pinned(2, w1);
+    checkout.enqueue(shared, false);
+    checkout.enqueue(pinned, false);
+
+    assertThat(checkout.close()).containsExactly(shared, pinned);
+    assertThat(w1.pinned).isEmpty();
+    assertThat(checkout.admit(w1)).isEqualTo(Checkout.Admission.CLOSED);
+  }
+
+  static PendingCall pinned(long id, WorkerSlot slot) {
+    return new PendingCall(id, FrameKind.CALL, "echo", null, Target.only("s" + id, slot), Duration.ofSeconds(1), false, 0);
   }
 
   static WorkerSlot slot(String id) {

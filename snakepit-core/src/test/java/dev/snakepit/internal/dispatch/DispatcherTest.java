@@ -69,7 +69,7 @@ class DispatcherTest {
         checkouts.add(event.workerId());
       }
     };
-    return new Dispatcher("p", new Dispatcher.Limits(acquireTimeout, 10, Duration.ofSeconds(10), Duration.ofMinutes(1)),
+    return new Dispatcher("p", new Dispatcher.Limits(acquireTimeout, 10, Duration.ofSeconds(10), Duration.ofMinutes(1), 64),
         clock.executor(), clock, new Events("p", listener, clock), counters, new Dispatcher.Host() {
           @Override
           public void broken(WorkerSlot slot, String reason, WorkerExit.PoolReason poolReason) {
