@@ -29,8 +29,8 @@ import java.util.regex.Pattern;
  * calls; start timeout 30 s; shutdown grace 5 s; cancel grace 5 s; maximum frame 128 MiB; heartbeat
  * interval 2 s and timeout 10 s, or {@code $SNAKEPIT_HEARTBEAT_INTERVAL} and
  * {@code $SNAKEPIT_HEARTBEAT_TIMEOUT} in milliseconds; a crash loop at 10 crashes within 60 s; no
- * recycling, and recycling thresholds spread by 10% when some is set; at most 64 sessions per worker, and
- * no leak warnings for sessions.
+ * recycling, and recycling thresholds spread by 10% when some is set; at most 64 sessions per worker, a
+ * session drain of 5 minutes, and no leak warnings for sessions.
  */
 public final class PoolConfig {
   /** The smallest allowed {@link Builder#maxFrameBytes(int)}: 64 KiB. */
@@ -79,6 +79,7 @@ public final class PoolConfig {
   private final String pythonLogLevel;
   private final int maxSessionsPerWorker;
   private final Duration sessionLeakThreshold;
+  private final Duration sessionDrainTimeout;
   private final PoolListener listener;
   private final DataPlaneInterceptor dataPlaneInterceptor;
 
@@ -112,6 +113,7 @@ public final class PoolConfig {
     this.pythonLogLevel = b.pythonLogLevel;
     this.maxSessionsPerWorker = b.maxSessionsPerWorker;
     this.sessionLeakThreshold = b.sessionLeakThreshold;
+    this.sessionDrainTimeout = b.sessionDrainTimeout;
     this.listener = b.listener;
     this.dataPlaneInterceptor = b.dataPlaneInterceptor;
   }
@@ -273,6 +275,14 @@ public final class PoolConfig {
     return sessionLeakThreshold;
   }
 
+  /**
+   * How long a worker that holds sessions and is to stop (recycled, or removed by a resize) keeps
+   * serving them before it stops anyway.
+   */
+  public Duration sessionDrainTimeout() {
+    return sessionDrainTimeout;
+  }
+
   /** The listener receiving the pool's events. */
   public PoolListener listener() {
     return listener;
@@ -322,6 +332,7 @@ public final class PoolConfig {
     private String pythonLogLevel = "INFO";
     private int maxSessionsPerWorker = 64;
     private Duration sessionLeakThreshold = Duration.ZERO;
+    private Duration sessionDrainTimeout = Duration.ofMinutes(5);
     private PoolListener listener = PoolListener.NONE;
     private DataPlaneInterceptor dataPlaneInterceptor = DataPlaneInterceptor.NONE;
 
@@ -632,6 +643,20 @@ public final class PoolConfig {
         throw invalid("sessionLeakThreshold", value, "it must be between 0 and " + MAX_DURATION);
       }
       this.sessionLeakThreshold = value;
+      return this;
+    }
+
+    /**
+     * How long a worker that is to stop while it holds sessions (recycled, or removed by a resize) is
+     * drained first: zero to one day, 5 minutes by default. Draining, it serves only its sessions' calls
+     * and gets no new session; it stops when its last session closes, or when this time has passed, and
+     * the sessions still open are then lost ({@link ErrorKind#SESSION_LOST}).
+     */
+    public Builder sessionDrainTimeout(Duration value) {
+      if (value == null || value.isNegative() || value.compareTo(MAX_DURATION) > 0) {
+        throw invalid("sessionDrainTimeout", value, "it must be between 0 and " + MAX_DURATION);
+      }
+      this.sessionDrainTimeout = value;
       return this;
     }
 

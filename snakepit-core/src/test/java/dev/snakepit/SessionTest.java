@@ -267,6 +267,62 @@ class SessionTest {
   }
 
   @Test
+  void aRecycledWorkerServesItsSessionsUntilTheyCloseAndTakesNothingElse() throws IOException {
+    try (LogCapture drains = LogCapture.attach("dev.snakepit.internal.supervisor.WorkerEndings", Level.INFO);
+        Snakepit python = TestPools.start(pool("session-drain").size(1))) {
+      Session session = python.openSession();
+      session.execute("remember", Map.of("item", "kept"));
+      long old = (Long) whoami(session).get("pid");
+      assertThat(python.core().recycle(old)).isTrue();
+      await().atMost(Duration.ofSeconds(20)).until(() -> drains.events().stream()
+          .anyMatch(e -> e.getFormattedMessage().contains("it serves its sessions for at most PT5M first")));
+
+      assertThat(whoami(session).get("pid")).as("the session stays on its draining worker").isEqualTo(old);
+      assertThat(session.execute("recall", Map.of())).isEqualTo(List.of("kept"));
+      for (int i = 0; i < 5; i++) {
+        assertThat(((Map<?, ?>) python.execute("whoami", Map.of())).get("pid")).as("other calls go to the replacement")
+            .isNotEqualTo(old);
+      }
+      try (Session fresh = python.openSession()) {
+        assertThat(whoami(fresh).get("pid")).as("new sessions too").isNotEqualTo(old);
+      }
+      String id = session.id();
+      session.close();
+      await().atMost(Duration.ofSeconds(20)).until(() -> !python.workerPids().contains(old));
+      assertThat(hooks()).contains("close " + id + " w1 closed");
+      assertThat(python.stats().callsFailed()).isZero();
+    }
+  }
+
+  @Test
+  void aSessionStillOpenWhenTheDrainTimeoutEndsIsLost() {
+    try (Snakepit python = TestPools.start(pool("session-drain-timeout").size(1).sessionDrainTimeout(Duration.ofMillis(500)))) {
+      Session session = python.openSession();
+      long old = (Long) whoami(session).get("pid");
+      assertThat(python.core().recycle(old)).isTrue();
+      await().atMost(Duration.ofSeconds(20)).until(() -> !session.isOpen());
+      SnakepitException lost = catchThrowableOfType(SnakepitException.class, () -> session.execute("recall", Map.of()));
+      assertThat(lost.kind()).isEqualTo(ErrorKind.SESSION_LOST);
+      assertThat(lost.getMessage()).contains("is stopping");
+      await().atMost(Duration.ofSeconds(20)).until(() -> !python.workerPids().contains(old));
+    }
+  }
+
+  @Test
+  void aShrinkStopsWorkersWithoutSessionsFirst() {
+    try (Snakepit python = TestPools.start(pool("session-shrink").size(2))) {
+      Session session = python.openSession();
+      session.execute("remember", Map.of("item", "kept"));
+      long holder = (Long) whoami(session).get("pid");
+      python.resize(1);
+      await().atMost(Duration.ofSeconds(20)).until(() -> python.workerPids().size() == 1);
+      assertThat(python.workerPids()).containsExactly(holder);
+      assertThat(session.execute("recall", Map.of())).isEqualTo(List.of("kept"));
+      session.close();
+    }
+  }
+
+  @Test
   void badOptionsAndArgumentsAreRefusedAtOnce() {
     assertThatThrownBy(() -> SessionOptions.defaults().withIdleTimeout(Duration.ZERO)).isInstanceOf(IllegalArgumentException.class)
         .hasMessage("SessionOptions.idleTimeout = PT0S is invalid: it must be positive and at most PT168H");

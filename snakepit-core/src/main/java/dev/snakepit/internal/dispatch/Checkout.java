@@ -81,8 +81,8 @@ final class Checkout {
     if (slot.retired) {
       return Admission.WORKER_GONE;
     }
-    if (slot.current == null && slot.pinned.isEmpty() && idle.contains(slot)) {
-      return Admission.WORKER;
+    if (slot.current == null && slot.pinned.isEmpty() && (slot.draining || idle.contains(slot))) {
+      return Admission.WORKER; // a draining worker is never idle, but serves its sessions
     }
     return mayWaitNow();
   }
@@ -135,7 +135,12 @@ final class Checkout {
     PendingCall next = slot.retired ? null : slot.pinned.pollFirst();
     if (next != null) {
       unpinned(slot);
-    } else if (!slot.retired) {
+      return next;
+    }
+    if (slot.draining) {
+      return null; // it serves only its sessions now
+    }
+    if (!slot.retired) {
       next = queue.pollFirst();
     }
     if (next == null && !slot.retired) {
@@ -160,6 +165,12 @@ final class Checkout {
     } else {
       into.addLast(call);
     }
+  }
+
+  /** The worker is drained: it is no longer offered for calls that any worker may take. */
+  void drain(WorkerSlot slot) {
+    slot.draining = true;
+    idle.remove(slot);
   }
 
   /** Takes a waiting call out of its queue; false if it was not waiting. */

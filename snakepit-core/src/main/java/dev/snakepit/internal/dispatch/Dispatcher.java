@@ -112,8 +112,9 @@ public final class Dispatcher {
     this.failures = new CallFailures(pool, host::counts);
     this.completion = new CallCompletion(pool, events, counters, failures);
     this.reading = new ReadingHandOff(lock, ticker);
-    this.sessions = new SessionPlacement(lock, limits.maxSessionsPerWorker());
-    this.checkout = new Checkout(limits.maxQueue(), !limits.acquireTimeout().isZero(), sessions::hasRoom);
+    int maxSessions = limits.maxSessionsPerWorker();
+    this.checkout = new Checkout(limits.maxQueue(), !limits.acquireTimeout().isZero(), slot -> slot.hasRoomForSession(maxSessions));
+    this.sessions = new SessionPlacement(lock, limits.maxSessionsPerWorker(), checkout);
     this.cancels = new Cancellation(lock, checkout, limits, timer, host, failures, completion);
     this.deadlines = new DeadlineSweep(timer, ticker, this::sweep);
     this.busy = new BusyWorkers(lock, ticker, deadlines);

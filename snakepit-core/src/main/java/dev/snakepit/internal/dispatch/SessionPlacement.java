@@ -4,6 +4,7 @@ import java.util.LinkedHashSet;
 import java.util.Set;
 import java.util.concurrent.locks.Lock;
 import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 
 /**
  * Which worker holds which share of the sessions: the workers that serve (ready, not retired), how many
@@ -17,25 +18,53 @@ import java.util.function.BiConsumer;
 public final class SessionPlacement {
   private final Lock lock;
   private final int maxPerWorker;
+  private final Checkout checkout;
   private final Set<WorkerSlot> serving = new LinkedHashSet<>();
   private BiConsumer<WorkerSlot, String> onEnded = (slot, why) -> {};
+  private Consumer<WorkerSlot> onDraining = slot -> {};
 
-  SessionPlacement(Lock lock, int maxPerWorker) {
+  SessionPlacement(Lock lock, int maxPerWorker, Checkout checkout) {
     this.lock = lock;
     this.maxPerWorker = maxPerWorker;
+    this.checkout = checkout;
   }
 
   /**
    * Who is told, without the lock, when a worker that holds sessions stops serving, and what became of
    * it ("died", "is stopping"); set before any session opens.
    */
-  public void onEnded(BiConsumer<WorkerSlot, String> listener) {
+  public void onEnded(BiConsumer<WorkerSlot, String> listener, Consumer<WorkerSlot> draining) {
     lock.lock();
     try {
       this.onEnded = listener;
+      this.onDraining = draining;
     } finally {
       lock.unlock();
     }
+  }
+
+  /**
+   * Drains a worker that holds sessions before it stops: from now on it gets no new session and no call
+   * that any worker may take, only its sessions' calls; {@code onDrained} runs, on the thread that
+   * closes its last session, once none is left. The keeper of the sessions is told first, so that
+   * sessions that may move let go of it. Returns false, and runs nothing, for a worker that holds no
+   * session or no longer serves.
+   */
+  public boolean drain(WorkerSlot slot, Runnable onDrained) {
+    Consumer<WorkerSlot> listener;
+    lock.lock();
+    try {
+      if (slot.sessions == 0 || slot.draining || !serving.contains(slot)) {
+        return false;
+      }
+      checkout.drain(slot);
+      slot.onDrained = onDrained;
+      listener = onDraining;
+    } finally {
+      lock.unlock();
+    }
+    listener.accept(slot);
+    return true;
   }
 
   /**
@@ -47,7 +76,7 @@ public final class SessionPlacement {
     try {
       WorkerSlot best = null;
       for (WorkerSlot slot : serving) {
-        if (slot.sessions < maxPerWorker && (best == null || slot.sessions < best.sessions)) {
+        if (hasRoom(slot) && (best == null || slot.sessions < best.sessions)) {
           best = slot;
         }
       }
@@ -62,14 +91,32 @@ public final class SessionPlacement {
 
   /** A session left {@code from} (closed or lost), or moved from it to {@code to} when that is not null. */
   public void left(WorkerSlot from, WorkerSlot to) {
+    Runnable drained = null;
     lock.lock();
     try {
       if (from != null && from.sessions > 0) {
         from.sessions--;
+        if (from.sessions == 0 && from.onDrained != null) {
+          drained = from.onDrained;
+          from.onDrained = null;
+        }
       }
       if (to != null) {
         to.sessions++;
       }
+    } finally {
+      lock.unlock();
+    }
+    if (drained != null) {
+      drained.run();
+    }
+  }
+
+  /** How many sessions {@code slot} holds. */
+  public int held(WorkerSlot slot) {
+    lock.lock();
+    try {
+      return slot.sessions;
     } finally {
       lock.unlock();
     }
@@ -113,7 +160,7 @@ public final class SessionPlacement {
 
   /** Whether {@code slot} may take one more session. Under the lock. */
   boolean hasRoom(WorkerSlot slot) {
-    return slot.sessions < maxPerWorker;
+    return slot.hasRoomForSession(maxPerWorker);
   }
 
   /** Tells the listener that {@code slot}'s sessions are gone, {@code why}; without the lock. */

@@ -59,6 +59,13 @@ public final class WorkerSlot {
   final ArrayDeque<PendingCall> pinned = new ArrayDeque<>();
   /** How many sessions the worker holds, or is opening. Guarded by the dispatcher's lock. */
   int sessions;
+  /**
+   * Set while the worker is drained before it stops: it serves only its sessions' calls, and gets no
+   * new session. Guarded by the dispatcher's lock.
+   */
+  boolean draining;
+  /** Run once the last session of a draining worker has left it. Guarded by the dispatcher's lock. */
+  Runnable onDrained;
 
   /** When the worker is due for recycling; counts its answered calls. */
   private final RecyclePolicy recycling;
@@ -75,6 +82,11 @@ public final class WorkerSlot {
     this.control = control;
     this.replies = replies;
     this.recycling = recycling;
+  }
+
+  /** Whether the worker may take one more session, holding at most {@code max}. Under the dispatcher's lock. */
+  boolean hasRoomForSession(int max) {
+    return sessions < max && !draining;
   }
 
   /**

@@ -57,7 +57,7 @@ public final class Sessions {
     this.events = events;
     this.timer = timer;
     this.ticker = ticker;
-    placement.onEnded(this::workerEnded);
+    placement.onEnded(this::workerEnded, this::workerDraining);
   }
 
   /** How many sessions are open. */
@@ -254,6 +254,16 @@ public final class Sessions {
       } else if (session.unpin(slot)) {
         LOG.debug("pool '{}': hint session {} left worker {}, which {}; its next call opens it on another", pool, session.id,
             slot.id(), why);
+      }
+    }
+  }
+
+  /** A worker is drained before it stops: its hint sessions leave it now, to open elsewhere on their next call. */
+  private void workerDraining(WorkerSlot slot) {
+    for (OpenSession session : open.values()) {
+      if (!session.strict() && session.unpin(slot)) {
+        placement.left(slot, null);
+        closeQuietly(session.id, slot, "drained");
       }
     }
   }

@@ -131,7 +131,7 @@ final class Reconciler {
         if (surplus-- <= 0) {
           break;
         }
-        endings.stopGracefully(worker, shrinkReason, WorkerExit.PoolReason.RESIZE);
+        endings.stopAfterSessions(worker, shrinkReason, WorkerExit.PoolReason.RESIZE, () -> {});
       }
       return;
     }
@@ -173,14 +173,17 @@ final class Reconciler {
     int active = 0;
     for (Worker w : workers) {
       WorkerState s = w.state();
-      if ((s == WorkerState.STARTING || s == WorkerState.READY) && !recycler.replaced(w)) {
+      if ((s == WorkerState.STARTING || s == WorkerState.READY) && !recycler.replaced(w) && !w.draining) {
         active++;
       }
     }
     return active;
   }
 
-  /** The workers a shrink stops first: starting ones, then idle ones, then busy ones. */
+  /**
+   * The workers a shrink stops first: starting ones, then idle ones, then busy ones, and among the ready
+   * ones those holding sessions last, since they are drained before they stop.
+   */
   private List<Worker> shrinkOrder() {
     List<Worker> order = new ArrayList<>();
     for (Worker w : workers) {
@@ -188,10 +191,13 @@ final class Reconciler {
         order.add(w);
       }
     }
-    for (boolean busy : new boolean[] {false, true}) {
-      for (Worker w : workers) {
-        if (w.state() == WorkerState.READY && !recycler.replaced(w) && w.slot != null && dispatcher.running(w.slot) == busy) {
-          order.add(w);
+    for (boolean holding : new boolean[] {false, true}) {
+      for (boolean busy : new boolean[] {false, true}) {
+        for (Worker w : workers) {
+          if (w.state() == WorkerState.READY && !recycler.replaced(w) && !w.draining && w.slot != null
+              && dispatcher.running(w.slot) == busy && (dispatcher.sessions().held(w.slot) > 0) == holding) {
+            order.add(w);
+          }
         }
       }
     }

@@ -15,8 +15,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Replaces workers that are due for recycling, always drain-then-replace: the replacement starts
- * first, and only once it is ready does the old worker stop getting calls, finish the one it runs,
- * and stop. If the replacement fails to start, the old worker serves on and the next check tries again.
+ * first, and only once it is ready does the old worker stop getting calls, finish the one it runs
+ * (and, if it holds sessions, serve them until they close or the drain timeout passes), and stop. If the replacement fails to start, the old worker serves on and the next check tries again.
  *
  * <p>Confined to the pool's control loop, like the supervisor whose workers it pairs: each recycled
  * worker with the replacement starting in its place, and why it is recycled.
@@ -69,7 +69,7 @@ final class Recycler {
 
   /** Starts recycling a ready worker: its replacement starts now. Ignored for a worker not ready or already replaced. */
   void recycle(Worker worker, RecycleReason reason) {
-    if (worker.state() != WorkerState.READY || replaced(worker) || !running.getAsBoolean()) {
+    if (worker.state() != WorkerState.READY || replaced(worker) || worker.draining || !running.getAsBoolean()) {
       return;
     }
     reasons.put(worker, reason);
@@ -93,13 +93,13 @@ final class Recycler {
       return;
     }
     counters.recycled(reason);
-    endings.stopGracefully(old, "recycled (" + reason.description() + ")", WorkerExit.PoolReason.RECYCLE);
-    loop.schedule(() -> {
-      if (old.state() != WorkerState.DEAD) {
-        LOG.warn("{} of pool '{}' did not stop within {} ms of being recycled; killing it", old, pool, stopBound.toMillis());
-        endings.kill(old);
-      }
-    }, stopBound);
+    endings.stopAfterSessions(old, "recycled (" + reason.description() + ")", WorkerExit.PoolReason.RECYCLE,
+        () -> loop.schedule(() -> {
+          if (old.state() != WorkerState.DEAD) {
+            LOG.warn("{} of pool '{}' did not stop within {} ms of being recycled; killing it", old, pool, stopBound.toMillis());
+            endings.kill(old);
+          }
+        }, stopBound));
   }
 
   /** A worker is dead: a replacement that died lets its predecessor serve on; a recycled one's replacement simply takes its place. */
@@ -119,7 +119,7 @@ final class Recycler {
   void check(List<Worker> workers) {
     long now = ticker.nanoTime();
     for (Worker worker : workers) {
-      if (worker.state() != WorkerState.READY || replaced(worker)) {
+      if (worker.state() != WorkerState.READY || replaced(worker) || worker.draining) {
         continue;
       }
       RecycleReason reason = reasons.get(worker);

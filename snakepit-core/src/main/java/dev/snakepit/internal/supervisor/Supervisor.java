@@ -101,7 +101,7 @@ public final class Supervisor implements Worker.Reports, Dispatcher.Host {
         new Dispatcher.Limits(config.acquireTimeout(), config.maxQueue(), config.callTimeout(), config.cancelGrace(),
             config.maxSessionsPerWorker()),
         executor, ticker, events, counters, this);
-    this.endings = new WorkerEndings(pool, loop, ticker, dispatcher, this::bury);
+    this.endings = new WorkerEndings(pool, loop, ticker, dispatcher, this::bury, config.sessionDrainTimeout());
     this.events = events;
     this.counters = counters;
     this.recycler = new Recycler(pool, config.callTimeout().plus(config.cancelGrace()).plus(config.shutdownGrace()), loop, ticker,

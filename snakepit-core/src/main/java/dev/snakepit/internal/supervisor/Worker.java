@@ -48,6 +48,8 @@ final class Worker {
   volatile String stopReason;
   /** Whether the worker ever became ready. */
   volatile boolean wasReady;
+  /** Set while the worker is drained of its sessions before it stops; it no longer counts toward the size. */
+  boolean draining;
   /** When this worker is due for recycling; fixed before its process is spawned. */
   final RecyclePolicy recycling;
   /** When the pool last asked the worker for its stacks ({@link Ticker} terms; 0 for never); loop only. */

@@ -36,14 +36,45 @@ final class WorkerEndings {
   private final Ticker ticker;
   private final Dispatcher dispatcher;
   private final Consumer<Worker> bury;
+  private final Duration drainTimeout;
 
-  /** Endings whose dead workers go to {@code bury}, on the loop, once their output has drained. */
-  WorkerEndings(String pool, ControlLoop loop, Ticker ticker, Dispatcher dispatcher, Consumer<Worker> bury) {
+  /**
+   * Endings whose dead workers go to {@code bury}, on the loop, once their output has drained, and
+   * whose workers holding sessions are drained for at most {@code drainTimeout} before they stop.
+   */
+  WorkerEndings(String pool, ControlLoop loop, Ticker ticker, Dispatcher dispatcher, Consumer<Worker> bury,
+      Duration drainTimeout) {
     this.pool = pool;
     this.loop = loop;
     this.ticker = ticker;
     this.dispatcher = dispatcher;
     this.bury = bury;
+    this.drainTimeout = drainTimeout;
+  }
+
+  /**
+   * Stops a ready worker on purpose, drain first: while it holds sessions it serves only their calls
+   * and gets no new session, and it stops once the last one closes or after the drain timeout, when
+   * the sessions still open are lost. A worker without sessions stops at once. {@code stopped} runs on
+   * the loop when the worker has been asked to stop.
+   */
+  void stopAfterSessions(Worker worker, String reason, WorkerExit.PoolReason poolReason, Runnable stopped) {
+    Runnable stop = () -> {
+      if (worker.draining && worker.state() == WorkerState.READY) {
+        worker.draining = false;
+        stopGracefully(worker, reason, poolReason);
+        stopped.run();
+      }
+    };
+    worker.draining = worker.state() == WorkerState.READY && worker.slot != null && !drainTimeout.isZero()
+        && dispatcher.sessions().drain(worker.slot, () -> loop.post(stop));
+    if (!worker.draining) {
+      stopGracefully(worker, reason, poolReason);
+      stopped.run();
+      return;
+    }
+    LOG.info("{} of pool '{}' is to stop ({}); it serves its sessions for at most {} first", worker, pool, reason, drainTimeout);
+    loop.schedule(stop, drainTimeout);
   }
 
   /** Kills the worker as broken unless it is ready within {@code timeout}. */
