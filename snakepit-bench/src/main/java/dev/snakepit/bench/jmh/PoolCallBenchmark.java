@@ -1,6 +1,7 @@
 package dev.snakepit.bench.jmh;
 
 import dev.snakepit.PoolConfig;
+import dev.snakepit.Session;
 import dev.snakepit.Snakepit;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -16,7 +17,8 @@ import org.openjdk.jmh.annotations.TearDown;
 
 /**
  * A whole no-op call, {@code pool.execute("ping", Map.of())} on a pool of one worker of the demo adapter, from one
- * thread: the figure to compare two versions of the call path by, run side by side. The interpreter is
+ * thread: the figure to compare two versions of the call path by, run side by side; and the same call
+ * in a (strict) session on that worker, {@code session.execute("ping", Map.of())}. The interpreter is
  * the system property {@value #PYTHON_PROPERTY}, or the pool's default.
  */
 @State(Scope.Benchmark)
@@ -27,6 +29,7 @@ public class PoolCallBenchmark {
   public static final String PYTHON_PROPERTY = "snakepit.bench.python";
 
   private Snakepit pool;
+  private Session session;
 
   @Setup(Level.Trial)
   public void start() {
@@ -36,15 +39,22 @@ public class PoolCallBenchmark {
       config.pythonExecutable(python);
     }
     pool = Snakepit.start(config.build());
+    session = pool.openSession();
   }
 
   @TearDown(Level.Trial)
   public void close() {
+    session.close();
     pool.close();
   }
 
   @Benchmark
   public Object noop() {
     return pool.execute("ping", Map.of());
+  }
+
+  @Benchmark
+  public Object sessionNoop() {
+    return session.execute("ping", Map.of());
   }
 }

@@ -153,13 +153,15 @@ public final class Sessions {
     if (slot == null) {
       return;
     }
-    placement.left(slot, null);
+    // The worker counts the session until close_session has run: a drained worker stops only then.
     try {
       runner.execute(closeRequest(session.id, slot, "closed"), CallRunner.VALUE);
     } catch (SnakepitException e) {
       if (e.kind() != ErrorKind.SESSION_LOST && e.kind() != ErrorKind.POOL_CLOSED) {
         throw e;
       }
+    } finally {
+      placement.left(slot, null);
     }
   }
 
@@ -213,8 +215,8 @@ public final class Sessions {
     return (answered, value, attempts) -> {
       OpenSession.Held before = session.movedTo(answered.answeredBy());
       if (before != null) {
-        placement.left(before.slot(), answered.answeredBy());
-        if (before.slot() != null && placement.serves(before.slot())) {
+        placement.left(null, answered.answeredBy());
+        if (before.slot() != null) {
           closeQuietly(session.id, before.slot(), "moved");
         }
       }
@@ -262,7 +264,6 @@ public final class Sessions {
   private void workerDraining(WorkerSlot slot) {
     for (OpenSession session : open.values()) {
       if (!session.strict() && session.unpin(slot)) {
-        placement.left(slot, null);
         closeQuietly(session.id, slot, "drained");
       }
     }
@@ -331,14 +332,17 @@ public final class Sessions {
     LOG.info("pool '{}': session {} closed: {}", pool, session.id, why);
     events.sessionClose(session.id, slot == null ? null : slot.id(), session.openedNanos, reason);
     if (slot != null) {
-      placement.left(slot, null);
       closeQuietly(session.id, slot, reason);
     }
   }
 
-  /** Sends SESSION_CLOSE without waiting for it; a failure is logged. */
+  /**
+   * Sends SESSION_CLOSE without waiting for it; a failure is logged. The worker counts the session until
+   * the close has been answered, so that a drained worker stops only after it.
+   */
   private void closeQuietly(String session, WorkerSlot slot, String reason) {
     runner.executeAsync(closeRequest(session, slot, reason), CallRunner.VALUE).whenComplete((value, error) -> {
+      placement.left(slot, null);
       if (error instanceof SnakepitException e && e.kind() != ErrorKind.SESSION_LOST && e.kind() != ErrorKind.POOL_CLOSED) {
         LOG.warn("pool '{}': close_session of session {} on worker {} (reason {}) failed: {}", pool, session, slot.id(), reason,
             e.getMessage());
