@@ -60,11 +60,6 @@ public final class Sessions {
     placement.onEnded(this::workerEnded, this::workerDraining);
   }
 
-  /** How many sessions are open. */
-  public int count() {
-    return open.size();
-  }
-
   /**
    * Opens a session on the serving worker that holds the fewest, and waits until its
    * {@code open_session} has run there.
@@ -84,7 +79,11 @@ public final class Sessions {
       runner.execute(new Request(FrameKind.SESSION_OPEN, OPEN_HOOK, Messages.sessionOpen(id, config.callTimeout().toMillis()),
           config.callTimeout(), 0, Target.only(id, slot)), CallRunner.VALUE);
     } catch (SnakepitException e) {
-      placement.left(slot, null);
+      if (e.kind() == ErrorKind.TIMEOUT || e.kind() == ErrorKind.CANCELLED) {
+        closeQuietly(id, slot, "closed"); // open_session may yet finish on the worker
+      } else {
+        placement.left(slot, null);
+      }
       throw e;
     }
     events.sessionOpen(id, slot.id(), now);
