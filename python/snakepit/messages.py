@@ -95,19 +95,12 @@ def call_session(message: Dict[str, Any]) -> Tuple[Optional[str], bool]:
     if session_id is None:
         return None, False
     _check_session_id(session_id, "CALL")
-    open_flag = message.get("open_session", False)
-    if type(open_flag) is not bool:
-        raise errors.InvalidCall(errors.invalid_request(
-            "CALL \"open_session\" must be true or false, not %r" % (open_flag,), {"session": session_id}))
-    return session_id, open_flag
+    return session_id, _flag(message, "open_session", "CALL", session_id)
 
 
 def parse_session_open(message: Any) -> Tuple[str, Optional[bytes]]:
     """The session id of a decoded SESSION_OPEN body and the snapshot to restore it from, if any."""
-    if type(message) is not dict:
-        raise errors.InvalidCall(errors.invalid_request("SESSION_OPEN body must be a JSON object"))
-    session_id = message.get("session")
-    _check_session_id(session_id, "SESSION_OPEN")
+    session_id = _session_of(message, "SESSION_OPEN")
     restore = message.get("restore")
     if restore is not None and type(restore) is not bytes:
         raise errors.InvalidCall(errors.invalid_request(
@@ -117,20 +110,31 @@ def parse_session_open(message: Any) -> Tuple[str, Optional[bytes]]:
 
 def parse_session_close(message: Any) -> Tuple[str, str, bool]:
     """The session id, reason and snapshot flag of a decoded SESSION_CLOSE body."""
-    if type(message) is not dict:
-        raise errors.InvalidCall(errors.invalid_request("SESSION_CLOSE body must be a JSON object"))
-    session_id = message.get("session")
-    _check_session_id(session_id, "SESSION_CLOSE")
+    session_id = _session_of(message, "SESSION_CLOSE")
     reason = message.get("reason")
     if reason not in CLOSE_REASONS or type(reason) is not str:
         raise errors.InvalidCall(errors.invalid_request(
             "SESSION_CLOSE \"reason\" = %r is invalid: it must be one of %s" % (reason, ", ".join(CLOSE_REASONS)),
             {"session": session_id}))
-    snapshot = message.get("snapshot", False)
-    if type(snapshot) is not bool:
+    return session_id, reason, _flag(message, "snapshot", "SESSION_CLOSE", session_id)
+
+
+def _session_of(message: Any, frame: str) -> str:
+    """The session id of a SESSION_OPEN or SESSION_CLOSE body, checked."""
+    if type(message) is not dict:
+        raise errors.InvalidCall(errors.invalid_request("%s body must be a JSON object" % frame))
+    session_id = message.get("session")
+    _check_session_id(session_id, frame)
+    return session_id
+
+
+def _flag(message: Dict[str, Any], field: str, frame: str, session_id: str) -> bool:
+    """An optional true/false field of a session's message, false when absent."""
+    value = message.get(field, False)
+    if type(value) is not bool:
         raise errors.InvalidCall(errors.invalid_request(
-            "SESSION_CLOSE \"snapshot\" must be true or false, not %r" % (snapshot,), {"session": session_id}))
-    return session_id, reason, snapshot
+            "%s \"%s\" must be true or false, not %r" % (frame, field, value), {"session": session_id}))
+    return value
 
 
 def _check_session_id(session_id: Any, frame: str) -> None:

@@ -440,10 +440,7 @@ public final class PoolConfig {
 
     /** How long a call may wait for a free worker: zero (fail at once when none is free) to one day. */
     public Builder acquireTimeout(Duration value) {
-      if (value == null || value.isNegative() || value.compareTo(MAX_DURATION) > 0) {
-        throw invalid("acquireTimeout", value, "it must be between 0 and " + MAX_DURATION);
-      }
-      this.acquireTimeout = value;
+      this.acquireTimeout = zeroToDay("acquireTimeout", value);
       return this;
     }
 
@@ -464,10 +461,7 @@ public final class PoolConfig {
 
     /** How long {@code close()} waits for running calls and {@code teardown()}: zero to one day. */
     public Builder shutdownGrace(Duration value) {
-      if (value == null || value.isNegative() || value.compareTo(MAX_DURATION) > 0) {
-        throw invalid("shutdownGrace", value, "it must be between 0 and " + MAX_DURATION);
-      }
-      this.shutdownGrace = value;
+      this.shutdownGrace = zeroToDay("shutdownGrace", value);
       return this;
     }
 
@@ -639,10 +633,7 @@ public final class PoolConfig {
      * timeout still closes it.
      */
     public Builder sessionLeakThreshold(Duration value) {
-      if (value == null || value.isNegative() || value.compareTo(MAX_DURATION) > 0) {
-        throw invalid("sessionLeakThreshold", value, "it must be between 0 and " + MAX_DURATION);
-      }
-      this.sessionLeakThreshold = value;
+      this.sessionLeakThreshold = zeroToDay("sessionLeakThreshold", value);
       return this;
     }
 
@@ -653,10 +644,7 @@ public final class PoolConfig {
      * the sessions still open are then lost ({@link ErrorKind#SESSION_LOST}).
      */
     public Builder sessionDrainTimeout(Duration value) {
-      if (value == null || value.isNegative() || value.compareTo(MAX_DURATION) > 0) {
-        throw invalid("sessionDrainTimeout", value, "it must be between 0 and " + MAX_DURATION);
-      }
-      this.sessionDrainTimeout = value;
+      this.sessionDrainTimeout = zeroToDay("sessionDrainTimeout", value);
       return this;
     }
 
@@ -723,6 +711,13 @@ public final class PoolConfig {
         problem = e.getMessage();
       }
       throw new IllegalArgumentException("environment variable " + name + " = '" + text + "' is invalid: " + problem);
+    }
+
+    private static Duration zeroToDay(String field, Duration value) {
+      if (value == null || value.isNegative() || value.compareTo(MAX_DURATION) > 0) {
+        throw invalid(field, value, "it must be between 0 and " + MAX_DURATION);
+      }
+      return value;
     }
 
     private static Duration positive(String field, Duration value) {
