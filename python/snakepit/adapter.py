@@ -14,7 +14,7 @@ import inspect
 import types
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
-from . import errors, values
+from . import errors, streams, values
 
 _MARK = "__snakepit_tool__"
 _PARAMETER_KINDS = {
@@ -75,7 +75,7 @@ class Adapter:
 class Tool:
     """One callable tool with its cached signature."""
 
-    __slots__ = ("name", "function", "signature", "bind", "is_async", "doc", "_plain")
+    __slots__ = ("name", "function", "signature", "bind", "is_async", "streams", "doc", "_plain")
 
     def __init__(self, name: str, function: Callable, doc: Optional[str]) -> None:
         self.name = name
@@ -83,6 +83,8 @@ class Tool:
         self.signature = inspect.signature(function)
         self.bind = self.signature.bind
         self.is_async = inspect.iscoroutinefunction(function)
+        # A generator function: a plain call gets its items as a list, a streamed call one by one.
+        self.streams = inspect.isgeneratorfunction(function) or inspect.isasyncgenfunction(function)
         self.doc = doc
         self._plain = _plain_parameters(self.signature)
 
@@ -103,7 +105,7 @@ class Tool:
         self.bind(*args, **kwargs)
 
     def describe(self) -> Dict[str, Any]:
-        return {"name": self.name, "doc": self.doc,
+        return {"name": self.name, "doc": self.doc, "stream": self.streams,
                 "parameters": [_describe_parameter(p) for p in self.signature.parameters.values()]}
 
 
@@ -256,7 +258,8 @@ class ToolRunner:
         # async tools, and then now, so that their first call does not pay for it. Every path to
         # _run_async goes through one of these tools.
         self._asyncio = None
-        if self._execute_is_async or any(t.is_async for t in self.tools.values()):
+        if self._execute_is_async or any(t.is_async or inspect.isasyncgenfunction(t.function)
+                                         for t in self.tools.values()):
             import asyncio
             self._asyncio = asyncio
 
@@ -264,11 +267,18 @@ class ToolRunner:
         return [t.describe() for t in self.tools.values()]
 
     def call(self, name: str, args: list, kwargs: dict) -> Any:
-        """Runs one call and returns its result.
+        """Runs one call and returns its result; a generator's items come as a list (streams.py).
 
         Raises errors.InvalidCall for a call that cannot run; whatever the tool raises propagates (see
         errors.strip_runtime_frames).
         """
+        result = self.start(name, args, kwargs)
+        if type(result) is types.GeneratorType or type(result) is types.AsyncGeneratorType:
+            return streams.collect(result, self)
+        return result
+
+    def start(self, name: str, args: list, kwargs: dict) -> Any:
+        """Runs one call and returns the tool's value as it is: a generator is returned unstarted."""
         if self._execute is not None:
             function = self._execute
             args, kwargs = (name, args, kwargs), {}
@@ -292,11 +302,15 @@ class ToolRunner:
         """Runs a hook of the adapter (a function or a coroutine function) on this thread."""
         result = function(*args)
         if inspect.iscoroutine(result):
-            if self._asyncio is None:
-                import asyncio
-                self._asyncio = asyncio
-            return self._run_async(result)
+            return self.run_coroutine(result)
         return result
+
+    def run_coroutine(self, coroutine: Any) -> Any:
+        """Runs a coroutine to its end on the worker's event loop, on this thread."""
+        if self._asyncio is None:
+            import asyncio
+            self._asyncio = asyncio
+        return self._run_async(coroutine)
 
     def _run_async(self, coroutine: Any) -> Any:
         # One loop for the worker's life, so objects bound to the loop by an earlier call (client

@@ -12,7 +12,10 @@ The same path raises KeyboardInterrupt in a tool when the worker receives SIGINT
 Invariants, all under ``CallSwitch._lock``:
 - an exception (CallCancelled or KeyboardInterrupt) is injected only while the call it is meant for
   is current, and at most once per call;
-- ``finish()`` makes no call current and withdraws an injected exception not yet delivered.
+- ``finish()`` makes no call current and withdraws an injected exception not yet delivered;
+- between ``hold()`` and ``release()`` nothing is injected: an exception meant for the call then waits
+  and is injected by ``release()``. The main thread holds the switch while it reads a frame of the
+  JVM during a call (streams.py), so that an exception never lands half-way through a frame.
 So once ``finish()`` has returned, no injected exception can reach the main thread; before that, at
 most one can. The worker's serve loop relies on exactly that.
 """
@@ -81,6 +84,9 @@ class CallSwitch:
         self._deadline = None
         self._injected = False
         self._wake = False
+        # Guarded by _lock: set between hold() and release(); the exception an injection deferred.
+        self._held = False
+        self._deferred: Optional[type] = None
 
     def install_wakeup(self) -> None:
         """Lets cancellation interrupt blocking system calls; call from the main thread."""
@@ -94,11 +100,15 @@ class CallSwitch:
             self._tool = tool
             self._deadline = deadline
             self._injected = False
+            self._held = False
+            self._deferred = None
 
     def finish(self) -> bool:
         """Ends the current call; returns whether it was cancelled. Idempotent."""
         with self._lock:
             self._request_id = 0
+            self._held = False
+            self._deferred = None
             if self._injected and _set_async_exc is not None:
                 _set_async_exc(self._thread_id, _NULL)
             return self._injected
@@ -112,6 +122,23 @@ class CallSwitch:
         whether it was injected. Shares the one exception a call may receive with cancel()."""
         return self._inject(request_id, KeyboardInterrupt)
 
+    def hold(self) -> None:
+        """Defers injections into the current call until release(); main thread only."""
+        with self._lock:
+            self._held = True
+
+    def release(self) -> None:
+        """Ends hold(), injecting the exception it deferred, if any. Idempotent; main thread only."""
+        with self._lock:
+            self._held = False
+            deferred, self._deferred = self._deferred, None
+            if deferred is None or not self._request_id:
+                return
+            request_id = self._request_id
+            wake = self._deliver(deferred)
+        if wake:
+            self._start_waking(request_id)
+
     def _inject(self, request_id: int, exception: type) -> bool:
         with self._lock:
             if request_id == 0 or request_id != self._request_id or self._injected:
@@ -119,14 +146,24 @@ class CallSwitch:
             if _set_async_exc is None:
                 return False
             self._injected = True
-            _set_async_exc(self._thread_id, exception)
-            wake = self._wake and self._signal_main()
+            if self._held:
+                self._deferred = exception
+                return True
+            wake = self._deliver(exception)
         if wake:
-            # A signal that arrives just before the main thread enters a blocking call does not
-            # interrupt it; so it is sent again, less and less often, until the call has ended.
-            threading.Thread(target=self._keep_waking, args=(request_id,), name="snakepit-cancel",
-                             daemon=True).start()
+            self._start_waking(request_id)
         return True
+
+    def _deliver(self, exception: type) -> bool:
+        """Raises ``exception`` in the main thread; under _lock. Returns whether to keep waking it."""
+        _set_async_exc(self._thread_id, exception)
+        return self._wake and self._signal_main()
+
+    def _start_waking(self, request_id: int) -> None:
+        # A signal that arrives just before the main thread enters a blocking call does not interrupt
+        # it; so it is sent again, less and less often, until the call has ended.
+        threading.Thread(target=self._keep_waking, args=(request_id,), name="snakepit-cancel",
+                         daemon=True).start()
 
     def _keep_waking(self, request_id: int) -> None:
         delay = 0.005

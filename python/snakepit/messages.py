@@ -1,5 +1,5 @@
 """The message bodies of docs/protocol.md, section 4, as the worker builds and reads them: HELLO,
-WELCOME, CALL, SESSION_OPEN, SESSION_CLOSE, CANCEL, LOG, FATAL and RETIRE.
+WELCOME, CALL, SESSION_OPEN, SESSION_CLOSE, CREDIT, CANCEL, LOG, FATAL and RETIRE.
 
 A body is a plain value here; values.py turns it into bytes and protocol.py frames it. Two bodies are
 built next to what they are made of: ERROR bodies in errors.py, with the exception data they carry,
@@ -23,6 +23,8 @@ _IMPLEMENTATIONS = {"cpython": "CPython", "pypy": "PyPy", "ironpython": "IronPyt
 # A session id (section 4.12), and the reasons a session may close for.
 _SESSION_ID = re.compile(r"[0-9a-f]{32}\Z")
 CLOSE_REASONS = ("closed", "idle", "lifetime", "moved", "drained", "pool_closed")
+# The most credit one CALL or CREDIT frame may grant (section 4.13).
+MAX_CREDIT = 1 << 20
 
 
 class MessageError(Exception):
@@ -96,6 +98,33 @@ def call_session(message: Dict[str, Any]) -> Tuple[Optional[str], bool]:
         return None, False
     _check_session_id(session_id, "CALL")
     return session_id, _flag(message, "open_session", "CALL", session_id)
+
+
+def call_stream(message: Dict[str, Any]) -> Optional[int]:
+    """The credit a streamed CALL grants at first (section 4.13), or None for a plain call; raises
+    errors.InvalidCall for a ``stream`` field that breaks the rules."""
+    stream = message.get("stream")
+    if stream is None:
+        return None
+    credit = stream.get("credit") if type(stream) is dict else None
+    if type(credit) is not int or not 1 <= credit <= MAX_CREDIT:
+        raise errors.InvalidCall(errors.invalid_request(
+            "CALL \"stream\" = %r is invalid: it must be an object whose \"credit\" is 1 to %d"
+            % (stream, MAX_CREDIT), {"tool": message.get("tool")}))
+    return credit
+
+
+def parse_credit(frame: protocol.Frame) -> int:
+    """The items a CREDIT frame grants (section 4.13); raises MessageError for a body that breaks the
+    rules, a violation of the data plane."""
+    try:
+        body = values.decode(frame.body, frame.attachments, frame.flags)
+    except values.SerializationError as err:
+        raise MessageError("unreadable CREDIT: %s" % err) from err
+    credit = body.get("credit") if type(body) is dict else None
+    if type(credit) is not int or not 1 <= credit <= MAX_CREDIT:
+        raise MessageError("CREDIT \"credit\" = %r is invalid: it must be 1 to %d" % (credit, MAX_CREDIT))
+    return credit
 
 
 def parse_session_open(message: Any) -> Tuple[str, Optional[bytes]]:

@@ -8,7 +8,7 @@ keeps a table of the sessions it holds. Tools reach the session of the call they
 """
 import logging
 import time
-from typing import Any, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional
 
 from . import errors
 from .errors import InvalidCall
@@ -107,6 +107,10 @@ class SessionTable:
 
     def call(self, session_id: str, open_if_unknown: bool, name: str, args: list, kwargs: dict) -> Any:
         """Runs a tool with the session current, opening the session first if asked to and it is not open."""
+        return self.run(session_id, open_if_unknown, self._runner.call, name, args, kwargs)
+
+    def run(self, session_id: str, open_if_unknown: bool, work: Callable, *args: Any) -> Any:
+        """Runs ``work(*args)`` (a tool's call, or its stream) with the session current, as call() does."""
         session = self._open.get(session_id)
         if session is None:
             if not open_if_unknown:
@@ -114,7 +118,7 @@ class SessionTable:
             self.open(session_id)
             session = self._open[session_id]
         session.calls += 1
-        return self._in(session, self._runner.call, name, args, kwargs)
+        return self._in(session, work, *args)
 
     def close_all(self, reason: str) -> None:
         """Closes every session, oldest first (at SHUTDOWN); a failing close_session is logged."""

@@ -1,5 +1,5 @@
 """The serve loop: the worker's main thread answers the calls and session frames that arrive on the
-data socket (docs/protocol.md, sections 4.2, 4.3, 4.7, 4.12 and 5).
+data socket (docs/protocol.md, sections 4.2, 4.3, 4.7, 4.12, 4.13 and 5).
 
 The data plane is served by the main thread alone, one call at a time (concurrency 1): Python's
 signal handling and many C libraries expect to run there, and no lock or queue sits in the hot path.
@@ -7,6 +7,7 @@ startup.py gets the worker this far: the control plane, the guards, the adapter,
 """
 import logging
 import os
+import select
 import socket
 import sys
 from typing import Any, Callable, Dict, Optional
@@ -18,6 +19,7 @@ from .errors import InvalidCall, strip_runtime_frames
 from .exits import EXIT_OK, EXIT_VIOLATION, flush_std_streams
 from .protocol import FrameTooLarge, ProtocolError
 from .sessions import SessionTable
+from .streams import Streamer
 
 _READ_BUFFER = 64 * 1024
 
@@ -34,6 +36,9 @@ class Worker:
         self._runner = runner
         self._switch = switch
         self._sessions = SessionTable(runner)
+        self._streamer = Streamer(runner, self._send_chunk, self._await_credit)
+        self._poll = select.poll()
+        self._poll.register(sock, select.POLLIN)
 
     def serve(self) -> int:
         """Serves calls until SHUTDOWN; exits the process directly when the JVM goes away."""
@@ -57,6 +62,8 @@ class Worker:
                         self._handle_call(frame)
                     else:
                         self._handle_session(frame)
+                elif kind == protocol.CREDIT:
+                    pass  # for a stream that has ended: credit the worker had no use for
                 elif kind == protocol.SHUTDOWN:
                     self._shutdown()
                     return EXIT_OK
@@ -79,17 +86,22 @@ class Worker:
         try:
             name, args, kwargs = messages.parse_call(message)
             session_id, open_flag = messages.call_session(message)
+            credit = messages.call_stream(message)
         except InvalidCall as invalid:
             self._send_error(request_id, invalid.body)
             return
         deadline = messages.call_deadline(message)
+        if credit is None:
+            work = (self._runner.call, name, args, kwargs)
+        else:
+            work = (self._streamer.run, request_id, credit, name, args, kwargs)
         if session_id is None:
-            result = self._run(request_id, name, deadline, self._runner.call, name, args, kwargs)
+            result = self._run(request_id, name, deadline, *work)
         elif self._sessions.get(session_id) is None and not open_flag:
             self._send_error(request_id, errors.session_lost(session_id))
             return
         else:
-            result = self._run(request_id, name, deadline, self._sessions.call, session_id, open_flag, name, args, kwargs)
+            result = self._run(request_id, name, deadline, self._sessions.run, session_id, open_flag, *work)
         self._answer(request_id, name, result)
 
     def _handle_session(self, frame: protocol.Frame) -> None:
@@ -164,23 +176,96 @@ class Worker:
                     pass
 
     def _send_result(self, request_id: int, name: str, value: Any) -> None:
+        what = "result of '%s'" % name
         try:
-            body, attachments, flags = values.encode_result(value)
+            self._write_value(protocol.RESULT, request_id, what, self._encode_value(what, value))
+        except InvalidCall as invalid:
+            self._send_error(request_id, invalid.body)
+
+    def _send_chunk(self, request_id: int, name: str, item: Any) -> None:
+        """Sends one item of a stream; raises InvalidCall, which ends the stream, for one that cannot
+        cross. Runs inside the call, so the frame is written with the call switch held: a cancel that
+        landed half-way through it would leave the JVM a broken frame."""
+        what = "an item of the stream of '%s'" % name
+        encoded = self._encode_value(what, item)
+        switch = self._switch
+        try:
+            switch.hold()
+            self._write_value(protocol.CHUNK, request_id, what, encoded)
+        finally:
+            switch.release()
+
+    @staticmethod
+    def _encode_value(what: str, value: Any) -> Any:
+        """A RESULT or CHUNK body for ``value``; raises InvalidCall with a SERIALIZATION_ERROR body."""
+        try:
+            return values.encode_result(value)
         except values.SerializationError as err:
-            self._send_error(request_id, errors.serialization_error(
-                "result of '%s' cannot be serialized: %s" % (name, err), err.details()))
-            return
+            raise InvalidCall(errors.serialization_error("%s cannot be serialized: %s" % (what, err), err.details()))
         except Exception as err:
-            self._send_error(request_id, errors.serialization_error(
-                "result of '%s' cannot be serialized: %s" % (name, errors.summary(err)), {}, err))
-            return
+            raise InvalidCall(errors.serialization_error(
+                "%s cannot be serialized: %s" % (what, errors.summary(err)), {}, err))
+
+    def _write_value(self, kind: int, request_id: int, what: str, encoded: Any) -> None:
+        """Writes a RESULT or CHUNK frame; raises InvalidCall, before anything was written, when it is
+        larger than the maximum frame size."""
+        body, attachments, flags = encoded
         try:
-            self.writer.write(protocol.RESULT, request_id, body, attachments, flags)
+            self.writer.write(kind, request_id, body, attachments, flags)
         except FrameTooLarge as err:
-            self._send_error(request_id, errors.serialization_error(
-                "result of '%s' is %d bytes, above the maximum frame size of %d bytes"
-                % (name, err.size, err.max_frame_bytes),
+            raise InvalidCall(errors.serialization_error(
+                "%s is %d bytes, above the maximum frame size of %d bytes" % (what, err.size, err.max_frame_bytes),
                 {"size": err.size, "max_frame_bytes": err.max_frame_bytes}))
+
+    def _await_credit(self, request_id: int) -> int:
+        """Waits, while the stream ``request_id`` runs, for the JVM to grant it credit; returns how much.
+
+        A cancel may land while the main thread waits for the socket; the socket's mode is changed and
+        its frame read with the call switch held, so that nothing lands half-way through either.
+        CREDIT frames for streams that have ended are skipped.
+        """
+        switch = self._switch
+        while True:
+            try:
+                switch.hold()
+                frame = self._read_during_call() if self._bytes_waiting() else None
+                if frame is not None and frame.kind == protocol.CREDIT and frame.request_id == request_id:
+                    return messages.parse_credit(frame)
+            except messages.MessageError as err:
+                self._exit_violation(str(err))
+            finally:
+                switch.release()
+            if frame is None:
+                self._poll.poll()  # where a cancel lands while the consumer reads nothing
+            elif frame.kind != protocol.CREDIT:
+                self._exit_violation("unexpected %s frame while call %d runs" % (protocol.kind_name(frame.kind), request_id))
+
+    def _bytes_waiting(self) -> bool:
+        """Whether bytes from the JVM wait to be read, in the reader's buffer or the socket's."""
+        self._sock.setblocking(False)
+        try:
+            return bool(self._stream.peek(1))
+        except BlockingIOError:
+            return False
+        finally:
+            self._sock.setblocking(True)
+
+    def _read_during_call(self) -> protocol.Frame:
+        """The JVM's next frame; a broken or closed channel ends the worker, as in serve()."""
+        try:
+            frame = self.reader.read_frame()
+        except ProtocolError as err:
+            self._exit_violation(str(err))
+        except OSError:
+            frame = None
+        if frame is None:
+            flush_std_streams()
+            os._exit(EXIT_OK)
+        return frame
+
+    def _exit_violation(self, what: str) -> None:
+        flush_std_streams()
+        os._exit(self._violation(what))
 
     def _send_error(self, request_id: int, body: Dict[str, Any]) -> None:
         data, attachments, flags = values.encode(body)

@@ -153,6 +153,12 @@ class Reply:
         return self.body["value"]
 
     @property
+    def item(self) -> Any:
+        assert self.kind == protocol.CHUNK, "expected CHUNK, got %s: %r" % (
+            protocol.kind_name(self.kind), self.body)
+        return self.body["value"]
+
+    @property
     def error(self) -> Dict[str, Any]:
         assert self.kind == protocol.ERROR, "expected ERROR, got %s: %r" % (
             protocol.kind_name(self.kind), self.body)
@@ -286,6 +292,19 @@ class FakeJvm:
         body = {"tool": tool, "args": args or [], "kwargs": kwargs or {}, "timeout_ms": timeout_ms}
         self.send(protocol.CALL, request_id, body)
         return request_id
+
+    def send_stream(self, tool: str, args: Optional[List[Any]] = None, credit: int = 16,
+                    **fields: Any) -> int:
+        """Sends a streamed CALL (section 4.13) granting ``credit``; more body fields may be given."""
+        request_id = self._next_id
+        self._next_id += 1
+        body = {"tool": tool, "args": args or [], "kwargs": {}, "timeout_ms": 5000, "stream": {"credit": credit}}
+        body.update(fields)
+        self.send(protocol.CALL, request_id, body)
+        return request_id
+
+    def credit(self, request_id: int, credit: int) -> None:
+        self.send(protocol.CREDIT, request_id, {"credit": credit})
 
     def send_request(self, kind: int, body: Any) -> int:
         """Sends a frame answered like a call (SESSION_OPEN, SESSION_CLOSE) with the next request id."""

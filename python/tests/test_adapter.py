@@ -76,7 +76,7 @@ def test_subclass_can_add_and_remove_tools():
 
 def test_metadata_of_a_simple_tool():
     assert describe(discover_tools(Sample()), "add") == {
-        "name": "add", "doc": "Add two numbers.\n\nMore text.",
+        "name": "add", "doc": "Add two numbers.\n\nMore text.", "stream": False,
         "parameters": [
             {"name": "a", "kind": "positional_or_keyword", "required": True, "annotation": "int"},
             {"name": "b", "kind": "positional_or_keyword", "required": False, "default": 2,

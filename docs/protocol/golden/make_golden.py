@@ -17,7 +17,7 @@ import struct
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 KINDS = {"HELLO": 1, "WELCOME": 2, "CALL": 3, "RESULT": 4, "ERROR": 5, "SHUTDOWN": 6,
-         "SESSION_OPEN": 7, "SESSION_CLOSE": 8,
+         "SESSION_OPEN": 7, "SESSION_CLOSE": 8, "CHUNK": 9, "CREDIT": 10,
          "LOG": 16, "FATAL": 17, "CANCEL": 18, "HEARTBEAT": 19, "HEARTBEAT_ACK": 20,
          "RETIRE": 21}
 TAGGED = 0x01
@@ -296,6 +296,23 @@ def main():
           '"details":{"session":"%s"}}' % (sid, sid),
           M(("kind", S("SESSION_LOST")), ("message", S("session %s is not open on this worker" % sid)),
             ("details", M(("session", S(sid))))))
+
+    valid("call_stream", "A streamed call: the worker may send 16 items before it waits for more credit.",
+          "CALL", 26, '{"tool":"tokens","args":[],"kwargs":{"prompt":"hi"},"timeout_ms":60000,'
+          '"stream":{"credit":16}}',
+          M(("tool", S("tokens")), ("args", L()), ("kwargs", M(("prompt", S("hi")))), ("timeout_ms", I(60000)),
+            ("stream", M(("credit", I(16))))))
+
+    valid("chunk", "One item of the stream of call 26.", "CHUNK", 26, '{"value":"Hel"}', M(("value", S("Hel"))))
+
+    valid("chunk_bytes", "An item of bytes, as an attachment.", "CHUNK", 26, '{"value":{"$b":0}}',
+          M(("value", Y(b"\x00\x01\x02"))), attachments=[b"\x00\x01\x02"], flags=TAGGED)
+
+    valid("credit", "The consumer of call 26 read 8 items: the worker may send 8 more.", "CREDIT", 26,
+          '{"credit":8}', M(("credit", I(8))))
+
+    valid("result_stream", "The stream of call 26 ended after 41 items.", "RESULT", 26, '{"value":41}',
+          M(("value", I(41))))
 
     valid("shutdown", "The JVM asks the worker to finish.", "SHUTDOWN", 0,
           '{"reason":"pool closed"}', M(("reason", S("pool closed"))))

@@ -32,6 +32,20 @@ class DemoAdapter(Adapter):
         return a + b
 
     @tool
+    def words(self, text: str, seconds: float = 0.0):
+        """Yields the words of ``text`` one at a time, sleeping ``seconds`` before each but the first: a
+        generator tool, whose items Java reads with Snakepit.stream as they come."""
+        for i, word in enumerate(text.split()):
+            if i and seconds:
+                time.sleep(seconds)
+            yield word
+
+    @tool
+    def count(self, n: int):
+        """Yields 0 to n - 1: the smallest streamed items, to measure what an item costs."""
+        yield from range(n)
+
+    @tool
     def sleep(self, seconds: float) -> float:
         """Sleeps with time.sleep and returns the seconds slept; a cancel interrupts the sleep."""
         time.sleep(seconds)

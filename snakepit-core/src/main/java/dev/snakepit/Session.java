@@ -1,11 +1,13 @@
 package dev.snakepit;
 
 import dev.snakepit.internal.CallRunner;
+import dev.snakepit.internal.StreamPublisher;
 import dev.snakepit.internal.session.OpenSession;
 import dev.snakepit.internal.session.Sessions;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Flow;
 
 /**
  * Python state kept in one worker across calls. Open one with {@link Snakepit#openSession}; its calls
@@ -84,6 +86,28 @@ public final class Session implements AutoCloseable {
   public CompletableFuture<Object> executeAsync(Call call) {
     return sessions.executeAsync(session, Objects.requireNonNull(call, "Session.executeAsync: call must not be null"),
         CallRunner.VALUE);
+  }
+
+  /**
+   * Runs a call in this session and returns its result as a stream of items; see
+   * {@link Snakepit#stream(Call)}. The session counts as in use until the stream's call has ended.
+   */
+  public CallStream stream(Call call) {
+    return stream(call, StreamOptions.defaults());
+  }
+
+  /** Runs a call in this session and returns its result as a stream of items read with {@code options}. */
+  public CallStream stream(Call call, StreamOptions options) {
+    Objects.requireNonNull(call, "Session.stream: call must not be null");
+    Objects.requireNonNull(options, "Session.stream: options must not be null");
+    return new CallStream(sessions.stream(session, call, options));
+  }
+
+  /** A call of this session's stream of items as a {@link Flow.Publisher}; see {@link Snakepit#publisher}. */
+  public Flow.Publisher<Object> publisher(Call call, StreamOptions options) {
+    Objects.requireNonNull(call, "Session.publisher: call must not be null");
+    Objects.requireNonNull(options, "Session.publisher: options must not be null");
+    return new StreamPublisher(() -> sessions.stream(session, call, options));
   }
 
   /**

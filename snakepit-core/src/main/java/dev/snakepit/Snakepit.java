@@ -2,11 +2,13 @@ package dev.snakepit;
 
 import dev.snakepit.internal.PoolAccess;
 import dev.snakepit.internal.PoolCore;
+import dev.snakepit.internal.StreamPublisher;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Flow;
 
 /**
  * A running pool of Python workers. Calls are routed to a free worker, wait in a bounded queue when
@@ -116,6 +118,36 @@ public final class Snakepit implements AutoCloseable {
   /** Runs a call without blocking and completes with a {@link CallResult}; see {@link #executeDetailed(Call)}. */
   public CompletableFuture<CallResult> executeDetailedAsync(Call call) {
     return core.executeDetailedAsync(Objects.requireNonNull(call, "Snakepit.executeDetailedAsync: call must not be null"));
+  }
+
+  /**
+   * Calls {@code tool} and returns its result as a stream of items, with the default
+   * {@linkplain StreamOptions options}; see {@link CallStream}. The call starts at once; close the
+   * stream when done.
+   *
+   * @throws SnakepitException when the call cannot be made at all (an unknown tool, arguments that
+   *     cannot cross, a closed pool); failures after that come from the stream
+   */
+  public CallStream stream(Call call) {
+    return stream(call, StreamOptions.defaults());
+  }
+
+  /** Calls {@code tool} and returns its result as a stream of items read with {@code options}; see {@link #stream(Call)}. */
+  public CallStream stream(Call call, StreamOptions options) {
+    Objects.requireNonNull(call, "Snakepit.stream: call must not be null");
+    Objects.requireNonNull(options, "Snakepit.stream: options must not be null");
+    return new CallStream(core.stream(call, options));
+  }
+
+  /**
+   * A call's stream of items as a {@link Flow.Publisher}: each subscription runs the call once it first
+   * requests items, and the subscriber's demand paces the worker's generator. Cancelling the
+   * subscription cancels the call. Signals come from a virtual thread of the subscription.
+   */
+  public Flow.Publisher<Object> publisher(Call call, StreamOptions options) {
+    Objects.requireNonNull(call, "Snakepit.publisher: call must not be null");
+    Objects.requireNonNull(options, "Snakepit.publisher: options must not be null");
+    return new StreamPublisher(() -> core.stream(call, options));
   }
 
   /**

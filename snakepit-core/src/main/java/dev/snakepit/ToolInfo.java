@@ -11,10 +11,17 @@ import java.util.Optional;
  * @param name the name to call it by
  * @param doc the docstring (or the description given to {@code @tool}), or {@code null}
  * @param parameters the parameters in declaration order, without {@code self}
+ * @param streams whether the tool is a generator (or async generator) function, whose items
+ *     {@link Snakepit#stream(Call)} delivers one by one; a plain call gets them as a list
  */
-public record ToolInfo(String name, String doc, List<ToolParameter> parameters) {
+public record ToolInfo(String name, String doc, List<ToolParameter> parameters, boolean streams) {
   public ToolInfo {
     parameters = List.copyOf(Objects.requireNonNull(parameters, "ToolInfo: parameters must not be null; use List.of() for none"));
+  }
+
+  /** A tool that is not a generator. */
+  public ToolInfo(String name, String doc, List<ToolParameter> parameters) {
+    this(name, doc, parameters, false);
   }
 
   /** The parameter of that name, if there is one. */

@@ -58,6 +58,12 @@ class ProtocolViolationTest {
   }
 
   @Test
+  void aStreamItemOfACallThatIsNotStreamedKillsTheWorker() {
+    assertViolationReplacesTheWorker("corrupt_data_plane", Map.of("length", 20, "kind", 9),
+        "sent a stream item for request 0, which it was not streaming");
+  }
+
+  @Test
   void anUnknownFrameKindOnTheControlPlaneKillsTheWorkerAndFailsItsCall() {
     assertViolationReplacesTheWorker("corrupt_control_plane",
         Map.of("length", 20, "kind", UNKNOWN_KIND, "then_sleep", 30),

@@ -46,7 +46,8 @@ class FaultsTest {
         .heartbeatInterval(Duration.ofMillis(200)).heartbeatTimeout(Duration.ofSeconds(1)))) {
       long victim = Faults.freezeRandomWorker(pool, random).orElseThrow();
       try {
-        assertThat(Processes.state(victim)).isEqualTo('T');
+        // kill(1) returns once the signal is sent; a running process stops a moment later.
+        await().atMost(Duration.ofSeconds(5)).until(() -> Processes.state(victim) == 'T');
         await().atMost(Duration.ofSeconds(20)).until(() -> !pool.workerPids().contains(victim) && pool.stats().idle() == 1);
         assertThat(pool.execute("ping", Map.of())).isNull();
       } finally {

@@ -1,6 +1,8 @@
 package dev.snakepit.cli;
 
+import dev.snakepit.Call;
 import dev.snakepit.CallResult;
+import dev.snakepit.CallStream;
 import dev.snakepit.ErrorKind;
 import dev.snakepit.PoolConfig;
 import dev.snakepit.PoolStats;
@@ -42,6 +44,8 @@ final class DemoRun {
   private static final Duration KILL_WAIT = Duration.ofSeconds(10);
   private static final Object KILL = new Object();
   private static final Object CALLER_DONE = new Object();
+  /** What the demo streams, a word at a time. */
+  static final String STREAMED = "Python streams its result to Java one item at a time";
 
   private final DemoSettings settings;
   private final Terminal terminal;
@@ -99,6 +103,7 @@ final class DemoRun {
       watch.rememberAll(pool.workerPids());
       callAll(pool);
       recovered = awaitRecovery(pool);
+      streamWords(pool);
       afterRun = pool.stats();
       showKillEvents(null);
     } finally {
@@ -245,6 +250,34 @@ final class DemoRun {
       bar.note(text);
     } else {
       terminal.out().println(text);
+    }
+  }
+
+  /**
+   * Streams the words of a sentence from the demo adapter's generator tool, printing each as it comes,
+   * and checks that all came, in order.
+   */
+  private void streamWords(Snakepit pool) {
+    List<String> words = List.of(STREAMED.split(" "));
+    List<Object> received = new ArrayList<>();
+    terminal.out().print("streamed from a generator:");
+    long start = System.nanoTime();
+    long first = -1;
+    try (CallStream stream = pool.stream(Call.of("words").withArg("text", STREAMED).withArg("seconds", 0.02))) {
+      while (stream.hasNext()) {
+        Object word = stream.next();
+        first = first < 0 ? System.nanoTime() - start : first;
+        received.add(word);
+        terminal.out().print(" " + word);
+        terminal.out().flush();
+      }
+    } catch (SnakepitException e) {
+      problems.add("the streamed call failed after " + received.size() + " items: " + e.getMessage());
+    }
+    terminal.out().printf(Locale.ROOT, "%n  (%d items, the first after %.1f ms, all in %.1f ms)%n", received.size(),
+        first / 1e6, (System.nanoTime() - start) / 1e6);
+    if (!received.equals(words)) {
+      problems.add("the streamed call gave " + received + ", expected " + words);
     }
   }
 

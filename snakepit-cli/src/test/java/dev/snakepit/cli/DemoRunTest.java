@@ -41,7 +41,8 @@ class DemoRunTest {
 
     assertThat(captured.out())
         .contains("killed worker " + result.kill().workerId() + " (pid " + result.kill().pid() + ") with SIGKILL")
-        .contains("replaced it, ready");
+        .contains("replaced it, ready")
+        .contains("streamed from a generator: " + DemoRun.STREAMED + "\n  (11 items, the first after");
 
     // Each ok call named the worker that ran it: together they ran them all, the killed worker and its
     // replacement among them (the replacement may have come too late for any call).

@@ -4,9 +4,11 @@ import dev.snakepit.CallResult;
 import dev.snakepit.ErrorKind;
 import dev.snakepit.PoolConfig;
 import dev.snakepit.SnakepitException;
+import dev.snakepit.StreamOptions;
 import dev.snakepit.ToolInfo;
 import dev.snakepit.internal.dispatch.Dispatcher;
 import dev.snakepit.internal.dispatch.PendingCall;
+import dev.snakepit.internal.dispatch.StreamItems;
 import dev.snakepit.internal.protocol.EncodedBody;
 import dev.snakepit.internal.protocol.FrameKind;
 import dev.snakepit.internal.protocol.ValueEncoder;
@@ -20,6 +22,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -102,7 +105,7 @@ public final class CallRunner {
     // A platform thread reads its own reply, so that no other thread wakes for it. A virtual thread
     // waits on its future: a selector wait could hold its carrier thread.
     PendingCall pending = submit(request, !Thread.currentThread().isVirtual());
-    Duration bound = config.acquireTimeout().plus(request.timeout()).plus(config.cancelGrace()).plus(SAFETY_MARGIN);
+    Duration bound = bound(request);
     long deadline = ticker.nanoTime() + bound.toNanos();
     try {
       dispatcher.readOwnReply(pending, deadline);
@@ -170,7 +173,30 @@ public final class CallRunner {
     }));
   }
 
+  /**
+   * Starts a streamed request, whose body asks for a stream with {@code options}' credit, and returns
+   * its consumer's side. Never retried: its first items may have been taken already. A request the
+   * pool refuses at once (a full queue) fails the stream's first {@code hasNext}; misuse throws here.
+   * The errors the stream ends with pass through {@code failures} first.
+   */
+  public ItemStream stream(Request request, StreamOptions options, UnaryOperator<SnakepitException> failures) {
+    StreamItems items = new StreamItems(options.credit());
+    PendingCall pending = submit(request, false, items);
+    items.grantWith(credit -> dispatcher.grant(pending, credit));
+    pending.future().whenComplete((value, error) -> items.end(error));
+    return new ItemStream(pool, pending, items, dispatcher, ticker, options.itemTimeout(), bound(request), failures);
+  }
+
+  /** How long a caller waits for an answer at most: beyond every timeout the pool enforces on {@code request}. */
+  private Duration bound(Request request) {
+    return config.acquireTimeout().plus(request.timeout()).plus(config.cancelGrace()).plus(SAFETY_MARGIN);
+  }
+
   private PendingCall submit(Request request, boolean readsOwnReply) {
+    return submit(request, readsOwnReply, null);
+  }
+
+  private PendingCall submit(Request request, boolean readsOwnReply, StreamItems stream) {
     String tool = request.name();
     if (shutdown.closing()) {
       Throwable failure = supervisor.internalFailure();
@@ -202,7 +228,7 @@ public final class CallRunner {
           + "'; nothing was sent (raise PoolConfig.maxFrameBytes or send less)")
           .pool(pool).tool(tool).build());
     }
-    return dispatcher.submit(request.kind(), tool, encoded, request.target(), request.timeout(), readsOwnReply);
+    return dispatcher.submit(request.kind(), tool, encoded, request.target(), stream, request.timeout(), readsOwnReply);
   }
 
   private SnakepitException failed(SnakepitException e) {

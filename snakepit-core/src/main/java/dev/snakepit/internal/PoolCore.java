@@ -7,6 +7,7 @@ import dev.snakepit.PoolConfig;
 import dev.snakepit.PoolHealth;
 import dev.snakepit.PoolStats;
 import dev.snakepit.SnakepitException;
+import dev.snakepit.StreamOptions;
 import dev.snakepit.ToolInfo;
 import dev.snakepit.internal.dispatch.Dispatcher;
 import dev.snakepit.internal.process.PythonInterpreter;
@@ -26,6 +27,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -133,6 +135,14 @@ public final class PoolCore {
   /** See {@code Snakepit.executeDetailedAsync}. */
   public CompletableFuture<CallResult> executeDetailedAsync(Call call) {
     return runner.executeAsync(request(call), CallRunner.DETAILED);
+  }
+
+  /** See {@code Snakepit.stream}. */
+  public ItemStream stream(Call call, StreamOptions options) {
+    Request plain = request(call);
+    Request streamed = new Request(FrameKind.CALL, plain.name(), Messages.streamed(plain.body(), options.credit()), plain.timeout(), 0,
+        null);
+    return runner.stream(streamed, options, UnaryOperator.identity());
   }
 
   /** The sessions of this pool. */

@@ -90,6 +90,7 @@ public final class Dispatcher {
   private final CallCompletion completion;
   private final Cancellation cancels;
   private final ReadingHandOff reading;
+  private final StreamRouting chunks;
   private final AtomicLong callIds = new AtomicLong();
 
   private final ReentrantLock lock = new ReentrantLock();
@@ -118,23 +119,25 @@ public final class Dispatcher {
     this.cancels = new Cancellation(lock, checkout, limits, timer, host, failures, completion);
     this.deadlines = new DeadlineSweep(timer, ticker, this::sweep);
     this.busy = new BusyWorkers(lock, ticker, deadlines);
+    this.chunks = new StreamRouting(lock, host);
   }
 
   /** Accepts a call whose body is already encoded and within the frame limit; the reader thread reads its reply. */
   public PendingCall submit(String tool, EncodedBody body, Duration timeout) {
-    return submit(FrameKind.CALL, tool, body, null, timeout, false);
+    return submit(FrameKind.CALL, tool, body, null, null, timeout, false);
   }
 
   /**
    * Accepts a frame of {@code kind} (a CALL or a session frame) that is answered like a call, its body
    * already encoded and within the frame limit, to run where {@code target} says (null: on any worker);
-   * {@code tool} names it in events and messages. With {@code readsOwnReply} the calling thread must
-   * then call {@link #readOwnReply}, which reads the reply on that thread.
+   * {@code tool} names it in events and messages. A streamed call's items go to {@code stream} (null
+   * for a plain call), read by the worker's reader thread. With {@code readsOwnReply} (never for a
+   * stream) the calling thread must then call {@link #readOwnReply}, which reads the reply on that thread.
    */
-  public PendingCall submit(FrameKind kind, String tool, EncodedBody body, Target target, Duration timeout,
+  public PendingCall submit(FrameKind kind, String tool, EncodedBody body, Target target, StreamItems stream, Duration timeout,
       boolean readsOwnReply) {
-    PendingCall call = new PendingCall(callIds.incrementAndGet(), kind, tool, body, target,
-        timeout == null ? limits.callTimeout() : timeout, readsOwnReply, ticker.nanoTime());
+    PendingCall call = new PendingCall(callIds.incrementAndGet(), kind, tool, body, target, stream,
+        timeout == null ? limits.callTimeout() : timeout, readsOwnReply && stream == null, ticker.nanoTime());
     events.callStart(call.callId, tool);
     events.checkoutStart(call.callId, tool);
     WorkerSlot slot = null;
@@ -256,6 +259,19 @@ public final class Dispatcher {
       sendAndWake(slot, next);
     }
     completion.complete(slot, call, frame);
+  }
+
+  /**
+   * A CHUNK frame arrived from {@code slot}; runs on the thread holding its reading role. False when it
+   * broke the protocol: the worker is reported broken, and nobody may read its socket again.
+   */
+  public boolean onChunk(WorkerSlot slot, Frame frame) {
+    return chunks.arrived(slot, frame);
+  }
+
+  /** The consumer of a streamed call returns {@code credit} items to its worker. */
+  public void grant(PendingCall call, int credit) {
+    chunks.grant(call, credit);
   }
 
   /**

@@ -23,6 +23,8 @@ public final class PendingCall {
   final EncodedBody body;
   /** Where the call is to run; null for any worker. */
   final Target target;
+  /** Where the items of a streamed call go; null for a plain call. */
+  final StreamItems stream;
   final Duration timeout;
   final long submittedNanos;
   final CompletableFuture<Object> future = new CompletableFuture<>();
@@ -73,11 +75,12 @@ public final class PendingCall {
   long acquireDeadlineNanos;
 
   PendingCall(long callId, String tool, EncodedBody body, Duration timeout, boolean callerReads, long submittedNanos) {
-    this(callId, FrameKind.CALL, tool, body, null, timeout, callerReads, submittedNanos);
+    this(callId, FrameKind.CALL, tool, body, null, null, timeout, callerReads, submittedNanos);
   }
 
-  PendingCall(long callId, FrameKind kind, String tool, EncodedBody body, Target target, Duration timeout, boolean callerReads,
-      long submittedNanos) {
+  PendingCall(long callId, FrameKind kind, String tool, EncodedBody body, Target target, StreamItems stream, Duration timeout,
+      boolean callerReads, long submittedNanos) {
+    this.stream = stream;
     this.callerReads = callerReads;
     this.callId = callId;
     this.kind = kind;

@@ -148,6 +148,10 @@ public final class WorkerConnection implements Runnable, WorkerSlot.Replies {
       } else if (frame.kind() == FrameKind.RESULT || frame.kind() == FrameKind.ERROR) {
         dispatcher.onReply(ready, frame);
         return true;
+      } else if (frame.kind() == FrameKind.CHUNK) {
+        if (dispatcher.onChunk(ready, frame)) {
+          return true;
+        }
       } else {
         listener.broken("sent a " + frame.kind() + " frame on the data plane after the handshake", ErrorKind.WORKER_CRASHED,
             WorkerExit.PoolReason.PROTOCOL);

@@ -13,6 +13,8 @@ public enum FrameKind {
   SHUTDOWN(6, Plane.DATA),
   SESSION_OPEN(7, Plane.DATA),
   SESSION_CLOSE(8, Plane.DATA),
+  CHUNK(9, Plane.DATA),
+  CREDIT(10, Plane.DATA),
   LOG(16, Plane.CONTROL),
   FATAL(17, Plane.CONTROL),
   CANCEL(18, Plane.CONTROL),

@@ -63,7 +63,7 @@ public record Hello(long pid, String pythonVersion, boolean selfDispatching, Lis
         }
       }
     }
-    return new ToolInfo(text(tool.get("name")), text(tool.get("doc")), parameters);
+    return new ToolInfo(text(tool.get("name")), text(tool.get("doc")), parameters, Boolean.TRUE.equals(tool.get("stream")));
   }
 
   private static ToolParameter.Kind kind(String kind) {

@@ -43,6 +43,17 @@ public final class Messages {
     return body;
   }
 
+  /** A CALL body asking for its result as a stream (section 4.13), granting {@code credit} items at first. */
+  public static Map<String, Object> streamed(Map<String, Object> call, int credit) {
+    call.put("stream", Map.of("credit", (long) credit));
+    return call;
+  }
+
+  /** CREDIT (section 4.13): the worker may send {@code credit} more items of the stream. */
+  public static EncodedBody credit(int credit) {
+    return fixed(Map.of("credit", (long) credit));
+  }
+
   /** SESSION_OPEN (section 4.12): the worker runs the adapter's {@code open_session} for the new session. */
   public static Map<String, Object> sessionOpen(String session, long timeoutMillis) {
     Map<String, Object> body = new LinkedHashMap<>(2);

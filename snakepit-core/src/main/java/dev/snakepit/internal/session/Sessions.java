@@ -5,8 +5,10 @@ import dev.snakepit.ErrorKind;
 import dev.snakepit.PoolConfig;
 import dev.snakepit.SessionOptions;
 import dev.snakepit.SnakepitException;
+import dev.snakepit.StreamOptions;
 import dev.snakepit.internal.CallRunner;
 import dev.snakepit.internal.Events;
+import dev.snakepit.internal.ItemStream;
 import dev.snakepit.internal.Request;
 import dev.snakepit.internal.Ticker;
 import dev.snakepit.internal.dispatch.Dispatcher;
@@ -132,6 +134,31 @@ public final class Sessions {
       }
     });
     return result;
+  }
+
+  /**
+   * Starts a streamed call of the session (never retried); the session counts it as running until the
+   * call is answered, and a strict session's lost worker ends it with SESSION_LOST.
+   */
+  public ItemStream stream(OpenSession session, Call call, StreamOptions options) {
+    WorkerSlot slot = begin(session, call);
+    ItemStream stream;
+    try {
+      Request plain = request(session, call, slot);
+      stream = runner.stream(new Request(FrameKind.CALL, plain.name(), Messages.streamed(plain.body(), options.credit()),
+          plain.timeout(), 0, plain.target()), options, e -> failure(session, slot, e));
+    } catch (RuntimeException e) {
+      session.end(ticker.nanoTime());
+      throw e;
+    }
+    CallRunner.Answer<Object> moved = follow(session, CallRunner.VALUE);
+    stream.done().whenComplete((value, error) -> {
+      session.end(ticker.nanoTime());
+      if (error == null) {
+        moved.of(stream.call(), value, 1);
+      }
+    });
+    return stream;
   }
 
   /**

@@ -171,7 +171,7 @@ class CheckoutTest {
   }
 
   static PendingCall pinned(long id, WorkerSlot slot) {
-    return new PendingCall(id, FrameKind.CALL, "echo", null, Target.only("s" + id, slot), Duration.ofSeconds(1), false, 0);
+    return new PendingCall(id, FrameKind.CALL, "echo", null, Target.only("s" + id, slot), null, Duration.ofSeconds(1), false, 0);
   }
 
   static WorkerSlot slot(String id) {
