@@ -21,13 +21,17 @@ renames or describes a tool; ``async def`` tools run on one event loop kept for 
 cancelled call raises ``CallCancelled`` (a BaseException) inside the tool; ``current_call()`` tells a
 tool its request id, name and deadline, and ``current_session()`` the session of the call, whose
 ``state`` dict keeps what its tools put there across calls (hooks ``open_session(session)`` and
-``close_session(session, reason)``). Standard library only; Python 3.9 or later.
+``close_session(session, reason)``). A tool that is a generator streams its items to Java one by one;
+``host.call("name", ...)`` calls a function the JVM registered. Standard library only; Python 3.9 or
+later.
 """
 __version__ = "0.1.0"
 
 from .adapter import Adapter, tool  # noqa: E402
+from . import host  # noqa: E402
 from .cancel import CallCancelled, CallInfo, current_call  # noqa: E402
+from .host import HostError  # noqa: E402
 from .sessions import Session, current_session  # noqa: E402
 
-__all__ = ["Adapter", "CallCancelled", "CallInfo", "Session", "current_call", "current_session", "tool",
-           "__version__"]
+__all__ = ["Adapter", "CallCancelled", "CallInfo", "HostError", "Session", "current_call", "current_session", "host",
+           "tool", "__version__"]

@@ -13,6 +13,9 @@ Invariants, all under ``CallSwitch._lock``:
 - an exception (CallCancelled or KeyboardInterrupt) is injected only while the call it is meant for
   is current, and at most once per call;
 - ``finish()`` makes no call current and withdraws an injected exception not yet delivered;
+- a call begun while another runs (a call nested in a host call, host.py) makes that one wait: a
+  cancel meant for it is kept, and injected at the first ``release()`` after the nested call's
+  ``finish()`` made it current again;
 - between ``hold()`` and ``release()`` nothing is injected: an exception meant for the call then waits
   and is injected by ``release()``. The main thread holds the switch while it reads a frame of the
   JVM during a call (streams.py), so that an exception never lands half-way through a frame.
@@ -87,6 +90,9 @@ class CallSwitch:
         # Guarded by _lock: set between hold() and release(); the exception an injection deferred.
         self._held = False
         self._deferred: Optional[type] = None
+        # Guarded by _lock: the calls that wait for a nested one, innermost last, each as
+        # [request_id, tool, deadline, injected, exception kept for it or None].
+        self._waiting: list = []
 
     def install_wakeup(self) -> None:
         """Lets cancellation interrupt blocking system calls; call from the main thread."""
@@ -96,6 +102,8 @@ class CallSwitch:
 
     def begin(self, request_id: int, tool: str, deadline: Optional[float]) -> None:
         with self._lock:
+            if self._request_id:
+                self._waiting.append([self._request_id, self._tool, self._deadline, self._injected, None])
             self._request_id = request_id
             self._tool = tool
             self._deadline = deadline
@@ -103,15 +111,25 @@ class CallSwitch:
             self._held = False
             self._deferred = None
 
-    def finish(self) -> bool:
-        """Ends the current call; returns whether it was cancelled. Idempotent."""
+    def finish(self, request_id: Optional[int] = None) -> bool:
+        """Ends the current call (only if it is ``request_id``, when given); returns whether it was
+        cancelled. Idempotent with a request id. The call it was nested in, if any, is current again;
+        an exception kept for it waits, as if held, for the next release(), which the host call
+        waiting for the nested one makes once it is back in its own loop."""
         with self._lock:
+            if request_id is not None and request_id != self._request_id:
+                return False
+            injected = self._injected
             self._request_id = 0
             self._held = False
             self._deferred = None
-            if self._injected and _set_async_exc is not None:
+            if injected and _set_async_exc is not None:
                 _set_async_exc(self._thread_id, _NULL)
-            return self._injected
+            if self._waiting:
+                self._request_id, self._tool, self._deadline, self._injected, kept = self._waiting.pop()
+                self._held = kept is not None
+                self._deferred = kept
+        return injected
 
     def cancel(self, request_id: int) -> bool:
         """Cancels the call if it is the current one; returns whether an exception was injected."""
@@ -141,9 +159,11 @@ class CallSwitch:
 
     def _inject(self, request_id: int, exception: type) -> bool:
         with self._lock:
-            if request_id == 0 or request_id != self._request_id or self._injected:
+            if _set_async_exc is None or request_id == 0:
                 return False
-            if _set_async_exc is None:
+            if request_id != self._request_id:
+                return self._keep_for_waiting(request_id, exception)
+            if self._injected:
                 return False
             self._injected = True
             if self._held:
@@ -153,6 +173,17 @@ class CallSwitch:
         if wake:
             self._start_waking(request_id)
         return True
+
+    def _keep_for_waiting(self, request_id: int, exception: type) -> bool:
+        """Keeps the exception for a call waiting for a nested one; under _lock."""
+        for waiting in self._waiting:
+            if waiting[0] == request_id:
+                if waiting[3]:
+                    return False
+                waiting[3] = True
+                waiting[4] = exception
+                return True
+        return False
 
     def _deliver(self, exception: type) -> bool:
         """Raises ``exception`` in the main thread; under _lock. Returns whether to keep waking it."""

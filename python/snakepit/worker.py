@@ -10,7 +10,7 @@ import os
 import select
 import socket
 import sys
-from typing import Any, Callable, Dict, Optional
+from typing import Any, Callable, Dict, List, Optional
 
 from . import errors, messages, protocol, values
 from .adapter import ToolRunner
@@ -19,9 +19,13 @@ from .errors import InvalidCall, strip_runtime_frames
 from .exits import EXIT_OK, EXIT_VIOLATION, flush_std_streams
 from .protocol import FrameTooLarge, ProtocolError
 from .sessions import SessionTable
+from .host import HostLink
 from .streams import Streamer
 
 _READ_BUFFER = 64 * 1024
+# Frames that may arrive after what they were for has ended: skipped.
+_LATE_KINDS = (protocol.CREDIT, protocol.HOST_RESULT, protocol.HOST_ERROR)
+_NESTED_KINDS = (protocol.CALL, protocol.SESSION_OPEN, protocol.SESSION_CLOSE)
 
 
 class Worker:
@@ -37,6 +41,11 @@ class Worker:
         self._switch = switch
         self._sessions = SessionTable(runner)
         self._streamer = Streamer(runner, self._send_chunk, self._await_credit)
+        # The request ids of the calls running, innermost last (more than one only when a call runs
+        # nested in a host call); credit a stream received while it waited for something else.
+        self._running: List[int] = []
+        self._credit: Dict[int, int] = {}
+        self.host = HostLink(self)
         self._poll = select.poll()
         self._poll.register(sock, select.POLLIN)
 
@@ -53,27 +62,33 @@ class Worker:
             if frame is None:
                 flush_std_streams()
                 os._exit(EXIT_OK)
-            kind = frame.kind
             try:
-                if kind == protocol.CALL or kind == protocol.SESSION_OPEN or kind == protocol.SESSION_CLOSE:
-                    if not frame.request_id:
-                        return self._violation("%s with request id 0" % protocol.kind_name(kind))
-                    if kind == protocol.CALL:
-                        self._handle_call(frame)
-                    else:
-                        self._handle_session(frame)
-                elif kind == protocol.CREDIT:
-                    pass  # for a stream that has ended: credit the worker had no use for
-                elif kind == protocol.SHUTDOWN:
-                    self._shutdown()
-                    return EXIT_OK
-                else:
-                    return self._violation("unexpected %s frame on the data socket"
-                                           % protocol.kind_name(kind))
+                status = self._serve_frame(frame)
             except OSError:
                 # The answer could not be written: the JVM is gone.
                 flush_std_streams()
                 os._exit(EXIT_OK)
+            if status is not None:
+                return status
+
+    def _serve_frame(self, frame: protocol.Frame) -> Optional[int]:
+        """Serves one frame of the serve loop; returns the exit status when the worker is to stop."""
+        kind = frame.kind
+        if kind == protocol.CALL or kind == protocol.SESSION_OPEN or kind == protocol.SESSION_CLOSE:
+            if not frame.request_id:
+                return self._violation("%s with request id 0" % protocol.kind_name(kind))
+            if kind == protocol.CALL:
+                self._handle_call(frame)
+            else:
+                self._handle_session(frame)
+        elif kind in _LATE_KINDS:
+            pass  # credit of a stream that has ended, the answer of a host call nobody waits for
+        elif kind == protocol.SHUTDOWN:
+            self._shutdown()
+            return EXIT_OK
+        else:
+            return self._violation("unexpected %s frame on the data socket" % protocol.kind_name(kind))
+        return None
 
     def _handle_call(self, frame: protocol.Frame) -> None:
         request_id = frame.request_id
@@ -148,6 +163,7 @@ class Worker:
         interrupted because the one exception has been delivered already.
         """
         switch = self._switch
+        self._running.append(request_id)
         try:
             switch.begin(request_id, name, deadline)
             try:
@@ -159,7 +175,7 @@ class Worker:
             except BaseException as exc:  # SystemExit and KeyboardInterrupt in a tool are its errors
                 strip_runtime_frames(exc)
                 result = _Failure(errors.error_body(errors.PYTHON_EXCEPTION, errors.summary(exc), exc))
-            switch.finish()
+            switch.finish(request_id)
             return result
         except (CallCancelled, KeyboardInterrupt) as landed:
             # A cancel's traceback says where it found the tool: the JVM reports it with a timeout. A
@@ -168,12 +184,15 @@ class Worker:
             strip_runtime_frames(landed)
             while True:
                 try:
-                    switch.finish()
+                    switch.finish(request_id)
                     if type(landed) is CallCancelled:
                         return _Cancelled(landed)
                     return _Failure(errors.error_body(errors.PYTHON_EXCEPTION, errors.summary(landed), landed))
                 except (CallCancelled, KeyboardInterrupt):
                     pass
+        finally:
+            self._running.pop()
+            self._credit.pop(request_id, None)
 
     def _send_result(self, request_id: int, name: str, value: Any) -> None:
         what = "result of '%s'" % name
@@ -184,16 +203,31 @@ class Worker:
 
     def _send_chunk(self, request_id: int, name: str, item: Any) -> None:
         """Sends one item of a stream; raises InvalidCall, which ends the stream, for one that cannot
-        cross. Runs inside the call, so the frame is written with the call switch held: a cancel that
-        landed half-way through it would leave the JVM a broken frame."""
+        cross."""
         what = "an item of the stream of '%s'" % name
-        encoded = self._encode_value(what, item)
+        body, attachments, flags = self._encode_value(what, item)
+        try:
+            self.write_held(protocol.CHUNK, request_id, body, attachments, flags, what)
+        except values.SerializationError as err:
+            raise InvalidCall(errors.serialization_error(str(err), err.details()))
+
+    def write_held(self, kind: int, request_id: int, body: bytes, attachments: Any, flags: int, what: str) -> None:
+        """Writes a frame during a call, with the call switch held: a cancel that landed half-way through
+        it would leave the JVM a broken frame. Raises values.SerializationError, before anything was
+        written, when the frame is larger than the maximum frame size."""
         switch = self._switch
         try:
             switch.hold()
-            self._write_value(protocol.CHUNK, request_id, what, encoded)
+            self.writer.write(kind, request_id, body, attachments, flags)
+        except FrameTooLarge as err:
+            raise values.SerializationError("%s is %d bytes, above the maximum frame size of %d bytes"
+                                            % (what, err.size, err.max_frame_bytes)) from None
         finally:
             switch.release()
+
+    def running(self) -> Optional[int]:
+        """The request id of the innermost call running, or None between calls."""
+        return self._running[-1] if self._running else None
 
     @staticmethod
     def _encode_value(what: str, value: Any) -> Any:
@@ -218,27 +252,53 @@ class Worker:
                 {"size": err.size, "max_frame_bytes": err.max_frame_bytes}))
 
     def _await_credit(self, request_id: int) -> int:
-        """Waits, while the stream ``request_id`` runs, for the JVM to grant it credit; returns how much.
+        """Waits, while the stream ``request_id`` runs, for the JVM to grant it credit; returns how much."""
+        kept = self._credit.pop(request_id, 0)
+        if kept:
+            return kept
+        frame = self.await_frame(lambda f: f.kind == protocol.CREDIT and f.request_id == request_id)
+        return self._credit_of(frame)
 
+    def await_frame(self, wanted: Callable[[protocol.Frame], bool]) -> protocol.Frame:
+        """Waits, during a call, for the JVM's next frame that ``wanted`` accepts, and returns it.
+
+        On the way, CREDIT for a stream among the running calls is kept for it, other CREDIT frames and
+        answers of host calls nobody waits for are skipped, and a CALL or session frame, which the JVM
+        sends only while a host call waits (a Java function calling its worker back), is served nested.
         A cancel may land while the main thread waits for the socket; the socket's mode is changed and
-        its frame read with the call switch held, so that nothing lands half-way through either.
-        CREDIT frames for streams that have ended are skipped.
+        each frame read with the call switch held, so that nothing lands half-way through either.
         """
         switch = self._switch
         while True:
+            frame = None
             try:
                 switch.hold()
-                frame = self._read_during_call() if self._bytes_waiting() else None
-                if frame is not None and frame.kind == protocol.CREDIT and frame.request_id == request_id:
-                    return messages.parse_credit(frame)
-            except messages.MessageError as err:
-                self._exit_violation(str(err))
+                if self._bytes_waiting():
+                    frame = self._read_during_call()
             finally:
                 switch.release()
             if frame is None:
-                self._poll.poll()  # where a cancel lands while the consumer reads nothing
-            elif frame.kind != protocol.CREDIT:
-                self._exit_violation("unexpected %s frame while call %d runs" % (protocol.kind_name(frame.kind), request_id))
+                self._poll.poll()  # where a cancel lands while the JVM sends nothing
+            elif wanted(frame):
+                return frame
+            elif frame.kind == protocol.CREDIT:
+                if frame.request_id in self._running:
+                    self._credit[frame.request_id] = self._credit.get(frame.request_id, 0) + self._credit_of(frame)
+            elif frame.kind in _NESTED_KINDS and self.host.waiting:
+                status = self._serve_frame(frame)
+                if status is not None:
+                    flush_std_streams()
+                    os._exit(status)
+            elif frame.kind not in _LATE_KINDS:
+                self._exit_violation("unexpected %s frame while call %d runs"
+                                     % (protocol.kind_name(frame.kind), self._running[-1] if self._running else 0))
+
+    def _credit_of(self, frame: protocol.Frame) -> int:
+        try:
+            return messages.parse_credit(frame)
+        except messages.MessageError as err:
+            self._exit_violation(str(err))
+            raise
 
     def _bytes_waiting(self) -> bool:
         """Whether bytes from the JVM wait to be read, in the reader's buffer or the socket's."""

@@ -18,6 +18,7 @@ import struct
 HERE = os.path.dirname(os.path.abspath(__file__))
 KINDS = {"HELLO": 1, "WELCOME": 2, "CALL": 3, "RESULT": 4, "ERROR": 5, "SHUTDOWN": 6,
          "SESSION_OPEN": 7, "SESSION_CLOSE": 8, "CHUNK": 9, "CREDIT": 10,
+         "HOST_CALL": 11, "HOST_RESULT": 12, "HOST_ERROR": 13,
          "LOG": 16, "FATAL": 17, "CANCEL": 18, "HEARTBEAT": 19, "HEARTBEAT_ACK": 20,
          "RETIRE": 21}
 TAGGED = 0x01
@@ -313,6 +314,18 @@ def main():
 
     valid("result_stream", "The stream of call 26 ended after 41 items.", "RESULT", 26, '{"value":41}',
           M(("value", I(41))))
+
+    valid("host_call", "Call 27's tool calls the host function 'profile' (host call 1 of the worker).", "HOST_CALL", 1,
+          '{"call":27,"function":"profile","args":[42],"kwargs":{"fields":["plan"]}}',
+          M(("call", I(27)), ("function", S("profile")), ("args", L(I(42))), ("kwargs", M(("fields", L(S("plan")))))))
+
+    valid("host_result", "The JVM answers host call 1.", "HOST_RESULT", 1, '{"value":{"plan":"pro"}}',
+          M(("value", M(("plan", S("pro"))))))
+
+    valid("host_error", "Host call 1 failed in Java.", "HOST_ERROR", 1,
+          '{"kind":"JAVA_EXCEPTION","type":"java.lang.IllegalStateException","message":"no such user: 42"}',
+          M(("kind", S("JAVA_EXCEPTION")), ("type", S("java.lang.IllegalStateException")),
+            ("message", S("no such user: 42"))))
 
     valid("shutdown", "The JVM asks the worker to finish.", "SHUTDOWN", 0,
           '{"reason":"pool closed"}', M(("reason", S("pool closed"))))

@@ -17,7 +17,7 @@ from snakepit import protocol
 from snakepit_chaos import adapter, misbehaviour, settings
 
 MIB = 1024 * 1024
-TOOLS = ["ping", "echo", "sleep", "pid", "calls", "rss", "crash", "exit", "segfault", "hang", "hold_gil", "garbage",
+TOOLS = ["ping", "echo", "count", "sleep", "pid", "calls", "rss", "crash", "exit", "segfault", "hang", "hold_gil", "garbage",
          "leak", "slow", "flood_stdout", "spawn_grandchildren", "work"]
 # Beats every 50 ms, and a timeout long enough that a held GIL never ends the worker on its own.
 FAST_BEATS = {"SNAKEPIT_HEARTBEAT_INTERVAL": "50", "SNAKEPIT_HEARTBEAT_TIMEOUT": "10000"}
@@ -104,6 +104,10 @@ def test_observing_tools_answer_and_every_call_is_counted(chaos):
     assert jvm.call("pid").value == jvm.worker_pid
     assert jvm.call("calls").value == 5
     assert jvm.call("calls").value == 6
+    request_id = jvm.send_stream("count", [3], credit=8)
+    assert [jvm.reply(request_id).item for _ in range(3)] == [0, 1, 2]
+    assert jvm.reply(request_id).value == 3
+    assert jvm.call("calls").value == 8
 
 
 def test_crash_kills_the_worker_with_sigkill(chaos):

@@ -80,6 +80,16 @@ class ChaosAdapter(Adapter):
         """Returns its argument unchanged."""
         return value
 
+    @tool
+    def count(self, n: int, step: float = 0.0):
+        """Yields 0 to n - 1, sleeping ``step`` seconds before each but the first: a stream whose items
+        a consumer can check."""
+        self._calls += 1
+        for i in range(n):
+            if i and step:
+                time.sleep(step)
+            yield i
+
     @_counted_tool
     def sleep(self, seconds: float) -> float:
         """Sleeps, then returns the seconds slept: a call that takes a while, which a cancel ends."""

@@ -4,6 +4,7 @@ the test names, every time they run.
 $POOLTESTS_SESSION_LOG, when set, gets one line per hook: "<hook> <session id> <worker id> [<reason>]".
 A session opened with "fail" in $POOLTESTS_SESSION_FAIL_OPEN's value makes open_session raise.
 """
+import json
 import os
 import time
 from typing import Any, List
@@ -65,3 +66,19 @@ class SessionAdapter(Adapter):
     def crash(self) -> None:
         """Kills this worker at once."""
         os._exit(13)
+
+
+class MovableSessionAdapter(SessionAdapter):
+    """Sessions that move between workers: the snapshot is the session's items as JSON. A session that
+    remembered "stuck" refuses its snapshot."""
+
+    def snapshot_session(self, session) -> bytes:
+        if "stuck" in session.state["items"]:
+            raise RuntimeError("this session cannot be moved")
+        _log("snapshot", session.id, os.environ.get("SNAKEPIT_WORKER_ID", "?"))
+        return json.dumps(session.state["items"]).encode()
+
+    def restore_session(self, session, data: bytes) -> None:
+        session.state["items"] = json.loads(data)
+        session.state["pid"] = os.getpid()
+        _log("restore", session.id, os.environ.get("SNAKEPIT_WORKER_ID", "?"))

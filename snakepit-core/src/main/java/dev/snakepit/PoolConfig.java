@@ -43,6 +43,7 @@ public final class PoolConfig {
   private static final Pattern ADAPTER =
       Pattern.compile("[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*:[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*");
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+  private static final Pattern HOST_FUNCTION_NAME = Pattern.compile("[A-Za-z][A-Za-z0-9._-]{0,63}");
   private static final Duration MAX_DURATION = Duration.ofDays(1);
   /** The environment variable overriding the default {@link Builder#heartbeatInterval}, in milliseconds. */
   public static final String HEARTBEAT_INTERVAL_VARIABLE = "SNAKEPIT_HEARTBEAT_INTERVAL";
@@ -80,6 +81,8 @@ public final class PoolConfig {
   private final int maxSessionsPerWorker;
   private final Duration sessionLeakThreshold;
   private final Duration sessionDrainTimeout;
+  private final Map<String, HostFunction> hostFunctions;
+  private final int maxHostCallDepth;
   private final PoolListener listener;
   private final DataPlaneInterceptor dataPlaneInterceptor;
 
@@ -114,6 +117,8 @@ public final class PoolConfig {
     this.maxSessionsPerWorker = b.maxSessionsPerWorker;
     this.sessionLeakThreshold = b.sessionLeakThreshold;
     this.sessionDrainTimeout = b.sessionDrainTimeout;
+    this.hostFunctions = Collections.unmodifiableMap(new LinkedHashMap<>(b.hostFunctions));
+    this.maxHostCallDepth = b.maxHostCallDepth;
     this.listener = b.listener;
     this.dataPlaneInterceptor = b.dataPlaneInterceptor;
   }
@@ -283,6 +288,16 @@ public final class PoolConfig {
     return sessionDrainTimeout;
   }
 
+  /** The functions Python may call with {@code snakepit.host.call}, by name, in registration order. */
+  public Map<String, HostFunction> hostFunctions() {
+    return hostFunctions;
+  }
+
+  /** How deep calls may nest: Java calls Python, which calls a host function, which calls Python, and so on. */
+  public int maxHostCallDepth() {
+    return maxHostCallDepth;
+  }
+
   /** The listener receiving the pool's events. */
   public PoolListener listener() {
     return listener;
@@ -333,6 +348,8 @@ public final class PoolConfig {
     private int maxSessionsPerWorker = 64;
     private Duration sessionLeakThreshold = Duration.ZERO;
     private Duration sessionDrainTimeout = Duration.ofMinutes(5);
+    private final Map<String, HostFunction> hostFunctions = new LinkedHashMap<>();
+    private int maxHostCallDepth = 16;
     private PoolListener listener = PoolListener.NONE;
     private DataPlaneInterceptor dataPlaneInterceptor = DataPlaneInterceptor.NONE;
 
@@ -645,6 +662,40 @@ public final class PoolConfig {
      */
     public Builder sessionDrainTimeout(Duration value) {
       this.sessionDrainTimeout = zeroToDay("sessionDrainTimeout", value);
+      return this;
+    }
+
+    /**
+     * Registers a function that the adapter's Python code may call with
+     * {@code snakepit.host.call(name, ...)}; no other Java code can be reached from Python. The name is
+     * 1 to 64 letters, digits, {@code _}, {@code .} or {@code -}, starting with a letter, and may be
+     * registered once. See {@link HostFunction}.
+     */
+    public Builder hostFunction(String name, HostFunction function) {
+      if (name == null || !HOST_FUNCTION_NAME.matcher(name).matches()) {
+        throw invalid("hostFunction name", name,
+            "it must be 1 to 64 letters, digits, '_', '.' or '-', starting with a letter");
+      }
+      if (function == null) {
+        throw invalid("hostFunction", null, "the function registered as '" + name + "' must not be null");
+      }
+      if (hostFunctions.containsKey(name)) {
+        throw invalid("hostFunction name", name, "it is registered already; each name may be registered once");
+      }
+      hostFunctions.put(name, function);
+      return this;
+    }
+
+    /**
+     * How deep calls may nest, 1 to 64 (16 by default): a host function that calls the pool makes a
+     * call of depth 2, which may call a host function again, and so on. A call deeper than this fails
+     * at once with {@link ErrorKind#INVALID_REQUEST}.
+     */
+    public Builder maxHostCallDepth(int value) {
+      if (value < 1 || value > 64) {
+        throw invalid("maxHostCallDepth", value, "it must be between 1 and 64");
+      }
+      this.maxHostCallDepth = value;
       return this;
     }
 

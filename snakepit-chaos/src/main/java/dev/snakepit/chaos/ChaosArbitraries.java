@@ -3,6 +3,7 @@ package dev.snakepit.chaos;
 import java.time.Duration;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
 import net.jqwik.api.Tuple;
 import net.jqwik.api.arbitraries.ListArbitrary;
 
@@ -50,6 +51,20 @@ public final class ChaosArbitraries {
         Arbitraries.just(new ChaosOp.ResetConnection()));
   }
 
+  /** A session's step: open one, call in one with a small payload, or close one. */
+  public static Arbitrary<ChaosOp> sessionSteps() {
+    return Arbitraries.frequencyOf(
+        Tuple.of(2, Arbitraries.just(new ChaosOp.OpenSession())),
+        Tuple.of(4, Arbitraries.integers().between(0, 256).map(ChaosOp.SessionCall::new)),
+        Tuple.of(1, Arbitraries.just(new ChaosOp.CloseSession())));
+  }
+
+  /** A stream of 1 to 200 items, read to its end or closed after 0 to 200 of them. */
+  public static Arbitrary<ChaosOp> streams() {
+    return Combinators.combine(Arbitraries.integers().between(1, 200), Arbitraries.integers().between(0, 200))
+        .as(ChaosOp.StreamItems::new);
+  }
+
   /** A resize to 1 to {@code maxSize} workers. */
   public static Arbitrary<ChaosOp> resizes(int maxSize) {
     if (maxSize < 1) {
@@ -63,11 +78,13 @@ public final class ChaosArbitraries {
     return millis(10, 300).map(ChaosOp.Pause::new);
   }
 
-  /** Any step: mostly calls, then process faults, proxy faults, pauses and resizes. */
+  /** Any step: mostly calls, then process faults, proxy faults, sessions' steps, streams, pauses and resizes. */
   public static Arbitrary<ChaosOp> operations(int maxSize) {
     return Arbitraries.frequencyOf(
         Tuple.of(10, calls()),
         Tuple.of(4, processFaults()),
+        Tuple.of(3, sessionSteps()),
+        Tuple.of(2, streams()),
         Tuple.of(3, proxyFaults()),
         Tuple.of(2, pauses()),
         Tuple.of(1, resizes(maxSize)));

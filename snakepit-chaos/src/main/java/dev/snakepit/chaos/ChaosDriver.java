@@ -34,7 +34,10 @@ import java.util.function.IntFunction;
  *   <li>the pool is back at its target size, running, with a free worker;
  *   <li>no process that was ever one of its workers is alive unless it is one of its workers now, nor
  *       anything in such a worker's process group (what it started), nor its keeper;
- *   <li>its counters never decreased, and it counted exactly the successful calls this driver saw.
+ *   <li>every stream delivered its items in order and ended with its last item or a {@link SnakepitException};
+ *   <li>its counters never decreased, and it counted exactly the successful calls this driver saw
+ *       (give or take the steps whose success this driver cannot see: a session closed while its worker
+ *       may have died, a stream closed early whose worker may have finished it first).
  * </ul>
  *
  * <pre>{@code
@@ -56,6 +59,7 @@ public final class ChaosDriver implements AutoCloseable {
   private final SplittableRandom random;
   private final ScheduledExecutorService thawer;
   private final List<Started> started = new ArrayList<>();
+  private final SessionSteps sessions;
   private final Set<Long> seen = new LinkedHashSet<>();
   /** The keeper of each worker seen (its parent, the process the pool started), when it could be read. */
   private final Map<Long, Long> keepers = new HashMap<>();
@@ -74,10 +78,21 @@ public final class ChaosDriver implements AutoCloseable {
    * @param seed the seed of the victims' choice, so that a failing run can be repeated
    */
   public ChaosDriver(Snakepit pool, DataPlaneProxy proxy, IntFunction<Call> calls, long seed) {
+    this(pool, proxy, calls, null, seed);
+  }
+
+  /**
+   * A driver that also runs {@link ChaosOp.StreamItems} steps.
+   *
+   * @param streams the call of a stream of n items that yields 0, 1, ..., n - 1, such as the chaos
+   *     adapter's {@code count}; {@code null} skips stream steps
+   */
+  public ChaosDriver(Snakepit pool, DataPlaneProxy proxy, IntFunction<Call> calls, IntFunction<Call> streams, long seed) {
     this.pool = Objects.requireNonNull(pool, "pool");
     this.proxy = proxy;
     this.calls = Objects.requireNonNull(calls, "calls");
     this.random = new SplittableRandom(seed);
+    this.sessions = new SessionSteps(pool, random.split(), streams);
     this.thawer = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("snakepit-chaos-thaw").factory());
     this.last = pool.stats();
     this.succeededBefore = last.callsSucceeded();
@@ -103,6 +118,14 @@ public final class ChaosDriver implements AutoCloseable {
         Call call = calls.apply(e.payloadBytes());
         started.add(new Started(call, System.nanoTime(), bound(call), pool.executeAsync(call)));
       }
+      case ChaosOp.OpenSession o -> sessions.open();
+      case ChaosOp.SessionCall c -> {
+        Call call = calls.apply(c.payloadBytes());
+        CompletableFuture<Object> inSession = sessions.call(call);
+        started.add(new Started(call, System.nanoTime(), bound(call), inSession != null ? inSession : pool.executeAsync(call)));
+      }
+      case ChaosOp.CloseSession c -> sessions.close();
+      case ChaosOp.StreamItems s -> sessions.stream(s.items(), s.read(), this::bound);
       case ChaosOp.KillWorker k -> Faults.killRandomWorker(pool, random);
       case ChaosOp.FreezeWorker f -> Faults.freezeRandomWorker(pool, random).ifPresent(pid -> {
         frozen.add(pid);
@@ -179,11 +202,18 @@ public final class ChaosDriver implements AutoCloseable {
       }
       outcomes.add(new Outcome(s.call, succeeded, result, error, Duration.ofNanos(System.nanoTime() - s.startedNanos), s.bound));
     }
-    long succeeded = outcomes.stream().filter(Outcome::succeeded).count();
+    try {
+      violations.addAll(sessions.finish());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while waiting for the streams of a chaos run", e);
+    }
+    long succeeded = outcomes.stream().filter(Outcome::succeeded).count() + sessions.sure();
     sample();
-    if (last.callsSucceeded() - succeededBefore != succeeded) {
-      violations.add("the pool counted " + (last.callsSucceeded() - succeededBefore) + " successful calls, the callers got "
-          + succeeded + " results");
+    long counted = last.callsSucceeded() - succeededBefore;
+    if (counted < succeeded || counted > succeeded + sessions.unsure()) {
+      violations.add("the pool counted " + counted + " successful calls, the callers got " + succeeded + " results"
+          + (sessions.unsure() == 0 ? "" : " and could not tell for " + sessions.unsure() + " more"));
     }
     return outcomes;
   }

@@ -3,12 +3,27 @@ package dev.snakepit.chaos;
 import java.time.Duration;
 
 /**
- * One step of a chaos run: a call, or a fault. {@link ChaosArbitraries} generates sequences of them and
+ * One step of a chaos run: a call, a session's step, a stream, or a fault. {@link ChaosArbitraries} generates sequences of them and
  * {@link ChaosDriver} applies them to a pool.
  */
 public sealed interface ChaosOp {
   /** Starts a call without waiting for it; its argument is {@code payloadBytes} long. */
   record Execute(int payloadBytes) implements ChaosOp {}
+
+  /** Opens a session (strict affinity) to call in later. */
+  record OpenSession() implements ChaosOp {}
+
+  /** Starts a call without waiting for it in a random open session (a plain call when none is open). */
+  record SessionCall(int payloadBytes) implements ChaosOp {}
+
+  /** Closes a random open session. */
+  record CloseSession() implements ChaosOp {}
+
+  /**
+   * Starts a stream of {@code items} items, read on a thread of its own: {@code read} of them, then closed
+   * (to its end when {@code read >= items}). Skipped by a driver given no stream calls.
+   */
+  record StreamItems(int items, int read) implements ChaosOp {}
 
   /** SIGKILLs a random worker. */
   record KillWorker() implements ChaosOp {}

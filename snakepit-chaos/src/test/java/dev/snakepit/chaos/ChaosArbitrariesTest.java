@@ -24,6 +24,11 @@ class ChaosArbitrariesTest {
         case ChaosOp.Resize r -> assertThat(r.size()).isBetween(1, 4);
         case ChaosOp.Pause p -> assertThat(p.duration()).isBetween(Duration.ofMillis(10), Duration.ofMillis(300));
         case ChaosOp.ProxyDelay d -> assertThat(d.delay()).isBetween(Duration.ZERO, Duration.ofMillis(100));
+        case ChaosOp.SessionCall c -> assertThat(c.payloadBytes()).isBetween(0, 256);
+        case ChaosOp.StreamItems s -> {
+          assertThat(s.items()).isBetween(1, 200);
+          assertThat(s.read()).isBetween(0, 200);
+        }
         default -> assertThat(op).isNotNull();
       }
     }

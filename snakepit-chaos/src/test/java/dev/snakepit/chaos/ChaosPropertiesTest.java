@@ -17,8 +17,8 @@ import net.jqwik.api.Tag;
 import net.jqwik.api.lifecycle.AfterContainer;
 
 /**
- * Random sequences of calls, kills, freezes, recycles, resizes and data-plane faults against a pool of
- * three behind the proxy. Whatever the sequence, afterwards every call ended within its bound with a
+ * Random sequences of calls, sessions' steps, streams, kills, freezes, recycles, resizes and data-plane
+ * faults against a pool of three behind the proxy. Whatever the sequence, afterwards every call ended within its bound with a
  * result or a typed error, the pool is back at its target size with a free worker, no former worker is
  * alive, and no counter went down ({@link ChaosDriver}). Tries: {@code jqwik.tries.default} (10 in CI,
  * 50 in the full suite).
@@ -29,6 +29,8 @@ class ChaosPropertiesTest {
   private static int tries;
   private static int faults;
   private static long proxyFaults;
+  private static int sessionSteps;
+  private static int streams;
 
   @Property
   void thePoolComesThroughAnySequenceOfFaults(@ForAll("chaos") List<ChaosOp> ops, @ForAll long seed) {
@@ -38,7 +40,8 @@ class ChaosPropertiesTest {
             .heartbeatInterval(Duration.ofMillis(200)).heartbeatTimeout(Duration.ofSeconds(1))
             .callTimeout(Duration.ofSeconds(3)).cancelGrace(Duration.ofSeconds(1))
             .acquireTimeout(Duration.ofSeconds(10)));
-        ChaosDriver driver = new ChaosDriver(pool, proxy, n -> Call.of("echo").withArg("value", "x".repeat(n)), seed)) {
+        ChaosDriver driver = new ChaosDriver(pool, proxy, n -> Call.of("echo").withArg("value", "x".repeat(n)),
+            n -> Call.of("count").withArg("n", n), seed)) {
       driver.run(ops);
       List<ChaosDriver.Outcome> outcomes = driver.awaitCalls();
 
@@ -48,10 +51,18 @@ class ChaosPropertiesTest {
       seen = driver.workersSeen();
       proxyFaults += proxy.faultsInjected();
       tries++;
-      faults += (int) ops.stream().filter(op -> !(op instanceof ChaosOp.Execute) && !(op instanceof ChaosOp.Pause)).count();
+      faults += (int) ops.stream().filter(ChaosPropertiesTest::isFault).count();
+      sessionSteps += (int) ops.stream().filter(op -> op instanceof ChaosOp.OpenSession || op instanceof ChaosOp.SessionCall
+          || op instanceof ChaosOp.CloseSession).count();
+      streams += (int) ops.stream().filter(op -> op instanceof ChaosOp.StreamItems).count();
     }
     // Closing the pool ends every worker it ever had.
     await().atMost(Duration.ofSeconds(10)).until(() -> seen.stream().noneMatch(Processes::isRunning));
+  }
+
+  private static boolean isFault(ChaosOp op) {
+    return !(op instanceof ChaosOp.Execute || op instanceof ChaosOp.Pause || op instanceof ChaosOp.OpenSession
+        || op instanceof ChaosOp.SessionCall || op instanceof ChaosOp.CloseSession || op instanceof ChaosOp.StreamItems);
   }
 
   @Provide
@@ -62,6 +73,6 @@ class ChaosPropertiesTest {
   @AfterContainer
   static void report() {
     System.out.printf("chaos-figure: property: %d sequences, %d faults ordered (%d frames broken or connections dropped by the"
-        + " proxy), every invariant held%n", tries, faults, proxyFaults);
+        + " proxy) among %d sessions' steps and %d streams, every invariant held%n", tries, faults, proxyFaults, sessionSteps, streams);
   }
 }

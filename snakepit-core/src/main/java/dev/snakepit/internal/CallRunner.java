@@ -228,6 +228,10 @@ public final class CallRunner {
           + "'; nothing was sent (raise PoolConfig.maxFrameBytes or send less)")
           .pool(pool).tool(tool).build());
     }
+    PendingCall nested = dispatcher.submitNested(request.kind(), tool, encoded, request.target(), request.timeout(), stream != null);
+    if (nested != null) {
+      return nested; // made by a host function: it runs on the worker waiting for that function
+    }
     return dispatcher.submit(request.kind(), tool, encoded, request.target(), stream, request.timeout(), readsOwnReply);
   }
 

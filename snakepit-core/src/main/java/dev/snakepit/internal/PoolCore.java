@@ -66,7 +66,7 @@ public final class PoolCore {
     this.dispatcher = supervisor.dispatcher();
     this.shutdown = new PoolShutdown(pool, config.shutdownGrace(), supervisor, runDirectory, ticker);
     this.runner = new CallRunner(config, counters, supervisor, shutdown, ticker);
-    this.sessions = new Sessions(config, runner, dispatcher, events, loop, ticker);
+    this.sessions = new Sessions(config, runner, dispatcher, events, loop, ticker, supervisor::movesSessions);
     // After a bug in the control loop the pool's state cannot be trusted: close, from a thread of its own.
     supervisor.onInternalFailure(error -> Thread.ofPlatform().daemon().name("snakepit-" + pool + "-failure").start(this::close));
   }

@@ -54,11 +54,12 @@ final class Cancellation {
     try {
       queued = checkout.leave(call);
       slot = call.slot;
-      if (!queued && (slot == null || slot.current != call || call.abandoned)) {
+      if (!queued && (slot == null || !slot.runs(call) || call.abandoned)) {
         return;
       }
       if (!queued) {
         call.abandoned = true;
+        call.interruptHostThreads();
       }
     } finally {
       lock.unlock();
@@ -77,10 +78,11 @@ final class Cancellation {
     lock.lock();
     try {
       slot = call.slot;
-      if (slot == null || slot.current != call || call.abandoned) {
+      if (slot == null || !slot.runs(call) || call.abandoned) {
         return;
       }
       call.abandoned = true;
+      call.interruptHostThreads();
       call.timedOut = failures.timedOut(slot, call);
     } finally {
       lock.unlock();
@@ -133,7 +135,7 @@ final class Cancellation {
   private boolean stillRunning(WorkerSlot slot, PendingCall call) {
     lock.lock();
     try {
-      return slot.current == call;
+      return slot.runs(call);
     } finally {
       lock.unlock();
     }

@@ -1,5 +1,6 @@
 package dev.snakepit.internal.dispatch;
 
+import dev.snakepit.HostFunction;
 import dev.snakepit.RecycleReason;
 import dev.snakepit.SnakepitException;
 import dev.snakepit.WorkerExit;
@@ -14,6 +15,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
@@ -68,8 +70,14 @@ public final class Dispatcher {
     String counts();
   }
 
-  /** The limits the dispatcher enforces. */
-  public record Limits(Duration acquireTimeout, int maxQueue, Duration callTimeout, Duration cancelGrace, int maxSessionsPerWorker) {}
+  /** The limits the dispatcher enforces, and the host functions Python may call. */
+  public record Limits(Duration acquireTimeout, int maxQueue, Duration callTimeout, Duration cancelGrace, int maxSessionsPerWorker,
+      Map<String, HostFunction> hostFunctions, int maxHostCallDepth) {
+    /** Limits without host functions. */
+    public Limits(Duration acquireTimeout, int maxQueue, Duration callTimeout, Duration cancelGrace, int maxSessionsPerWorker) {
+      this(acquireTimeout, maxQueue, callTimeout, cancelGrace, maxSessionsPerWorker, Map.of(), 16);
+    }
+  }
 
   /** How many workers are idle and busy, and how many calls wait for one. */
   public record Counts(int idle, int busy, int queued) {}
@@ -91,6 +99,7 @@ public final class Dispatcher {
   private final Cancellation cancels;
   private final ReadingHandOff reading;
   private final StreamRouting chunks;
+  private final HostCalls hostCalls;
   private final AtomicLong callIds = new AtomicLong();
 
   private final ReentrantLock lock = new ReentrantLock();
@@ -120,6 +129,8 @@ public final class Dispatcher {
     this.deadlines = new DeadlineSweep(timer, ticker, this::sweep);
     this.busy = new BusyWorkers(lock, ticker, deadlines);
     this.chunks = new StreamRouting(lock, host);
+    this.hostCalls = new HostCalls(pool, lock, limits.hostFunctions(), limits.maxHostCallDepth(), ticker, events, completion,
+        callIds::incrementAndGet);
   }
 
   /** Accepts a call whose body is already encoded and within the frame limit; the reader thread reads its reply. */
@@ -201,19 +212,27 @@ public final class Dispatcher {
   public void gone(WorkerSlot slot, Function<String, SnakepitException> errorFor) {
     PendingCall call;
     Withdrawal withdrawn;
+    List<PendingCall> nested;
     lock.lock();
     try {
       withdrawn = withdraw(slot);
       reading.end(slot);
       call = slot.current;
       if (call != null) {
+        call.interruptHostThreads();
         busy.release(slot);
       }
+      nested = new ArrayList<>(slot.nested.values());
+      slot.nested.clear();
+      nested.forEach(PendingCall::interruptHostThreads);
     } finally {
       lock.unlock();
     }
     ReadingHandOff.wake(slot); // a caller reading its own reply stops waiting on the dead worker's socket
     withdrawn.settle("died", completion, failures, sessions);
+    for (PendingCall inner : nested) {
+      completion.fail(inner, slot.id, errorFor.apply(inner.tool));
+    }
     if (call != null) {
       completion.fail(call, slot.id, cancels.lostPastDeadline(slot, call, errorFor.apply(call.tool)));
     }
@@ -225,11 +244,17 @@ public final class Dispatcher {
     PendingCall call;
     PendingCall next = null;
     RecycleReason recycle = null;
+    PendingCall nested = null;
     lock.lock();
     try {
       call = slot.current;
       if (call == null || call.requestId != frame.requestId()) {
         call = null;
+        nested = slot.nested.remove(frame.requestId());
+        if (nested != null) {
+          nested.answeredBy = slot;
+          nested.answeredNanos = now;
+        }
       } else {
         call.answeredBy = slot;
         call.answeredNanos = now;
@@ -245,6 +270,10 @@ public final class Dispatcher {
       }
     } finally {
       lock.unlock();
+    }
+    if (nested != null) {
+      completion.complete(slot, nested, frame); // the worker goes on with the call that waited for it
+      return;
     }
     if (call == null) {
       host.broken(slot, CallFailures.strayReply(frame.requestId()), WorkerExit.PoolReason.PROTOCOL);
@@ -267,6 +296,23 @@ public final class Dispatcher {
    */
   public boolean onChunk(WorkerSlot slot, Frame frame) {
     return chunks.arrived(slot, frame);
+  }
+
+  /** A HOST_CALL arrived from {@code slot}, on the thread reading it; false when it broke the protocol, as for {@link #onChunk}. */
+  public boolean onHostCall(WorkerSlot slot, Frame frame) {
+    if (hostCalls.arrived(slot, frame)) {
+      return true;
+    }
+    host.broken(slot, "sent a host call for a call it was not running", WorkerExit.PoolReason.PROTOCOL);
+    return false;
+  }
+
+  /**
+   * Sends a call made by a host function of this pool to the worker waiting for that function, nested;
+   * null when the calling thread runs none, or the call's target is another worker. See {@link HostCalls#nested}.
+   */
+  public PendingCall submitNested(FrameKind kind, String tool, EncodedBody body, Target target, Duration timeout, boolean stream) {
+    return hostCalls.nested(kind, tool, body, target, timeout == null ? limits.callTimeout() : timeout, stream);
   }
 
   /** The consumer of a streamed call returns {@code credit} items to its worker. */

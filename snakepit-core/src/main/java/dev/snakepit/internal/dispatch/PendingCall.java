@@ -4,6 +4,7 @@ import dev.snakepit.internal.Ticker;
 import dev.snakepit.internal.protocol.EncodedBody;
 import dev.snakepit.internal.protocol.FrameKind;
 import java.time.Duration;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
@@ -68,6 +69,11 @@ public final class PendingCall {
   WorkerSlot answeredBy;
   /** When that reply had been read, the end of the call's run. Guarded by the dispatcher's lock. */
   long answeredNanos;
+
+  /** 0 for a call from outside the pool, n + 1 for one a host function of a depth-n call made. */
+  int depth;
+  /** The threads running host functions for this call, while it runs; null until it makes one. Guarded by the dispatcher's lock. */
+  Set<Thread> hostThreads;
 
   /** When the running call times out, in {@link Ticker} terms. Guarded by the dispatcher's lock. */
   long deadlineNanos;
@@ -166,6 +172,13 @@ public final class PendingCall {
   /** Whether the call may run only on its target's worker, and so waits in that worker's own queue. */
   boolean pinned() {
     return target != null && target.strict();
+  }
+
+  /** Interrupts the host functions running for this call: it was cancelled, timed out, or its worker died. Under the dispatcher's lock. */
+  void interruptHostThreads() {
+    if (hostThreads != null) {
+      hostThreads.forEach(Thread::interrupt);
+    }
   }
 
   /** Whether the call has been claimed by whoever answers it. */

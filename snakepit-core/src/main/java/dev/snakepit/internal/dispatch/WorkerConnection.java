@@ -152,6 +152,10 @@ public final class WorkerConnection implements Runnable, WorkerSlot.Replies {
         if (dispatcher.onChunk(ready, frame)) {
           return true;
         }
+      } else if (frame.kind() == FrameKind.HOST_CALL) {
+        if (dispatcher.onHostCall(ready, frame)) {
+          return true;
+        }
       } else {
         listener.broken("sent a " + frame.kind() + " frame on the data plane after the handshake", ErrorKind.WORKER_CRASHED,
             WorkerExit.PoolReason.PROTOCOL);

@@ -5,6 +5,8 @@ import dev.snakepit.internal.RecyclePolicy;
 import dev.snakepit.internal.control.ControlChannel;
 import dev.snakepit.internal.protocol.FrameWriter;
 import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * The dispatcher's view of one ready worker: where to send calls and cancels, which call it runs, and
@@ -48,6 +50,11 @@ public final class WorkerSlot {
 
   /** The call the worker is running, possibly one already abandoned by its caller. Guarded by the dispatcher's lock. */
   PendingCall current;
+  /**
+   * The calls host functions made back into this worker while its current call waits for them, by
+   * request id. Guarded by the dispatcher's lock.
+   */
+  final Map<Long, PendingCall> nested = new HashMap<>();
   /** Set when the worker must get no more calls. Guarded by the dispatcher's lock. */
   boolean retired;
   /** The last request id used on this worker's connection. Guarded by the dispatcher's lock. */
@@ -82,6 +89,11 @@ public final class WorkerSlot {
     this.control = control;
     this.replies = replies;
     this.recycling = recycling;
+  }
+
+  /** Whether the worker runs {@code call}, as its current call or nested in it. Under the dispatcher's lock. */
+  boolean runs(PendingCall call) {
+    return current == call || (call != null && nested.get(call.requestId) == call);
   }
 
   /** Whether the worker may take one more session, holding at most {@code max}. Under the dispatcher's lock. */

@@ -15,8 +15,10 @@ import java.util.Map;
  * @param selfDispatching whether the adapter routes calls itself through {@code execute_tool}
  * @param tools the declared tools
  * @param protocols the protocol versions the worker speaks
+ * @param sessionHooks the session hooks the adapter defines (section 4.12)
  */
-public record Hello(long pid, String pythonVersion, boolean selfDispatching, List<ToolInfo> tools, List<Long> protocols) {
+public record Hello(long pid, String pythonVersion, boolean selfDispatching, List<ToolInfo> tools, List<Long> protocols,
+    List<String> sessionHooks) {
   /** The HELLO body, read leniently: a field of the wrong shape reads as absent. */
   public static Hello parse(Map<?, ?> body) {
     List<Long> protocols = new ArrayList<>();
@@ -39,8 +41,22 @@ public record Hello(long pid, String pythonVersion, boolean selfDispatching, Lis
         }
       }
     }
+    List<String> hooks = new ArrayList<>();
+    if (body.get("session_hooks") instanceof List<?> list) {
+      for (Object hook : list) {
+        if (hook instanceof String name) {
+          hooks.add(name);
+        }
+      }
+    }
     long pid = body.get("pid") instanceof Long l ? l : -1;
-    return new Hello(pid, version, "execute_tool".equals(body.get("dispatch")), List.copyOf(tools), List.copyOf(protocols));
+    return new Hello(pid, version, "execute_tool".equals(body.get("dispatch")), List.copyOf(tools), List.copyOf(protocols),
+        List.copyOf(hooks));
+  }
+
+  /** Whether the adapter can move a session between workers: it defines snapshot_session and restore_session. */
+  public boolean movesSessions() {
+    return sessionHooks.contains("snapshot_session") && sessionHooks.contains("restore_session");
   }
 
   public boolean speaks(long version) {

@@ -74,6 +74,20 @@ public final class Messages {
     return body;
   }
 
+  /** SESSION_OPEN restoring a session from the snapshot another worker made of it (section 4.12). */
+  public static Map<String, Object> sessionRestore(String session, byte[] snapshot, long timeoutMillis) {
+    Map<String, Object> body = sessionOpen(session, timeoutMillis);
+    body.put("restore", snapshot);
+    return body;
+  }
+
+  /** SESSION_CLOSE asking for the session's snapshot, to move it (section 4.12): {@code close_session} does not run. */
+  public static Map<String, Object> sessionSnapshot(String session, long timeoutMillis) {
+    Map<String, Object> body = sessionClose(session, "moved", timeoutMillis);
+    body.put("snapshot", true);
+    return body;
+  }
+
   /** WELCOME accepting a worker (section 4.1): the version agreed and the names the worker logs under. */
   public static EncodedBody welcome(String pool, String workerId) {
     Map<String, Object> body = new LinkedHashMap<>();

@@ -1,7 +1,9 @@
 package dev.snakepit.internal.session;
 
 import dev.snakepit.SessionOptions;
+import dev.snakepit.internal.Ticker;
 import dev.snakepit.internal.dispatch.WorkerSlot;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One session as the pool keeps it: which worker holds its state, whether it is still open, and how
@@ -31,6 +33,8 @@ public final class OpenSession {
   private int running;
   private long lastUsedNanos;
   private boolean leakReported;
+  /** Set while the session moves to another worker: calls wait in {@link #begin} until it has. */
+  private boolean moving;
 
   OpenSession(String id, SessionOptions options, WorkerSlot slot, long openedNanos, Throwable opener) {
     this.id = id;
@@ -74,8 +78,19 @@ public final class OpenSession {
     return options.affinity() == SessionOptions.Affinity.STRICT;
   }
 
-  /** A call of the session starts now; false if the session is not open. */
+  /** A call of the session starts now, once a move under way has ended; false if the session is not open. */
   synchronized boolean begin(long nowNanos) {
+    boolean interrupted = false;
+    while (moving) {
+      try {
+        wait(); // a move ends in finishMove, always: two calls of the pool, each within its timeout
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt(); // the call then fails as an interrupted call does
+    }
     if (status != Status.OPEN) {
       return false;
     }
@@ -88,6 +103,7 @@ public final class OpenSession {
   /** A call of the session ended now. */
   synchronized void end(long nowNanos) {
     running--;
+    notifyAll(); // a move may wait for the last call to end
     lastUsedNanos = nowNanos;
   }
 
@@ -120,6 +136,44 @@ public final class OpenSession {
     Held before = new Held(slot);
     slot = answered;
     return before;
+  }
+
+  /**
+   * Starts moving the session: no call of it begins until {@link #finishMove}. Waits at most
+   * {@code nanos} (on {@code ticker}) for the calls running to end; false, with nothing changed, when
+   * the session is not open, or calls still run.
+   */
+  synchronized boolean startMove(long nanos, Ticker ticker) throws InterruptedException {
+    if (status != Status.OPEN || moving) {
+      return false;
+    }
+    moving = true;
+    long end = ticker.nanoTime() + nanos;
+    while (running > 0) {
+      long left = end - ticker.nanoTime();
+      if (left <= 0) {
+        moving = false;
+        notifyAll();
+        return false;
+      }
+      TimeUnit.NANOSECONDS.timedWait(this, left);
+    }
+    return true;
+  }
+
+  /** The moving session's state is now on {@code to}; false, with nothing changed, when it ended meanwhile. */
+  synchronized boolean moveTo(WorkerSlot to) {
+    if (status != Status.OPEN) {
+      return false;
+    }
+    slot = to;
+    return true;
+  }
+
+  /** The move has ended, done or not: calls of the session go on, to its worker now. */
+  synchronized void finishMove() {
+    moving = false;
+    notifyAll();
   }
 
   /** The worker of a hint session stopped serving: the next call opens the session on another. */

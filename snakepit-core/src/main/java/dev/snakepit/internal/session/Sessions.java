@@ -26,6 +26,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,9 +50,15 @@ public final class Sessions {
   private final ScheduledExecutorService timer;
   private final Ticker ticker;
   private final Map<String, OpenSession> open = new ConcurrentHashMap<>();
+  private final BooleanSupplier movable;
+  private final SessionMoves moves;
 
+  /**
+   * The sessions of a pool; {@code movable} says whether its adapter can move a session between workers
+   * (snapshot_session and restore_session), which a worker drained before it stops then does.
+   */
   public Sessions(PoolConfig config, CallRunner runner, Dispatcher dispatcher, Events events, ScheduledExecutorService timer,
-      Ticker ticker) {
+      Ticker ticker, BooleanSupplier movable) {
     this.config = config;
     this.pool = config.name();
     this.runner = runner;
@@ -59,6 +66,8 @@ public final class Sessions {
     this.events = events;
     this.timer = timer;
     this.ticker = ticker;
+    this.movable = movable;
+    this.moves = new SessionMoves(config, runner, placement, this, ticker);
     placement.onEnded(this::workerEnded, this::workerDraining);
   }
 
@@ -286,16 +295,22 @@ public final class Sessions {
     }
   }
 
-  /** A worker is drained before it stops: its hint sessions leave it now, to open elsewhere on their next call. */
+  /**
+   * A worker is drained before it stops: its hint sessions leave it now, to open elsewhere on their next
+   * call; its strict sessions move to other workers if the adapter can move them.
+   */
   private void workerDraining(WorkerSlot slot) {
+    boolean move = movable.getAsBoolean();
     for (OpenSession session : open.values()) {
       if (!session.strict() && session.unpin(slot)) {
         closeQuietly(session.id, slot, "drained");
+      } else if (move && session.strict() && session.slot() == slot) {
+        moves.start(session, slot);
       }
     }
   }
 
-  private void loseSession(OpenSession session, WorkerSlot slot, String why) {
+  void loseSession(OpenSession session, WorkerSlot slot, String why) {
     if (session.finish(OpenSession.Status.LOST, why) != null) {
       open.remove(session.id);
       placement.left(slot, null);

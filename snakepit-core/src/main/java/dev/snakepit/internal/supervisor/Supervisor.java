@@ -99,7 +99,7 @@ public final class Supervisor implements Worker.Reports, Dispatcher.Host {
     this.heartbeats = new HeartbeatMonitor(config.heartbeatInterval(), config.heartbeatTimeout(), ticker);
     this.dispatcher = new Dispatcher(pool,
         new Dispatcher.Limits(config.acquireTimeout(), config.maxQueue(), config.callTimeout(), config.cancelGrace(),
-            config.maxSessionsPerWorker()),
+            config.maxSessionsPerWorker(), config.hostFunctions(), config.maxHostCallDepth()),
         executor, ticker, events, counters, this);
     this.endings = new WorkerEndings(pool, loop, ticker, dispatcher, this::bury, config.sessionDrainTimeout());
     this.events = events;
@@ -232,6 +232,12 @@ public final class Supervisor implements Worker.Reports, Dispatcher.Host {
   public boolean selfDispatching() {
     Hello said = adapter;
     return said != null && said.selfDispatching();
+  }
+
+  /** Whether the adapter can move a session between workers (snapshot_session and restore_session). */
+  public boolean movesSessions() {
+    Hello said = adapter;
+    return said != null && said.movesSessions();
   }
 
   /** The pids of the live workers; a worker still starting is left out until its keeper has forked it. */

@@ -387,7 +387,7 @@ class SupervisorTest {
     void ready() {
       ControlChannel control = new ControlChannel(InputStream.nullInputStream(), OutputStream.nullOutputStream(), MAX_FRAME, null, null);
       slot = new WorkerSlot(id, pid, FrameWriter.toStream(data, MAX_FRAME), control);
-      wiring.reports().ready(slot, new Hello(pid, "3.11.7", false, List.of(), List.of(Messages.PROTOCOL)));
+      wiring.reports().ready(slot, new Hello(pid, "3.11.7", false, List.of(), List.of(Messages.PROTOCOL), List.of()));
       clock.runDue();
     }
 

@@ -1,0 +1,37 @@
+"""Tools that call the JVM back through snakepit.host, for the serve-loop tests of host calls."""
+import time
+
+from snakepit import Adapter, HostError, host, tool
+
+
+class HostsAdapter(Adapter):
+    @tool
+    def ask(self, function: str, *args):
+        return host.call(function, *args)
+
+    @tool
+    async def ask_async(self, function: str, *args):
+        return await host.acall(function, *args)
+
+    @tool
+    def ask_catching(self, function: str) -> dict:
+        try:
+            host.call(function)
+        except HostError as err:
+            return {"kind": err.kind, "type": err.java_type, "message": err.message, "text": str(err)}
+        return {}
+
+    @tool
+    def asking_stream(self, n: int):
+        """Yields n items, asking the JVM for each."""
+        for i in range(n):
+            yield host.call("item", i)
+
+    @tool
+    def add(self, a: int, b: int) -> int:
+        return a + b
+
+    @tool
+    def nap(self, seconds: float) -> float:
+        time.sleep(seconds)
+        return seconds
