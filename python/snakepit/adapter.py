@@ -17,6 +17,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 from . import errors, streams, values
 
 _MARK = "__snakepit_tool__"
+_GENERATORS = frozenset((types.GeneratorType, types.AsyncGeneratorType))
 _PARAMETER_KINDS = {
     inspect.Parameter.POSITIONAL_ONLY: "positional_only",
     inspect.Parameter.POSITIONAL_OR_KEYWORD: "positional_or_keyword",
@@ -273,7 +274,7 @@ class ToolRunner:
         errors.strip_runtime_frames).
         """
         result = self.start(name, args, kwargs)
-        if type(result) is types.GeneratorType or type(result) is types.AsyncGeneratorType:
+        if type(result) in _GENERATORS:
             return streams.collect(result, self)
         return result
 

@@ -212,6 +212,11 @@ class CallSwitch:
         except (OSError, ValueError):
             return False
 
+    def running(self, request_id: int) -> bool:
+        """Whether the call is current, or waits for a call nested in it."""
+        with self._lock:
+            return request_id == self._request_id or any(w[0] == request_id for w in self._waiting)
+
     def current(self) -> Optional[CallInfo]:
         with self._lock:
             if not self._request_id:

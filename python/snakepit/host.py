@@ -16,6 +16,7 @@ blocking call. While it waits, the worker serves calls that the Java function ma
 (they are sent to this worker, nested, up to the pool's depth limit), so a pool of one cannot deadlock
 on itself. A Java exception arrives as ``HostError``, with the Java type and message.
 """
+import threading
 from typing import Any, Dict, Optional
 
 from . import protocol, values
@@ -68,6 +69,9 @@ class HostLink:
         _link = self
 
     def call(self, function: str, args: list, kwargs: Dict[str, Any]) -> Any:
+        if threading.current_thread() is not threading.main_thread():
+            raise RuntimeError("snakepit.host.call works only on the worker's main thread, where tools run; not on %r"
+                               % threading.current_thread().name)
         worker = self._worker
         running = worker.running()
         if running is None:
@@ -78,8 +82,11 @@ class HostLink:
         host_id = self._ids
         data, attachments, flags = values.encode(
             {"call": running, "function": function, "args": args, "kwargs": kwargs})
-        worker.write_held(protocol.HOST_CALL, host_id, data, attachments, flags,
-                          "the arguments of host function %r" % function)
+        try:
+            worker.write_held(protocol.HOST_CALL, host_id, data, attachments, flags)
+        except protocol.FrameTooLarge as err:
+            raise values.SerializationError("the arguments of host function %r are %d bytes, above the maximum frame"
+                                            " size of %d bytes" % (function, err.size, err.max_frame_bytes)) from None
         self.waiting += 1
         try:
             frame = worker.await_frame(

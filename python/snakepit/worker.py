@@ -10,7 +10,7 @@ import os
 import select
 import socket
 import sys
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, Optional
 
 from . import errors, messages, protocol, values
 from .adapter import ToolRunner
@@ -41,9 +41,7 @@ class Worker:
         self._switch = switch
         self._sessions = SessionTable(runner)
         self._streamer = Streamer(runner, self._send_chunk, self._await_credit)
-        # The request ids of the calls running, innermost last (more than one only when a call runs
-        # nested in a host call); credit a stream received while it waited for something else.
-        self._running: List[int] = []
+        # Credit a stream received while its generator waited for something else (a host call).
         self._credit: Dict[int, int] = {}
         self.host = HostLink(self)
         self._poll = select.poll()
@@ -63,6 +61,9 @@ class Worker:
                 flush_std_streams()
                 os._exit(EXIT_OK)
             try:
+                if frame.kind == protocol.CALL and frame.request_id:
+                    self._handle_call(frame)  # the usual frame, without a look-up of its kind
+                    continue
                 status = self._serve_frame(frame)
             except OSError:
                 # The answer could not be written: the JVM is gone.
@@ -101,22 +102,25 @@ class Worker:
         try:
             name, args, kwargs = messages.parse_call(message)
             session_id, open_flag = messages.call_session(message)
-            credit = messages.call_stream(message)
+            credit = messages.call_stream(message) if "stream" in message else None
         except InvalidCall as invalid:
             self._send_error(request_id, invalid.body)
             return
         deadline = messages.call_deadline(message)
-        if credit is None:
-            work = (self._runner.call, name, args, kwargs)
+        if session_id is None and credit is None:
+            result = self._run(request_id, name, deadline, self._runner.call, name, args, kwargs)
         else:
-            work = (self._streamer.run, request_id, credit, name, args, kwargs)
-        if session_id is None:
-            result = self._run(request_id, name, deadline, *work)
-        elif self._sessions.get(session_id) is None and not open_flag:
-            self._send_error(request_id, errors.session_lost(session_id))
-            return
-        else:
-            result = self._run(request_id, name, deadline, self._sessions.run, session_id, open_flag, *work)
+            if credit is None:
+                work = (self._runner.call, name, args, kwargs)
+            else:
+                work = (self._streamer.run, request_id, credit, name, args, kwargs)
+            if session_id is None:
+                result = self._run(request_id, name, deadline, *work)
+            elif self._sessions.get(session_id) is None and not open_flag:
+                self._send_error(request_id, errors.session_lost(session_id))
+                return
+            else:
+                result = self._run(request_id, name, deadline, self._sessions.run, session_id, open_flag, *work)
         self._answer(request_id, name, result)
 
     def _handle_session(self, frame: protocol.Frame) -> None:
@@ -145,6 +149,8 @@ class Worker:
         self._answer(request_id, hook, result)
 
     def _answer(self, request_id: int, name: str, result: Any) -> None:
+        if self._credit:
+            self._credit.pop(request_id, None)  # kept for a stream that has ended
         if type(result) is _Cancelled:
             self._send_error(request_id, errors.cancelled(name, result.exception))
         elif type(result) is _Failure:
@@ -163,7 +169,6 @@ class Worker:
         interrupted because the one exception has been delivered already.
         """
         switch = self._switch
-        self._running.append(request_id)
         try:
             switch.begin(request_id, name, deadline)
             try:
@@ -190,66 +195,41 @@ class Worker:
                     return _Failure(errors.error_body(errors.PYTHON_EXCEPTION, errors.summary(landed), landed))
                 except (CallCancelled, KeyboardInterrupt):
                     pass
-        finally:
-            self._running.pop()
-            self._credit.pop(request_id, None)
 
     def _send_result(self, request_id: int, name: str, value: Any) -> None:
-        what = "result of '%s'" % name
         try:
-            self._write_value(protocol.RESULT, request_id, what, self._encode_value(what, value))
-        except InvalidCall as invalid:
-            self._send_error(request_id, invalid.body)
+            body, attachments, flags = values.encode_result(value)
+            self.writer.write(protocol.RESULT, request_id, body, attachments, flags)
+        except OSError:
+            raise  # the JVM is gone
+        except Exception as err:  # nothing was written: the value cannot cross, or is too large
+            self._send_error(request_id, _unsendable("result of '%s'" % name, err))
 
     def _send_chunk(self, request_id: int, name: str, item: Any) -> None:
         """Sends one item of a stream; raises InvalidCall, which ends the stream, for one that cannot
-        cross."""
-        what = "an item of the stream of '%s'" % name
-        body, attachments, flags = self._encode_value(what, item)
+        cross. Runs inside the call: the frame is written with the call switch held."""
         try:
-            self.write_held(protocol.CHUNK, request_id, body, attachments, flags, what)
-        except values.SerializationError as err:
-            raise InvalidCall(errors.serialization_error(str(err), err.details()))
+            body, attachments, flags = values.encode_result(item)
+            self.write_held(protocol.CHUNK, request_id, body, attachments, flags)
+        except OSError:
+            raise
+        except Exception as err:
+            raise InvalidCall(_unsendable("an item of the stream of '%s'" % name, err)) from None
 
-    def write_held(self, kind: int, request_id: int, body: bytes, attachments: Any, flags: int, what: str) -> None:
+    def write_held(self, kind: int, request_id: int, body: bytes, attachments: Any, flags: int) -> None:
         """Writes a frame during a call, with the call switch held: a cancel that landed half-way through
-        it would leave the JVM a broken frame. Raises values.SerializationError, before anything was
-        written, when the frame is larger than the maximum frame size."""
+        it would leave the JVM a broken frame. Raises FrameTooLarge, before anything was written."""
         switch = self._switch
         try:
             switch.hold()
             self.writer.write(kind, request_id, body, attachments, flags)
-        except FrameTooLarge as err:
-            raise values.SerializationError("%s is %d bytes, above the maximum frame size of %d bytes"
-                                            % (what, err.size, err.max_frame_bytes)) from None
         finally:
             switch.release()
 
     def running(self) -> Optional[int]:
         """The request id of the innermost call running, or None between calls."""
-        return self._running[-1] if self._running else None
-
-    @staticmethod
-    def _encode_value(what: str, value: Any) -> Any:
-        """A RESULT or CHUNK body for ``value``; raises InvalidCall with a SERIALIZATION_ERROR body."""
-        try:
-            return values.encode_result(value)
-        except values.SerializationError as err:
-            raise InvalidCall(errors.serialization_error("%s cannot be serialized: %s" % (what, err), err.details()))
-        except Exception as err:
-            raise InvalidCall(errors.serialization_error(
-                "%s cannot be serialized: %s" % (what, errors.summary(err)), {}, err))
-
-    def _write_value(self, kind: int, request_id: int, what: str, encoded: Any) -> None:
-        """Writes a RESULT or CHUNK frame; raises InvalidCall, before anything was written, when it is
-        larger than the maximum frame size."""
-        body, attachments, flags = encoded
-        try:
-            self.writer.write(kind, request_id, body, attachments, flags)
-        except FrameTooLarge as err:
-            raise InvalidCall(errors.serialization_error(
-                "%s is %d bytes, above the maximum frame size of %d bytes" % (what, err.size, err.max_frame_bytes),
-                {"size": err.size, "max_frame_bytes": err.max_frame_bytes}))
+        current = self._switch.current()
+        return None if current is None else current.request_id
 
     def _await_credit(self, request_id: int) -> int:
         """Waits, while the stream ``request_id`` runs, for the JVM to grant it credit; returns how much."""
@@ -282,7 +262,7 @@ class Worker:
             elif wanted(frame):
                 return frame
             elif frame.kind == protocol.CREDIT:
-                if frame.request_id in self._running:
+                if self._switch.running(frame.request_id):
                     self._credit[frame.request_id] = self._credit.get(frame.request_id, 0) + self._credit_of(frame)
             elif frame.kind in _NESTED_KINDS and self.host.waiting:
                 status = self._serve_frame(frame)
@@ -290,8 +270,8 @@ class Worker:
                     flush_std_streams()
                     os._exit(status)
             elif frame.kind not in _LATE_KINDS:
-                self._exit_violation("unexpected %s frame while call %d runs"
-                                     % (protocol.kind_name(frame.kind), self._running[-1] if self._running else 0))
+                self._exit_violation("unexpected %s frame while call %s runs"
+                                     % (protocol.kind_name(frame.kind), self.running()))
 
     def _credit_of(self, frame: protocol.Frame) -> int:
         try:
@@ -356,6 +336,17 @@ class Worker:
     def close(self) -> None:
         self._stream.close()
         self._sock.close()
+
+
+def _unsendable(what: str, err: Exception) -> Dict[str, Any]:
+    """The SERIALIZATION_ERROR body for a value that could not be sent: ``what`` names it."""
+    if isinstance(err, FrameTooLarge):
+        return errors.serialization_error(
+            "%s is %d bytes, above the maximum frame size of %d bytes" % (what, err.size, err.max_frame_bytes),
+            {"size": err.size, "max_frame_bytes": err.max_frame_bytes})
+    if isinstance(err, values.SerializationError):
+        return errors.serialization_error("%s cannot be serialized: %s" % (what, err), err.details())
+    return errors.serialization_error("%s cannot be serialized: %s" % (what, errors.summary(err)), {}, err)
 
 
 class _Failure:

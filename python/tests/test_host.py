@@ -128,3 +128,10 @@ def test_a_cancel_for_a_call_waiting_for_a_nested_one_is_kept_until_it_is_curren
             pass
     assert switch.finish(1) is True
     assert switch.current() is None
+
+
+def test_host_call_works_only_on_the_main_thread(jvm_factory):
+    jvm = jvm_factory(HOSTS)
+    jvm.start()
+    assert jvm.call("ask_from_a_thread").value == (
+        "snakepit.host.call works only on the worker's main thread, where tools run; not on 'helper'")

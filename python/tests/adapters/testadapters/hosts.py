@@ -35,3 +35,19 @@ class HostsAdapter(Adapter):
     def nap(self, seconds: float) -> float:
         time.sleep(seconds)
         return seconds
+
+    @tool
+    def ask_from_a_thread(self) -> str:
+        import threading
+        failure = []
+        thread = threading.Thread(target=lambda: _catch(failure), name="helper")
+        thread.start()
+        thread.join()
+        return failure[0]
+
+
+def _catch(failure):
+    try:
+        host.call("anything")
+    except RuntimeError as err:
+        failure.append(str(err))

@@ -51,6 +51,9 @@ class HostCallTest {
         .hostFunction("down", call -> python.execute("recurse", Map.of("n", call.args().get(0))))
         .hostFunction("add_in_python", call -> python.execute("add", Map.of("a", call.args().get(0), "b", 1)))
         .hostFunction("stream_in_python", call -> python.stream(Call.of("count").withArg("n", 2)))
+        .hostFunction("from_another_thread", call -> CompletableFuture.supplyAsync(() -> python.execute("add", Map.of("a", 1, "b", 1)),
+            task -> Thread.ofVirtual().start(task)).join())
+        .acquireTimeout(Duration.ofSeconds(1))
         .maxHostCallDepth(10));
   }
 
@@ -130,6 +133,13 @@ class HostCallTest {
     Map<?, ?> refused = (Map<?, ?>) python.execute(Call.of("ask_catching").withArgs("stream_in_python"));
     assertThat(refused.get("type")).isEqualTo(SnakepitException.class.getName());
     assertThat((String) refused.get("message")).contains("cannot be streamed from host function code");
+  }
+
+  @Test
+  void aHostFunctionCallingThePoolFromAnotherThreadGetsAnErrorThatSaysWhy() {
+    Map<?, ?> refused = (Map<?, ?>) python.execute(Call.of("ask_catching").withArgs("from_another_thread"));
+    assertThat((String) refused.get("message")).contains("no worker of pool 'hosts' became free")
+        .contains("a function that calls the pool from a thread other than its own waits for itself");
   }
 
   @Test

@@ -11,6 +11,7 @@ import dev.snakepit.internal.dispatch.PendingCall;
 import dev.snakepit.internal.dispatch.StreamItems;
 import dev.snakepit.internal.protocol.EncodedBody;
 import dev.snakepit.internal.protocol.FrameKind;
+import dev.snakepit.internal.protocol.Hello;
 import dev.snakepit.internal.protocol.ValueEncoder;
 import dev.snakepit.internal.protocol.ValueEncodingException;
 import dev.snakepit.internal.supervisor.Supervisor;
@@ -182,7 +183,7 @@ public final class CallRunner {
   public ItemStream stream(Request request, StreamOptions options, UnaryOperator<SnakepitException> failures) {
     StreamItems items = new StreamItems(options.credit());
     PendingCall pending = submit(request, false, items);
-    items.grantWith(credit -> dispatcher.grant(pending, credit));
+    items.grantWith(credit -> dispatcher.streams().grant(pending, credit));
     pending.future().whenComplete((value, error) -> items.end(error));
     return new ItemStream(pool, pending, items, dispatcher, ticker, options.itemTimeout(), bound(request), failures);
   }
@@ -205,7 +206,7 @@ public final class CallRunner {
           + "' was not called")
           .pool(pool).tool(tool).build());
     }
-    if (request.kind() == FrameKind.CALL && !supervisor.selfDispatching()) {
+    if (request.kind() == FrameKind.CALL && !supervisor.adapterSays(Hello::selfDispatching)) {
       List<ToolInfo> tools = supervisor.tools();
       if (tools.stream().noneMatch(t -> t.name().equals(tool))) {
         throw failed(SnakepitException.builder(ErrorKind.INVALID_REQUEST, "unknown tool '" + tool + "' in pool '" + pool
@@ -228,7 +229,8 @@ public final class CallRunner {
           + "'; nothing was sent (raise PoolConfig.maxFrameBytes or send less)")
           .pool(pool).tool(tool).build());
     }
-    PendingCall nested = dispatcher.submitNested(request.kind(), tool, encoded, request.target(), request.timeout(), stream != null);
+    PendingCall nested = dispatcher.hostCalls().nested(request.kind(), tool, encoded, request.target(), request.timeout(),
+        stream != null);
     if (nested != null) {
       return nested; // made by a host function: it runs on the worker waiting for that function
     }

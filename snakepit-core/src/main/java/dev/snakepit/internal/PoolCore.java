@@ -16,6 +16,7 @@ import dev.snakepit.internal.process.RunDirectory;
 import dev.snakepit.internal.process.RunRegistry;
 import dev.snakepit.internal.process.WorkerLimits;
 import dev.snakepit.internal.protocol.FrameKind;
+import dev.snakepit.internal.protocol.Hello;
 import dev.snakepit.internal.protocol.Messages;
 import dev.snakepit.internal.session.Sessions;
 import dev.snakepit.internal.supervisor.Supervisor;
@@ -66,7 +67,7 @@ public final class PoolCore {
     this.dispatcher = supervisor.dispatcher();
     this.shutdown = new PoolShutdown(pool, config.shutdownGrace(), supervisor, runDirectory, ticker);
     this.runner = new CallRunner(config, counters, supervisor, shutdown, ticker);
-    this.sessions = new Sessions(config, runner, dispatcher, events, loop, ticker, supervisor::movesSessions);
+    this.sessions = new Sessions(config, runner, dispatcher, events, loop, ticker, () -> supervisor.adapterSays(Hello::movesSessions));
     // After a bug in the control loop the pool's state cannot be trusted: close, from a thread of its own.
     supervisor.onInternalFailure(error -> Thread.ofPlatform().daemon().name("snakepit-" + pool + "-failure").start(this::close));
   }

@@ -53,6 +53,11 @@ final class BusyWorkers implements Iterable<WorkerSlot> {
     }
   }
 
+  /** Whether workers are busy and each one's call waits for a host function. */
+  boolean allWaitingForHost() {
+    return !slots.isEmpty() && slots.stream().allMatch(s -> s.current.hostThreads != null && !s.current.hostThreads.isEmpty());
+  }
+
   int size() {
     return slots.size();
   }

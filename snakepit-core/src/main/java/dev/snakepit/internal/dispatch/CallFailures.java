@@ -51,9 +51,12 @@ final class CallFailures {
         "call of tool '" + call.tool + "' was cancelled (" + why + ") while waiting for a worker of pool '" + pool + "'");
   }
 
-  SnakepitException waitedTooLong(PendingCall call, Duration acquireTimeout) {
+  /** With {@code hostWait}, every busy worker waits for a host function: the message says what that likely means. */
+  SnakepitException waitedTooLong(PendingCall call, Duration acquireTimeout, boolean hostWait) {
     return checkout(call, ErrorKind.RESOURCE_EXHAUSTED, "no worker of pool '" + pool + "' became free within "
-        + acquireTimeout.toMillis() + " ms for the call of tool '" + call.tool + "'");
+        + acquireTimeout.toMillis() + " ms for the call of tool '" + call.tool + "'" + (hostWait ? "; every busy worker waits"
+        + " for a host function, so a function that calls the pool from a thread other than its own waits for itself"
+        + " (call from the function's own thread: the call then runs nested on the worker that waits)" : ""));
   }
 
   SnakepitException closedWhileWaiting(PendingCall call) {

@@ -6,13 +6,14 @@ import java.time.Duration;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
 
 /**
  * Cancels calls: one its caller gives up on, and one whose deadline passed. A queued call just leaves
  * the queue, and one past its acquire timeout fails with it. For a running call it sends CANCEL on the
  * worker's control plane, then watches that the worker stops within the cancel grace: a worker still
  * running the call {@link Dispatcher#STACK_DUMP_LEAD} before the grace ends is asked for its stacks,
- * and one still running it when the grace ends is reported {@linkplain Dispatcher.Host#broken broken},
+ * and one still running it when the grace ends is reported {@linkplain DispatchHost#broken broken},
  * so that a call never keeps a worker busy forever.
  *
  * <p>A cancelled call is answered at once. A timed-out one is answered when the cancel lands (its reply
@@ -29,13 +30,16 @@ final class Cancellation {
   private final Duration acquireTimeout;
   private final Duration cancelGrace;
   private final ScheduledExecutorService timer;
-  private final Dispatcher.Host host;
+  private final DispatchHost host;
   private final CallFailures failures;
   private final CallCompletion completion;
+  /** Whether every busy worker's call waits for a host function; asked under the lock. */
+  private final BooleanSupplier allWaitingForHost;
 
   /** Cancels under the dispatcher's {@code lock}, of calls waiting in {@code checkout}; checks are scheduled on {@code timer}. */
-  Cancellation(ReentrantLock lock, Checkout checkout, Dispatcher.Limits limits, ScheduledExecutorService timer,
-      Dispatcher.Host host, CallFailures failures, CallCompletion completion) {
+  Cancellation(ReentrantLock lock, Checkout checkout, DispatchLimits limits, ScheduledExecutorService timer,
+      DispatchHost host, CallFailures failures, CallCompletion completion, BooleanSupplier allWaitingForHost) {
+    this.allWaitingForHost = allWaitingForHost;
     this.lock = lock;
     this.checkout = checkout;
     this.acquireTimeout = limits.acquireTimeout();
@@ -94,15 +98,17 @@ final class Cancellation {
 
   /** The sweep found queued {@code call} past its acquire timeout; nothing happens if it left the queue since. */
   void waitedTooLong(PendingCall call) {
+    boolean hostWait;
     lock.lock();
     try {
       if (!checkout.leave(call)) {
         return;
       }
+      hostWait = allWaitingForHost.getAsBoolean();
     } finally {
       lock.unlock();
     }
-    completion.failCheckout(call, failures.waitedTooLong(call, acquireTimeout));
+    completion.failCheckout(call, failures.waitedTooLong(call, acquireTimeout, hostWait));
   }
 
   /**

@@ -1,6 +1,5 @@
 package dev.snakepit.internal.dispatch;
 
-import dev.snakepit.HostFunction;
 import dev.snakepit.RecycleReason;
 import dev.snakepit.SnakepitException;
 import dev.snakepit.WorkerExit;
@@ -15,7 +14,6 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
@@ -31,9 +29,10 @@ import java.util.function.Function;
  * one. Invariants: a slot is idle only if it is not retired and has no current call; a queued call has
  * no slot; the busy workers are exactly the slots with a current call; a call of a strict session
  * waits only in its worker's own queue. Frames are written outside the lock, so a slow socket never
- * blocks other callers. A worker keeps a
- * call until its reply arrives or the worker dies, even when the caller was answered earlier
- * (deadline, cancel): a worker still busy past the cancel grace is reported {@linkplain Host#broken broken}.
+ * blocks other callers. A worker keeps a call until its reply arrives or the worker dies, even when the
+ * caller was answered earlier (deadline, cancel): a worker still busy past the cancel grace is reported
+ * {@linkplain DispatchHost#broken broken}. Streamed items go through {@link StreamRouting}, calls from
+ * Python to Java and the calls nested in them through {@link HostCalls}.
  *
  * <p>Replies are read by whoever holds the worker's {@linkplain ReadingRole reading role}, a synchronous
  * caller or the worker's reader thread; {@link ReadingHandOff} moves it between them. Every path that
@@ -46,39 +45,6 @@ import java.util.function.Function;
  * {@link CallCompletion}.
  */
 public final class Dispatcher {
-  /** What the dispatcher needs from the pool around it. */
-  public interface Host {
-    /** The worker must be killed and replaced; its current call fails when its exit is handled. */
-    void broken(WorkerSlot slot, String reason, WorkerExit.PoolReason poolReason);
-
-    /**
-     * Writing to the worker failed: its process is almost certainly dying, and its exit (code, signal,
-     * stderr) is what should be reported; the worker is killed only if it outlives a short grace.
-     */
-    void lost(WorkerSlot slot, String reason);
-
-    /** The worker reached a recycling threshold; the pool replaces it without failing any call. */
-    void recycle(WorkerSlot slot, RecycleReason reason);
-
-    /**
-     * The worker will be reported broken in {@link #STACK_DUMP_LEAD} unless its call ends first: it
-     * should write its stacks now, so that the kill need not wait for them.
-     */
-    default void dumpStacksAhead(WorkerSlot slot) {}
-
-    /** The pool's counts, for error messages. */
-    String counts();
-  }
-
-  /** The limits the dispatcher enforces, and the host functions Python may call. */
-  public record Limits(Duration acquireTimeout, int maxQueue, Duration callTimeout, Duration cancelGrace, int maxSessionsPerWorker,
-      Map<String, HostFunction> hostFunctions, int maxHostCallDepth) {
-    /** Limits without host functions. */
-    public Limits(Duration acquireTimeout, int maxQueue, Duration callTimeout, Duration cancelGrace, int maxSessionsPerWorker) {
-      this(acquireTimeout, maxQueue, callTimeout, cancelGrace, maxSessionsPerWorker, Map.of(), 16);
-    }
-  }
-
   /** How many workers are idle and busy, and how many calls wait for one. */
   public record Counts(int idle, int busy, int queued) {}
 
@@ -90,10 +56,10 @@ public final class Dispatcher {
   public static final Duration STACK_DUMP_LEAD = Duration.ofMillis(200);
 
   private final String pool;
-  private final Limits limits;
+  private final DispatchLimits limits;
   private final Ticker ticker;
   private final Events events;
-  private final Host host;
+  private final DispatchHost host;
   private final CallFailures failures;
   private final CallCompletion completion;
   private final Cancellation cancels;
@@ -112,8 +78,8 @@ public final class Dispatcher {
   /** The serving workers and the sessions each holds. Guarded by lock. */
   private final SessionPlacement sessions;
 
-  public Dispatcher(String pool, Limits limits, ScheduledExecutorService timer, Ticker ticker, Events events, Counters counters,
-      Host host) {
+  public Dispatcher(String pool, DispatchLimits limits, ScheduledExecutorService timer, Ticker ticker, Events events, Counters counters,
+      DispatchHost host) {
     this.pool = pool;
     this.limits = limits;
     this.ticker = ticker;
@@ -125,12 +91,11 @@ public final class Dispatcher {
     int maxSessions = limits.maxSessionsPerWorker();
     this.checkout = new Checkout(limits.maxQueue(), !limits.acquireTimeout().isZero(), slot -> slot.hasRoomForSession(maxSessions));
     this.sessions = new SessionPlacement(lock, limits.maxSessionsPerWorker(), checkout);
-    this.cancels = new Cancellation(lock, checkout, limits, timer, host, failures, completion);
     this.deadlines = new DeadlineSweep(timer, ticker, this::sweep);
     this.busy = new BusyWorkers(lock, ticker, deadlines);
+    this.cancels = new Cancellation(lock, checkout, limits, timer, host, failures, completion, busy::allWaitingForHost);
     this.chunks = new StreamRouting(lock, host);
-    this.hostCalls = new HostCalls(pool, lock, limits.hostFunctions(), limits.maxHostCallDepth(), ticker, events, completion,
-        callIds::incrementAndGet);
+    this.hostCalls = new HostCalls(pool, lock, host, limits, ticker, events, completion, callIds::incrementAndGet);
   }
 
   /** Accepts a call whose body is already encoded and within the frame limit; the reader thread reads its reply. */
@@ -217,22 +182,17 @@ public final class Dispatcher {
     try {
       withdrawn = withdraw(slot);
       reading.end(slot);
+      nested = hostCalls.workerGone(slot);
       call = slot.current;
       if (call != null) {
-        call.interruptHostThreads();
         busy.release(slot);
       }
-      nested = new ArrayList<>(slot.nested.values());
-      slot.nested.clear();
-      nested.forEach(PendingCall::interruptHostThreads);
     } finally {
       lock.unlock();
     }
     ReadingHandOff.wake(slot); // a caller reading its own reply stops waiting on the dead worker's socket
     withdrawn.settle("died", completion, failures, sessions);
-    for (PendingCall inner : nested) {
-      completion.fail(inner, slot.id, errorFor.apply(inner.tool));
-    }
+    nested.forEach(inner -> completion.fail(inner, slot.id, errorFor.apply(inner.tool)));
     if (call != null) {
       completion.fail(call, slot.id, cancels.lostPastDeadline(slot, call, errorFor.apply(call.tool)));
     }
@@ -290,34 +250,14 @@ public final class Dispatcher {
     completion.complete(slot, call, frame);
   }
 
-  /**
-   * A CHUNK frame arrived from {@code slot}; runs on the thread holding its reading role. False when it
-   * broke the protocol: the worker is reported broken, and nobody may read its socket again.
-   */
-  public boolean onChunk(WorkerSlot slot, Frame frame) {
-    return chunks.arrived(slot, frame);
+  /** The frames of streamed calls: CHUNK from the workers, CREDIT back. */
+  public StreamRouting streams() {
+    return chunks;
   }
 
-  /** A HOST_CALL arrived from {@code slot}, on the thread reading it; false when it broke the protocol, as for {@link #onChunk}. */
-  public boolean onHostCall(WorkerSlot slot, Frame frame) {
-    if (hostCalls.arrived(slot, frame)) {
-      return true;
-    }
-    host.broken(slot, "sent a host call for a call it was not running", WorkerExit.PoolReason.PROTOCOL);
-    return false;
-  }
-
-  /**
-   * Sends a call made by a host function of this pool to the worker waiting for that function, nested;
-   * null when the calling thread runs none, or the call's target is another worker. See {@link HostCalls#nested}.
-   */
-  public PendingCall submitNested(FrameKind kind, String tool, EncodedBody body, Target target, Duration timeout, boolean stream) {
-    return hostCalls.nested(kind, tool, body, target, timeout == null ? limits.callTimeout() : timeout, stream);
-  }
-
-  /** The consumer of a streamed call returns {@code credit} items to its worker. */
-  public void grant(PendingCall call, int credit) {
-    chunks.grant(call, credit);
+  /** Calls from Python to Java, and the calls their functions nest into the waiting worker. */
+  public HostCalls hostCalls() {
+    return hostCalls;
   }
 
   /**

@@ -4,6 +4,7 @@ import dev.snakepit.ErrorKind;
 import dev.snakepit.HostCall;
 import dev.snakepit.HostFunction;
 import dev.snakepit.SnakepitException;
+import dev.snakepit.WorkerExit;
 import dev.snakepit.internal.Events;
 import dev.snakepit.internal.Ticker;
 import dev.snakepit.internal.protocol.EncodedBody;
@@ -16,6 +17,7 @@ import dev.snakepit.internal.protocol.ValueEncoder;
 import dev.snakepit.internal.protocol.ValueEncodingException;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -34,7 +36,7 @@ import java.util.function.LongSupplier;
  * worker ({@link PendingCall#interruptHostThreads}). Takes the dispatcher's lock to find the calls and
  * register the threads; functions run, and frames are written, outside it.
  */
-final class HostCalls {
+public final class HostCalls {
   private static final ValueDecoder DECODER = new ValueDecoder();
   private static final ValueEncoder ENCODER = new ValueEncoder();
   /** The host function this thread runs, if any. */
@@ -45,19 +47,23 @@ final class HostCalls {
 
   private final String pool;
   private final ReentrantLock lock;
+  private final DispatchHost host;
   private final Map<String, HostFunction> functions;
   private final int maxDepth;
+  private final Duration callTimeout;
   private final Ticker ticker;
   private final Events events;
   private final CallCompletion completion;
   private final LongSupplier callIds;
 
-  HostCalls(String pool, ReentrantLock lock, Map<String, HostFunction> functions, int maxDepth, Ticker ticker, Events events,
+  HostCalls(String pool, ReentrantLock lock, DispatchHost host, DispatchLimits limits, Ticker ticker, Events events,
       CallCompletion completion, LongSupplier callIds) {
     this.pool = pool;
     this.lock = lock;
-    this.functions = functions;
-    this.maxDepth = maxDepth;
+    this.host = host;
+    this.functions = limits.hostFunctions();
+    this.maxDepth = limits.maxHostCallDepth();
+    this.callTimeout = limits.callTimeout();
     this.ticker = ticker;
     this.events = events;
     this.completion = completion;
@@ -66,9 +72,10 @@ final class HostCalls {
 
   /**
    * A HOST_CALL arrived from {@code slot}, on the thread reading it; false when it names a call the
-   * worker does not run, a violation of the protocol.
+   * worker does not run, a violation of the protocol: the worker is then reported broken, and nobody may
+   * read its socket again.
    */
-  boolean arrived(WorkerSlot slot, Frame frame) {
+  public boolean arrived(WorkerSlot slot, Frame frame) {
     Map<?, ?> body;
     try {
       body = DECODER.decode(frame) instanceof Map<?, ?> m ? m : Map.of();
@@ -88,6 +95,7 @@ final class HostCalls {
     try {
       call = slot.current != null && slot.current.requestId == callId ? slot.current : slot.nested.get(callId);
       if (call == null) {
+        host.broken(slot, "sent a host call for request " + callId + ", which it was not running", WorkerExit.PoolReason.PROTOCOL);
         return false;
       }
       deadline = call.deadlineNanos;
@@ -117,14 +125,15 @@ final class HostCalls {
   }
 
   /**
-   * A call from a host function of this pool, sent at once to the worker that waits for that function,
-   * nested in the call it serves; null when the calling thread runs no host function of this pool, or
-   * the call is for a session another worker holds (it is then routed as any call).
+   * A call from a host function of this pool, its body encoded and within the frame limit, sent at once
+   * to the worker that waits for that function, nested in the call it serves ({@code timeout} null: the
+   * pool's); null when the calling thread runs no host function of this pool, or the call is for a
+   * session another worker holds (it is then routed as any call).
    *
    * @throws SnakepitException with {@link ErrorKind#INVALID_REQUEST} for a stream: its items could not
    *     be told from those of the call that waits
    */
-  PendingCall nested(FrameKind kind, String tool, EncodedBody body, Target target, Duration timeout, boolean stream) {
+  public PendingCall nested(FrameKind kind, String tool, EncodedBody body, Target target, Duration timeout, boolean stream) {
     Context context = CONTEXT.get();
     if (context == null || context.owner != this || (target != null && target.slot() != context.slot)) {
       return null;
@@ -135,7 +144,8 @@ final class HostCalls {
           + " stream, or stream from another thread").pool(pool).tool(tool).build();
     }
     WorkerSlot slot = context.slot;
-    PendingCall call = new PendingCall(callIds.getAsLong(), kind, tool, body, target, null, timeout, false, ticker.nanoTime());
+    PendingCall call = new PendingCall(callIds.getAsLong(), kind, tool, body, target, null, timeout == null ? callTimeout : timeout,
+        false, ticker.nanoTime());
     call.depth = context.call.depth + 1;
     events.callStart(call.callId, tool);
     events.checkoutStart(call.callId, tool);
@@ -155,7 +165,7 @@ final class HostCalls {
         call.slot = slot;
         call.requestId = requestId;
         call.checkoutNanos = ticker.nanoTime();
-        call.deadlineNanos = DeadlineSweep.after(call.checkoutNanos, timeout);
+        call.deadlineNanos = DeadlineSweep.after(call.checkoutNanos, call.timeout);
         slot.nested.put(requestId, call);
       }
     } finally {
@@ -182,6 +192,20 @@ final class HostCalls {
           .worker(slot.id).cause(e).build());
     }
     return call;
+  }
+
+  /**
+   * The worker is gone: the host functions of its calls are interrupted, and its nested calls, returned
+   * for the caller to fail, are taken off it. Under the dispatcher's lock.
+   */
+  List<PendingCall> workerGone(WorkerSlot slot) {
+    if (slot.current != null) {
+      slot.current.interruptHostThreads();
+    }
+    List<PendingCall> nested = new ArrayList<>(slot.nested.values());
+    slot.nested.clear();
+    nested.forEach(PendingCall::interruptHostThreads);
+    return nested;
   }
 
   private void run(WorkerSlot slot, long hostId, PendingCall served, HostFunction function, HostCall request) {

@@ -12,22 +12,25 @@ import java.util.concurrent.locks.ReentrantLock;
  * The frames of streamed calls (docs/protocol.md, section 4.13): routes each CHUNK a worker sends to
  * the {@link StreamItems} of the call it runs, and writes the CREDIT its consumer returns.
  *
- * <p>A CHUNK is a violation, and its worker {@linkplain Dispatcher.Host#broken broken}, when the worker
+ * <p>A CHUNK is a violation, and its worker {@linkplain DispatchHost#broken broken}, when the worker
  * runs no streamed call of that request id, or has no credit left for it. Items of a call whose caller
  * was answered already (cancelled, timed out) are dropped. Takes the dispatcher's lock, only to find
  * the call; the items and the credit frame are handed on outside it.
  */
-final class StreamRouting {
+public final class StreamRouting {
   private final ReentrantLock lock;
-  private final Dispatcher.Host host;
+  private final DispatchHost host;
 
-  StreamRouting(ReentrantLock lock, Dispatcher.Host host) {
+  StreamRouting(ReentrantLock lock, DispatchHost host) {
     this.lock = lock;
     this.host = host;
   }
 
-  /** See {@link Dispatcher#onChunk}, which this is. */
-  boolean arrived(WorkerSlot slot, Frame frame) {
+  /**
+   * A CHUNK frame arrived from {@code slot}, on the thread holding its reading role; false when it broke
+   * the protocol: the worker is reported broken, and nobody may read its socket again.
+   */
+  public boolean arrived(WorkerSlot slot, Frame frame) {
     PendingCall call;
     boolean streaming;
     boolean abandoned;
@@ -52,8 +55,8 @@ final class StreamRouting {
     return true;
   }
 
-  /** See {@link Dispatcher#grant}, which this is. */
-  void grant(PendingCall call, int credit) {
+  /** The consumer of a streamed call returns {@code credit} items to its worker. */
+  public void grant(PendingCall call, int credit) {
     WorkerSlot slot;
     long requestId;
     lock.lock();

@@ -149,11 +149,11 @@ public final class WorkerConnection implements Runnable, WorkerSlot.Replies {
         dispatcher.onReply(ready, frame);
         return true;
       } else if (frame.kind() == FrameKind.CHUNK) {
-        if (dispatcher.onChunk(ready, frame)) {
+        if (dispatcher.streams().arrived(ready, frame)) {
           return true;
         }
       } else if (frame.kind() == FrameKind.HOST_CALL) {
-        if (dispatcher.onHostCall(ready, frame)) {
+        if (dispatcher.hostCalls().arrived(ready, frame)) {
           return true;
         }
       } else {

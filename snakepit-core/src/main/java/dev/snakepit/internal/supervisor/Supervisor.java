@@ -12,6 +12,8 @@ import dev.snakepit.internal.Events;
 import dev.snakepit.internal.RecyclePolicy;
 import dev.snakepit.internal.Ticker;
 import dev.snakepit.internal.control.HeartbeatMonitor;
+import dev.snakepit.internal.dispatch.DispatchHost;
+import dev.snakepit.internal.dispatch.DispatchLimits;
 import dev.snakepit.internal.dispatch.Dispatcher;
 import dev.snakepit.internal.dispatch.WorkerSlot;
 import dev.snakepit.internal.protocol.Hello;
@@ -28,6 +30,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.Predicate;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -45,11 +48,11 @@ import org.slf4j.LoggerFactory;
  * through {@link ControlLoop#post}, so no lock guards the worker table: only the loop writes it. Fields
  * read by other threads for stats are volatile or concurrent.
  *
- * <p>The supervisor owns the pool's {@link Dispatcher} and is its {@link Dispatcher.Host}: what the
+ * <p>The supervisor owns the pool's {@link Dispatcher} and is its {@link DispatchHost}: what the
  * dispatcher finds out about a worker (it broke, its socket failed, it is due for recycling) comes
  * back here, through the interface the dispatcher owns.
  */
-public final class Supervisor implements Worker.Reports, Dispatcher.Host {
+public final class Supervisor implements Worker.Reports, DispatchHost {
   private static final Logger LOG = LoggerFactory.getLogger(Supervisor.class);
 
   private final PoolConfig config;
@@ -98,7 +101,7 @@ public final class Supervisor implements Worker.Reports, Dispatcher.Host {
     this.startedNanos = ticker.nanoTime();
     this.heartbeats = new HeartbeatMonitor(config.heartbeatInterval(), config.heartbeatTimeout(), ticker);
     this.dispatcher = new Dispatcher(pool,
-        new Dispatcher.Limits(config.acquireTimeout(), config.maxQueue(), config.callTimeout(), config.cancelGrace(),
+        new DispatchLimits(config.acquireTimeout(), config.maxQueue(), config.callTimeout(), config.cancelGrace(),
             config.maxSessionsPerWorker(), config.hostFunctions(), config.maxHostCallDepth()),
         executor, ticker, events, counters, this);
     this.endings = new WorkerEndings(pool, loop, ticker, dispatcher, this::bury, config.sessionDrainTimeout());
@@ -228,16 +231,10 @@ public final class Supervisor implements Worker.Reports, Dispatcher.Host {
     return said == null ? List.of() : said.tools();
   }
 
-  /** Whether the adapter routes calls itself, so any tool name may be valid. */
-  public boolean selfDispatching() {
+  /** Whether the adapter's HELLO says so, such as {@link Hello#selfDispatching}; false before any worker was ready. */
+  public boolean adapterSays(Predicate<Hello> what) {
     Hello said = adapter;
-    return said != null && said.selfDispatching();
-  }
-
-  /** Whether the adapter can move a session between workers (snapshot_session and restore_session). */
-  public boolean movesSessions() {
-    Hello said = adapter;
-    return said != null && said.movesSessions();
+    return said != null && what.test(said);
   }
 
   /** The pids of the live workers; a worker still starting is left out until its keeper has forked it. */

@@ -27,7 +27,9 @@ class CallFailuresTest {
         .satisfies(e -> assertThat(e.kind()).isEqualTo(ErrorKind.RESOURCE_EXHAUSTED));
     assertThat(failures.refused(call, Checkout.Admission.NO_WAITING, 5))
         .hasMessage("no worker of pool 'p' is free and acquireTimeout is 0 [size=1 idle=0 busy=1 queued=2]");
-    assertThat(failures.waitedTooLong(call, Duration.ofMillis(200)))
+    assertThat(failures.waitedTooLong(call, Duration.ofMillis(200), true).getMessage())
+        .contains("every busy worker waits for a host function");
+    assertThat(failures.waitedTooLong(call, Duration.ofMillis(200), false))
         .hasMessage("no worker of pool 'p' became free within 200 ms for the call of tool 'predict' [size=1 idle=0 busy=1 queued=2]")
         .satisfies(e -> assertThat(e.tool()).hasValue("predict"))
         .satisfies(e -> assertThat(e.pool()).hasValue("p"))

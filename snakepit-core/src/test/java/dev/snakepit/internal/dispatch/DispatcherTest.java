@@ -69,8 +69,8 @@ class DispatcherTest {
         checkouts.add(event.workerId());
       }
     };
-    return new Dispatcher("p", new Dispatcher.Limits(acquireTimeout, 10, Duration.ofSeconds(10), Duration.ofMinutes(1), 64),
-        clock.executor(), clock, new Events("p", listener, clock), counters, new Dispatcher.Host() {
+    return new Dispatcher("p", new DispatchLimits(acquireTimeout, 10, Duration.ofSeconds(10), Duration.ofMinutes(1), 64),
+        clock.executor(), clock, new Events("p", listener, clock), counters, new DispatchHost() {
           @Override
           public void broken(WorkerSlot slot, String reason, WorkerExit.PoolReason poolReason) {
             broken.add(slot.id() + ": " + reason);
