@@ -17,9 +17,9 @@ from .adapter import ToolRunner
 from .cancel import CallCancelled, CallSwitch
 from .errors import InvalidCall, strip_runtime_frames
 from .exits import EXIT_OK, EXIT_VIOLATION, flush_std_streams
+from .host import HostLink
 from .protocol import FrameTooLarge, ProtocolError
 from .sessions import SessionTable
-from .host import HostLink
 from .streams import Streamer
 
 _READ_BUFFER = 64 * 1024
