@@ -29,6 +29,8 @@ import java.util.Map;
  * @param recycles workers recycled on purpose, by reason (every reason is present)
  * @param limits how the workers' resource limits are enforced, such as {@code "cgroup v1 (...)"}, or
  *     {@code "none"}
+ * @param sessions sessions the ready workers hold, or are opening (see {@link Snakepit#openSession})
+ * @param streams streamed calls running now (see {@link Snakepit#stream})
  */
 public record PoolStats(
     String pool,
@@ -48,7 +50,9 @@ public record PoolStats(
     Duration uptime,
     boolean crashLooping,
     Map<RecycleReason, Long> recycles,
-    String limits) {
+    String limits,
+    int sessions,
+    int streams) {
 
   /** Copies {@code recycles}, filling in every reason that is missing with 0. */
   public PoolStats {
@@ -58,6 +62,14 @@ public record PoolStats(
     }
     recycles = Collections.unmodifiableMap(all);
     limits = limits == null ? "none" : limits;
+  }
+
+  /** Counts of a pool without sessions or streams. */
+  public PoolStats(String pool, State state, int targetSize, int workers, int idle, int busy, int starting, int queued,
+      long callsSucceeded, long callsFailed, long callsRetried, long workersStarted, long workersCrashed, long workersReplaced,
+      Duration uptime, boolean crashLooping, Map<RecycleReason, Long> recycles, String limits) {
+    this(pool, state, targetSize, workers, idle, busy, starting, queued, callsSucceeded, callsFailed, callsRetried, workersStarted,
+        workersCrashed, workersReplaced, uptime, crashLooping, recycles, limits, 0, 0);
   }
 
   /** Workers recycled on purpose, all reasons together. */
@@ -85,6 +97,7 @@ public record PoolStats(
   /** The counts as one line, the form used in error messages. */
   public String describe() {
     return "total=" + workers + ", busy=" + busy + ", idle=" + idle + ", starting=" + starting
-        + ", queued=" + queued + ", target=" + targetSize + (crashLooping ? ", crash-looping" : "");
+        + ", queued=" + queued + ", target=" + targetSize + (sessions > 0 ? ", sessions=" + sessions : "")
+        + (streams > 0 ? ", streams=" + streams : "") + (crashLooping ? ", crash-looping" : "");
   }
 }

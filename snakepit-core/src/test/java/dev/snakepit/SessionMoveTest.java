@@ -47,8 +47,10 @@ class SessionMoveTest {
       session.execute("remember", Map.of("item", List.of(1, 2)));
       long old = pid(session);
       String id = session.id();
+      assertThat(python.stats().sessions()).isEqualTo(1);
       assertThat(python.core().recycle(old)).isTrue();
       await().atMost(Duration.ofSeconds(20)).until(() -> !python.workerPids().contains(old));
+      assertThat(python.stats().sessions()).as("moved, not doubled").isEqualTo(1);
 
       assertThat(session.isOpen()).isTrue();
       assertThat(session.execute("recall", Map.of())).isEqualTo(List.of("a", List.of(1L, 2L)));
@@ -56,6 +58,7 @@ class SessionMoveTest {
       assertThat(session.workerId()).isEqualTo("w2");
       assertThat(hooks()).contains("snapshot " + id + " w1", "restore " + id + " w2").doesNotContain("close " + id + " w1 moved");
       session.close();
+      assertThat(python.stats().sessions()).isZero();
       assertThat(hooks()).last().isEqualTo("close " + id + " w2 closed");
       assertThat(python.stats().callsFailed()).isZero();
     }

@@ -122,10 +122,13 @@ class StreamTest {
     long replaced = python.stats().workersReplaced();
     CallStream stream = python.stream(Call.of("endless"));
     assertThat(List.of(stream.next(), stream.next(), stream.next())).containsExactly(0L, 1L, 2L);
+    assertThat(python.stats().streams()).isEqualTo(1);
+    assertThat(python.stats().describe()).contains("streams=1");
     stream.close();
     stream.close();
     assertThat(stream.hasNext()).isFalse();
     assertThat(state()).containsEntry("closed", 1L);
+    assertThat(python.stats().streams()).isZero();
     assertThat(python.workerPids()).containsExactly(pid);
     assertThat(python.stats().workersReplaced()).isEqualTo(replaced);
   }

@@ -58,6 +58,15 @@ final class BusyWorkers implements Iterable<WorkerSlot> {
     return !slots.isEmpty() && slots.stream().allMatch(s -> s.current.hostThreads != null && !s.current.hostThreads.isEmpty());
   }
 
+  /** How many of the busy workers run a streamed call. */
+  int streaming() {
+    int streams = 0;
+    for (WorkerSlot slot : slots) {
+      streams += slot.current.stream != null ? 1 : 0;
+    }
+    return streams;
+  }
+
   int size() {
     return slots.size();
   }

@@ -45,8 +45,8 @@ import java.util.function.Function;
  * {@link CallCompletion}.
  */
 public final class Dispatcher {
-  /** How many workers are idle and busy, and how many calls wait for one. */
-  public record Counts(int idle, int busy, int queued) {}
+  /** How many workers are idle and busy, how many calls wait for one, how many sessions and streams are open. */
+  public record Counts(int idle, int busy, int queued, int sessions, int streams) {}
 
   /**
    * How long before it reports a worker that overran its cancel grace the dispatcher asks it for its
@@ -333,7 +333,7 @@ public final class Dispatcher {
   public Counts counts() {
     lock.lock();
     try {
-      return new Counts(checkout.idleCount(), busy.size(), checkout.waitingCount());
+      return new Counts(checkout.idleCount(), busy.size(), checkout.waitingCount(), sessions.held(), busy.streaming());
     } finally {
       lock.unlock();
     }

@@ -132,15 +132,25 @@ public final class SessionPlacement {
     }
   }
 
-  /** How many sessions the serving workers hold, and how many they may, for error messages. */
-  public String describe() {
+  /** How many sessions the serving workers hold, or are opening. */
+  public int held() {
     lock.lock();
     try {
       int held = 0;
       for (WorkerSlot slot : serving) {
         held += slot.sessions;
       }
-      return held + " sessions on " + serving.size() + " serving workers, at most " + maxPerWorker + " each";
+      return held;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** How many sessions the serving workers hold, and how many they may, for error messages. */
+  public String describe() {
+    lock.lock();
+    try {
+      return held() + " sessions on " + serving.size() + " serving workers, at most " + maxPerWorker + " each";
     } finally {
       lock.unlock();
     }

@@ -135,7 +135,7 @@ public final class Supervisor implements Worker.Reports, DispatchHost {
         workers.in(WorkerState.STARTING).size(), dispatch.queued(),
         counters.callsSucceeded.sum(), counters.callsFailed.sum(), counters.callsRetried.sum(), counters.workersStarted.sum(),
         counters.workersCrashed.sum(), counters.workersReplaced.sum(), Duration.ofNanos(ticker.nanoTime() - startedNanos),
-        size.crashLooping(), counters.recycles(), limits.describe());
+        size.crashLooping(), counters.recycles(), limits.describe(), dispatch.sessions(), dispatch.streams());
   }
 
   /** The pool's counts, for the messages of failed calls. */

@@ -156,7 +156,7 @@ class DispatcherTest {
     assertThat(call.future().get(5, TimeUnit.SECONDS)).isEqualTo("hello");
     assertThat(counters.callsFailed.sum()).isZero();
     assertThat(checkouts).as("one checkout-stop per call, even when sent twice").hasSize(1);
-    assertThat(dispatcher.counts()).isEqualTo(new Dispatcher.Counts(1, 0, 0));
+    assertThat(dispatcher.counts()).isEqualTo(new Dispatcher.Counts(1, 0, 0, 0, 0));
   }
 
   @Test
@@ -165,7 +165,7 @@ class DispatcherTest {
     dispatcher.add(dead);
     PendingCall first = dispatcher.submit("echo", body("first"), null);
     PendingCall second = dispatcher.submit("echo", body("second"), null);
-    assertThat(dispatcher.counts()).isEqualTo(new Dispatcher.Counts(0, 0, 2));
+    assertThat(dispatcher.counts()).isEqualTo(new Dispatcher.Counts(0, 0, 2, 0, 0));
 
     Pipe healthy = pipe();
     WorkerSlot w2 = worker("w2", healthy);
@@ -188,10 +188,10 @@ class DispatcherTest {
     dispatcher.add(dead);
     dispatcher.submit("echo", body("x"), null);
 
-    assertThat(dispatcher.counts()).isEqualTo(new Dispatcher.Counts(0, 0, 1));
+    assertThat(dispatcher.counts()).isEqualTo(new Dispatcher.Counts(0, 0, 1, 0, 0));
     dispatcher.submit("echo", body("y"), null);
     assertThat(lost).hasSize(1);
-    assertThat(dispatcher.counts()).isEqualTo(new Dispatcher.Counts(0, 0, 2));
+    assertThat(dispatcher.counts()).isEqualTo(new Dispatcher.Counts(0, 0, 2, 0, 0));
   }
 
   @Test
@@ -243,7 +243,7 @@ class DispatcherTest {
           assertThat(e.kind()).isEqualTo(ErrorKind.TIMEOUT);
           assertThat(e.getMessage()).contains("finished after its deadline and its result was discarded");
         });
-    assertThat(dispatcher.counts()).isEqualTo(new Dispatcher.Counts(1, 0, 0));
+    assertThat(dispatcher.counts()).isEqualTo(new Dispatcher.Counts(1, 0, 0, 0, 0));
   }
 
   @Test
@@ -263,7 +263,7 @@ class DispatcherTest {
           assertThat(e.getMessage()).contains("no worker of pool 'p' became free within 200 ms");
         });
     assertThat(running.future()).isNotDone();
-    assertThat(dispatcher.counts()).isEqualTo(new Dispatcher.Counts(0, 1, 0));
+    assertThat(dispatcher.counts()).isEqualTo(new Dispatcher.Counts(0, 1, 0, 0, 0));
   }
 
   private Pipe pipe() throws IOException {
