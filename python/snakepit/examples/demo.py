@@ -9,7 +9,7 @@ import sys
 import time
 from typing import Any
 
-from snakepit import Adapter, tool
+from snakepit import Adapter, HostError, host, tool
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +39,14 @@ class DemoAdapter(Adapter):
             if i and seconds:
                 time.sleep(seconds)
             yield word
+
+    @tool
+    def ask_java(self, function: str) -> str:
+        """Calls the host function ``function`` the JVM registered, and says what it answered."""
+        try:
+            return "Java's %s says %r" % (function, host.call(function))
+        except HostError as err:
+            return "Java's %s failed: %s" % (function, err)
 
     @tool
     def count(self, n: int):

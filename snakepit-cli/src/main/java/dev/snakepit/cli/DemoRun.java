@@ -91,6 +91,7 @@ final class DemoRun {
         .size(settings.workers())
         .pythonExecutable(settings.python().executable())
         .listener(watch)
+        .hostFunction("java_version", call -> Runtime.version().toString())
         .build();
     terminal.out().printf(Locale.ROOT, "snakepit demo: %d workers of %s on Python %s; %d calls (%s) from %d threads%s%n",
         settings.workers(), DemoSettings.ADAPTER, settings.python().version(), settings.calls(),
@@ -104,6 +105,7 @@ final class DemoRun {
       callAll(pool);
       recovered = awaitRecovery(pool);
       streamWords(pool);
+      askJava(pool);
       afterRun = pool.stats();
       showKillEvents(null);
     } finally {
@@ -278,6 +280,20 @@ final class DemoRun {
         first / 1e6, (System.nanoTime() - start) / 1e6);
     if (!received.equals(words)) {
       problems.add("the streamed call gave " + received + ", expected " + words);
+    }
+  }
+
+  /** A tool that calls a Java function back: the demo adapter's {@code ask_java}, with the JVM's version. */
+  private void askJava(Snakepit pool) {
+    String expected = "Java's java_version says '" + Runtime.version() + "'";
+    try {
+      Object said = pool.execute("ask_java", Map.of("function", "java_version"));
+      terminal.out().println("a tool called Java back: " + said);
+      if (!expected.equals(said)) {
+        problems.add("the call from Python to Java gave " + said + ", expected " + expected);
+      }
+    } catch (SnakepitException e) {
+      problems.add("the call from Python to Java failed: " + e.getMessage());
     }
   }
 

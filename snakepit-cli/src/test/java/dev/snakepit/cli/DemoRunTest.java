@@ -42,7 +42,8 @@ class DemoRunTest {
     assertThat(captured.out())
         .contains("killed worker " + result.kill().workerId() + " (pid " + result.kill().pid() + ") with SIGKILL")
         .contains("replaced it, ready")
-        .contains("streamed from a generator: " + DemoRun.STREAMED + "\n  (11 items, the first after");
+        .contains("streamed from a generator: " + DemoRun.STREAMED + "\n  (11 items, the first after")
+        .contains("a tool called Java back: Java's java_version says '" + Runtime.version() + "'");
 
     // Each ok call named the worker that ran it: together they ran them all, the killed worker and its
     // replacement among them (the replacement may have come too late for any call).
