@@ -23,11 +23,9 @@ def is_stream(value: Any) -> bool:
     return inspect.isgenerator(value) or inspect.isasyncgen(value)
 
 
-def collect(value: Any, runner: Any) -> Any:
-    """A generator's items as a list (a plain call of a streaming tool); any other value as it is."""
-    if not is_stream(value):
-        return value
-    source = ItemSource(value, runner)
+def collect(generator: Any, runner: Any) -> list:
+    """A generator's or an async generator's items as a list: what a plain call of a streaming tool gets."""
+    source = ItemSource(generator, runner)
     items = []
     try:
         while True:

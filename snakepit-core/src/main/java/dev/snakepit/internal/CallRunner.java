@@ -12,6 +12,7 @@ import dev.snakepit.internal.dispatch.StreamItems;
 import dev.snakepit.internal.protocol.EncodedBody;
 import dev.snakepit.internal.protocol.FrameKind;
 import dev.snakepit.internal.protocol.Hello;
+import dev.snakepit.internal.protocol.Messages;
 import dev.snakepit.internal.protocol.ValueEncoder;
 import dev.snakepit.internal.protocol.ValueEncodingException;
 import dev.snakepit.internal.supervisor.Supervisor;
@@ -175,12 +176,15 @@ public final class CallRunner {
   }
 
   /**
-   * Starts a streamed request, whose body asks for a stream with {@code options}' credit, and returns
-   * its consumer's side. Never retried: its first items may have been taken already. A request the
-   * pool refuses at once (a full queue) fails the stream's first {@code hasNext}; misuse throws here.
-   * The errors the stream ends with pass through {@code failures} first.
+   * Starts {@code call}, a CALL request, as a stream read with {@code options}, and returns its
+   * consumer's side: its body asks for a stream with the options' credit. Never retried: its first
+   * items may have been taken already. A request the pool refuses at once (a full queue) fails the
+   * stream's first {@code hasNext}; misuse throws here. The errors the stream ends with pass through
+   * {@code failures} first.
    */
-  public ItemStream stream(Request request, StreamOptions options, UnaryOperator<SnakepitException> failures) {
+  public ItemStream stream(Request call, StreamOptions options, UnaryOperator<SnakepitException> failures) {
+    Request request = new Request(FrameKind.CALL, call.name(), Messages.streamed(call.body(), options.credit()), call.timeout(), 0,
+        call.target());
     StreamItems items = new StreamItems(options.credit());
     PendingCall pending = submit(request, false, items);
     items.grantWith(credit -> dispatcher.streams().grant(pending, credit));

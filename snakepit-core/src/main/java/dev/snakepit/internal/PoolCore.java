@@ -140,10 +140,7 @@ public final class PoolCore {
 
   /** See {@code Snakepit.stream}. */
   public ItemStream stream(Call call, StreamOptions options) {
-    Request plain = request(call);
-    Request streamed = new Request(FrameKind.CALL, plain.name(), Messages.streamed(plain.body(), options.credit()), plain.timeout(), 0,
-        null);
-    return runner.stream(streamed, options, UnaryOperator.identity());
+    return runner.stream(request(call), options, UnaryOperator.identity());
   }
 
   /** The sessions of this pool. */

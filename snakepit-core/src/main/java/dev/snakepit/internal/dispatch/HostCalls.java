@@ -220,11 +220,11 @@ public final class HostCalls {
     } catch (ValueEncodingException e) {
       answerError(slot, hostId, "SERIALIZATION_ERROR", null, "the result of host function '" + request.function()
           + "' cannot cross to Python: " + e.getMessage());
-    } catch (Exception e) {
+    } catch (Exception | Error e) {
       answerError(slot, hostId, "JAVA_EXCEPTION", e.getClass().getName(), String.valueOf(e.getMessage()));
-    } catch (Error e) {
-      answerError(slot, hostId, "JAVA_EXCEPTION", e.getClass().getName(), String.valueOf(e.getMessage()));
-      throw e;
+      if (e instanceof Error error) {
+        throw error; // answered, so that the worker does not wait; the thread still dies of it
+      }
     } finally {
       CONTEXT.remove();
       lock.lock();

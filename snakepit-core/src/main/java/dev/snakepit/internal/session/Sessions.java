@@ -153,9 +153,7 @@ public final class Sessions {
     WorkerSlot slot = begin(session, call);
     ItemStream stream;
     try {
-      Request plain = request(session, call, slot);
-      stream = runner.stream(new Request(FrameKind.CALL, plain.name(), Messages.streamed(plain.body(), options.credit()),
-          plain.timeout(), 0, plain.target()), options, e -> failure(session, slot, e));
+      stream = runner.stream(request(session, call, slot), options, e -> failure(session, slot, e));
     } catch (RuntimeException e) {
       session.end(ticker.nanoTime());
       throw e;
