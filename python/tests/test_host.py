@@ -81,7 +81,9 @@ def test_a_cancel_of_a_call_waiting_for_a_nested_one_lands_once_the_nested_one_e
     host_id, _ = _host_call(jvm)
     nested = jvm.send_call("ask", ["inner"])
     inner_id, _ = _host_call(jvm)  # the nested call runs now
-    jvm.cancel(outer)  # kept for the outer call while the nested one runs, or injected once it is back
+    jvm.cancel(outer)  # kept for the outer call while the nested one runs, injected once it is back
+    # The cancel crosses the control plane: a call nested one level further says when it is kept.
+    assert jvm.reply(jvm.send_call("await_kept_cancel", [outer, 10.0])).value is True
     jvm.send(protocol.HOST_RESULT, inner_id, {"value": "inner"})
     assert jvm.reply(nested).value == "inner"
     jvm.send(protocol.HOST_RESULT, host_id, {"value": None})

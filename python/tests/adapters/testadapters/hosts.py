@@ -1,7 +1,7 @@
 """Tools that call the JVM back through snakepit.host, for the serve-loop tests of host calls."""
 import time
 
-from snakepit import Adapter, HostError, host, tool
+from snakepit import Adapter, HostError, cancel, host, tool
 
 
 class HostsAdapter(Adapter):
@@ -35,6 +35,19 @@ class HostsAdapter(Adapter):
     def nap(self, seconds: float) -> float:
         time.sleep(seconds)
         return seconds
+
+    @tool
+    def await_kept_cancel(self, request_id: int, seconds: float) -> bool:
+        """Whether, within ``seconds``, a cancel came for ``request_id``, a call waiting for a nested one:
+        the cancel is kept for it, not injected."""
+        switch = cancel.SWITCH
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            with switch._lock:
+                if any(waiting[0] == request_id and waiting[3] for waiting in switch._waiting):
+                    return True
+            time.sleep(0.001)
+        return False
 
     @tool
     def ask_from_a_thread(self) -> str:
