@@ -186,7 +186,8 @@ def shortened(body: Dict[str, Any]) -> Dict[str, Any]:
 
 
 # The modules whose frames head the traceback of whatever a tool raises: the serve loop and the runner.
-_RUNTIME_MODULES = frozenset(("snakepit.worker", "snakepit.adapter", "snakepit.sessions", "snakepit.streams"))
+_RUNTIME_MODULES = frozenset(("snakepit.worker", "snakepit.adapter", "snakepit.sessions", "snakepit.streams",
+                              "snakepit.batches"))
 
 
 def strip_runtime_frames(exc: BaseException) -> None:

@@ -29,7 +29,7 @@ import sys
 import traceback
 from typing import List, NoReturn, Optional, Tuple
 
-from . import errors, guard, keeper, limits, logs, messages, protocol, values
+from . import arrays, errors, guard, keeper, limits, logs, messages, protocol, values
 from .adapter import ToolRunner, load_class
 from .cancel import SWITCH
 from .control import ControlChannel, take_standard_streams
@@ -166,8 +166,8 @@ def take_token() -> Optional[str]:
 
 
 def read_settings() -> Settings:
-    """The maximum frame size and the heartbeat's interval and timeout. A bad value does not stop the
-    worker here: it stands in with the default and becomes the settings' problem."""
+    """The maximum frame size, the heartbeat's interval and timeout, and the arrays setting. A bad value
+    does not stop the worker here: it stands in with the default and becomes the settings' problem."""
     problem = None
     try:
         max_frame_bytes = int_setting("SNAKEPIT_MAX_FRAME_BYTES", protocol.DEFAULT_MAX_FRAME_BYTES,
@@ -178,6 +178,10 @@ def read_settings() -> Settings:
         interval, timeout = heartbeat_settings()
     except SettingError as err:
         interval, timeout = DEFAULT_INTERVAL_MS / 1000.0, DEFAULT_TIMEOUT_MS / 1000.0
+        problem = problem or StartFailed("connect", str(err))
+    try:
+        arrays.configure()
+    except SettingError as err:
         problem = problem or StartFailed("connect", str(err))
     return Settings(max_frame_bytes, interval, timeout, problem)
 

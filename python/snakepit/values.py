@@ -24,6 +24,7 @@ import sys
 from itertools import chain, repeat
 from typing import Any, List, Optional, Sequence, Tuple
 
+from . import arrays
 from .protocol import TAGGED
 
 MAX_DEPTH = 500
@@ -41,8 +42,10 @@ _BULK = 64
 _PLAIN_BUDGET = 1 << 24
 _BYTES_TYPES = (bytes, bytearray, memoryview)
 _STR_ONLY = frozenset((str,))
-# "$b", "$$b", ...: single-member maps with such a key would read as tags, so they are escaped.
-_LOOKALIKE = re.compile(r"\$+b").fullmatch
+# "$b", "$$b", "$nd", "$$nd", ...: single-member maps with such a key would read as tags, so they
+# are escaped.
+_LOOKALIKE = re.compile(r"\$+(?:b|nd)").fullmatch
+_ARRAY_TAG = "$nd"
 
 # check_circular=False: the depth limit of the walk already stops reference cycles.
 _ENCODER = json.JSONEncoder(separators=(",", ":"), allow_nan=True, check_circular=False)
@@ -227,10 +230,18 @@ def _plain(value: Any, levels: int) -> bool:
 def _scan_other(value: Any, depth: int) -> bool:
     # Subclasses: int, float and str subclasses (IntEnum, numpy.float64, ...) encode as their base
     # value; list, tuple and dict subclasses (namedtuple, OrderedDict) as their base container.
+    if arrays.is_array(value):
+        try:
+            arrays.refuse(value)
+        except arrays.ArrayError as err:
+            raise _Reject(_type_name(value), str(err)) from None
+        return True
     if isinstance(value, _BYTES_TYPES):
         return True
     if isinstance(value, (int, float, str)):
         return False
+    if arrays.numpy_scalar(value) is not None:
+        return True  # numpy.int64, numpy.bool_, numpy.float32, ...: rewritten as int, bool, float
     if isinstance(value, (list, tuple)):
         return _scan(list(value), depth)
     if isinstance(value, dict):
@@ -243,6 +254,11 @@ def _rewrite(value: Any, attachments: List[Any]) -> Any:
     """A copy of a validated value with bytes as tags (collected in order) and lookalikes escaped."""
     if type(value) in _SCALARS:
         return value
+    if arrays.is_array(value):
+        fields, data = arrays.describe(value)
+        attachments.append(data)
+        fields["data"] = {"$b": len(attachments) - 1}
+        return {_ARRAY_TAG: fields}
     if isinstance(value, _BYTES_TYPES):
         attachments.append(_as_attachment(value))
         return {"$b": len(attachments) - 1}
@@ -256,14 +272,16 @@ def _rewrite(value: Any, attachments: List[Any]) -> Any:
         if set(map(type, value)) <= _SCALARS:
             return value
         return [_rewrite(item, attachments) for item in value]
-    return value  # an int, float or str subclass
+    scalar = arrays.numpy_scalar(value)
+    return value if scalar is None else scalar  # an int, float or str subclass, or a numpy scalar
 
 
 def _as_attachment(value: Any) -> Any:
     if type(value) is memoryview:
-        # A flat byte view is sent without copying; strided views have to be copied to be contiguous.
+        # A flat view of bytes ("B", "b" or "c") is sent without copying; a strided one is copied to
+        # be contiguous. Typed and multi-dimensional views are arrays.
         if value.c_contiguous:
-            return value.cast("B") if (value.format != "B" or value.ndim != 1) else value
+            return value if value.format == "B" else value.cast("B")
         return value.tobytes()
     return value
 
@@ -511,6 +529,11 @@ def _decode_tagged(text: str, attachments: Sequence[bytes], parse_int: Optional[
                 raise SerializationError("attachment %d is referenced twice" % item, reason="bad_tag")
             used[item] = True
             return attachments[item]
+        if key == _ARRAY_TAG:
+            try:
+                return arrays.receive(item)
+            except arrays.ArrayError as err:
+                raise SerializationError(str(err), reason="bad_tag") from None
         if key[:2] == "$$" and _LOOKALIKE(key):
             return {key[1:]: item}
         return {key: item}

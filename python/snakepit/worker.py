@@ -12,7 +12,7 @@ import socket
 import sys
 from typing import Any, Callable, Dict, Optional
 
-from . import errors, messages, protocol, values
+from . import batches, errors, messages, protocol, values
 from .adapter import ToolRunner
 from .cancel import CallCancelled, CallSwitch
 from .errors import InvalidCall, strip_runtime_frames
@@ -102,15 +102,18 @@ class Worker:
         try:
             name, args, kwargs = messages.parse_call(message)
             session_id, open_flag = messages.call_session(message)
+            items = batches.parse(message) if "batch" in message else None
             credit = messages.call_stream(message) if "stream" in message else None
         except InvalidCall as invalid:
             self._send_error(request_id, invalid.body)
             return
         deadline = messages.call_deadline(message)
-        if session_id is None and credit is None:
+        if session_id is None and credit is None and items is None:
             result = self._run(request_id, name, deadline, self._runner.call, name, args, kwargs)
         else:
-            if credit is None:
+            if items is not None:
+                work = (batches.run, self._runner, name, args, kwargs, items)
+            elif credit is None:
                 work = (self._runner.call, name, args, kwargs)
             else:
                 work = (self._streamer.run, request_id, credit, name, args, kwargs)
@@ -121,6 +124,9 @@ class Worker:
                 return
             else:
                 result = self._run(request_id, name, deadline, self._sessions.run, session_id, open_flag, *work)
+            if type(result) is batches.Batch:
+                self._send_batch(request_id, name, result)
+                return
         self._answer(request_id, name, result)
 
     def _handle_session(self, frame: protocol.Frame) -> None:
@@ -204,6 +210,24 @@ class Worker:
             raise  # the JVM is gone
         except Exception as err:  # nothing was written: the value cannot cross, or is too large
             self._send_error(request_id, _unsendable("result of '%s'" % name, err))
+
+    def _send_batch(self, request_id: int, name: str, batch: batches.Batch) -> None:
+        """Sends a batch's results; when they cannot all be sent, those that can (section 4.15)."""
+        try:
+            body, attachments, flags = values.encode_result(batch.value())
+            self.writer.write(protocol.RESULT, request_id, body, attachments, flags)
+            return
+        except OSError:
+            raise
+        except Exception:
+            pass  # nothing was written: an item's result cannot cross, or they do not all fit
+        try:
+            body, attachments, flags = batches.encode_fitted(batch, name, self.writer.max_frame_bytes)
+            self.writer.write(protocol.RESULT, request_id, body, attachments, flags)
+        except OSError:
+            raise
+        except Exception as err:
+            self._send_error(request_id, _unsendable("the results of the batch of '%s'" % name, err))
 
     def _send_chunk(self, request_id: int, name: str, item: Any) -> None:
         """Sends one item of a stream; raises InvalidCall, which ends the stream, for one that cannot

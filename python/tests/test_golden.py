@@ -4,10 +4,11 @@ import io
 import json
 import math
 import os
+import struct
 
 import pytest
 
-from snakepit import protocol, values
+from snakepit import arrays, protocol, values
 
 GOLDEN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "docs", "protocol", "golden")
 VALID = sorted(glob.glob(os.path.join(GOLDEN, "*.json")))
@@ -46,6 +47,8 @@ def check(actual, expected, where="$"):
         assert type(actual) is str and actual == node, where
     elif tag == "bytes":
         assert type(actual) is bytes and actual == bytes.fromhex(node), where
+    elif tag == "ndarray":
+        check_array(actual, node, where)
     elif tag == "list":
         assert type(actual) is list and len(actual) == len(node), where
         for i, (a, e) in enumerate(zip(actual, node)):
@@ -59,12 +62,38 @@ def check(actual, expected, where="$"):
         raise AssertionError("unknown notation %r" % tag)
 
 
+def check_array(actual, node, where):
+    """An arrived array (numpy or memoryview, whichever this runtime chose) against an ndarray node."""
+    size, fmt = arrays.DTYPES[node["dtype"]]
+    data = bytes.fromhex(node["data"])
+    order = "<" if node["byteorder"] == "little" else ">"
+    want = list(struct.unpack("%s%d%s" % (order, len(data) // size, fmt), data))
+    assert list(actual.shape) == node["shape"], where
+    if type(actual) is memoryview:
+        assert actual.format == fmt, where
+        flat = actual.cast("B").cast(fmt).tolist()
+    else:
+        assert actual.dtype.name == node["dtype"], where
+        flat = actual.reshape(-1).tolist()
+    assert flat == want, where
+
+
 def test_golden_frames_exist():
     assert len(VALID) >= 14 and len(INVALID) >= 8
 
 
+@pytest.fixture(params=["numpy", "memoryview"])
+def array_backend(request):
+    """Arrays decode as numpy arrays or, without numpy, as memoryviews: every frame under both."""
+    if request.param == "numpy":
+        pytest.importorskip("numpy")
+    arrays.use(request.param)
+    yield request.param
+    arrays.use(None)
+
+
 @pytest.mark.parametrize("path", VALID, ids=name_of)
-def test_valid_golden_frame(path):
+def test_valid_golden_frame(path, array_backend):
     description, data = load(path)
     reader = protocol.FrameReader(io.BufferedReader(io.BytesIO(data)))
     frame = reader.read_frame()

@@ -7,6 +7,7 @@ so that types survive the trip through JSON:
 
     {"null": null} {"bool": true} {"int": "<decimal>"} {"float": "<repr>|NaN|Infinity|-Infinity"}
     {"str": "..."} {"bytes": "<hex>"} {"list": [<node>, ...]} {"map": [["key", <node>], ...]}
+    {"ndarray": {"dtype": "float64", "shape": [2, 2], "byteorder": "little", "data": "<hex>"}}
 
 Frames under invalid/ must be rejected; their description names the reason in "error".
 Run from anywhere: python3 docs/protocol/golden/make_golden.py
@@ -58,6 +59,10 @@ def Y(data):
 
 def L(*items):
     return {"list": list(items)}
+
+
+def A(dtype, shape, byteorder, data):
+    return {"ndarray": {"dtype": dtype, "shape": shape, "byteorder": byteorder, "data": data.hex()}}
 
 
 def M(*pairs):
@@ -162,6 +167,21 @@ def main():
     valid("result_bytes", "A result that is a single bytes value.", "RESULT", 10,
           '{"value":{"$b":0}}', M(("value", Y(b"\x00\x01\xfe\xff"))),
           attachments=(b"\x00\x01\xfe\xff",), flags=TAGGED)
+
+    matrix = struct.pack("<4d", 1.0, 2.0, 3.0, 4.5)
+    valid("result_ndarray", "A result that is a 2x2 float64 array: its elements as one attachment.",
+          "RESULT", 10, '{"value":{"$nd":{"dtype":"float64","shape":[2,2],"byteorder":"little",'
+          '"data":{"$b":0}}}}', M(("value", A("float64", [2, 2], "little", matrix))),
+          attachments=(matrix,), flags=TAGGED)
+
+    big = struct.pack(">3i", 1, -2, 70000)
+    valid("call_ndarray", "A call with a big-endian int32 array, bytes beside it, and a map that looks "
+          "like an array tag, escaped.", "CALL", 11,
+          '{"tool":"fit","args":[{"$nd":{"dtype":"int32","shape":[3],"byteorder":"big","data":{"$b":0}}},'
+          '{"$b":1}],"kwargs":{"meta":{"$$nd":"mine"}}}',
+          M(("tool", S("fit")), ("args", L(A("int32", [3], "big", big), Y(b"\x07"))),
+            ("kwargs", M(("meta", M(("$nd", S("mine"))))))),
+          attachments=(big, b"\x07"), flags=TAGGED)
 
     valid("error_python_exception", "A tool raised KeyError while handling ValueError, chained with from.",
           "ERROR", 11,
@@ -315,6 +335,18 @@ def main():
     valid("result_stream", "The stream of call 26 ended after 41 items.", "RESULT", 26, '{"value":41}',
           M(("value", I(41))))
 
+    valid("call_batch", "A batch of three calls of 'add' whose b is 10 unless an item says otherwise.", "CALL", 28,
+          '{"tool":"add","args":[],"kwargs":{"b":10},"timeout_ms":30000,"batch":[{"a":1},{"a":2},{"a":3,"b":0}]}',
+          M(("tool", S("add")), ("args", L()), ("kwargs", M(("b", I(10)))), ("timeout_ms", I(30000)),
+            ("batch", L(M(("a", I(1)),), M(("a", I(2)),), M(("a", I(3)), ("b", I(0)))))))
+
+    valid("result_batch", "The answer to batch 28: item 1 failed, the others have their results.", "RESULT", 28,
+          '{"value":{"results":[11,null,3],"errors":[[1,{"kind":"PYTHON_EXCEPTION","message":"ValueError: two",'
+          '"details":{}}]]}}',
+          M(("value", M(("results", L(I(11), N(), I(3))),
+                        ("errors", L(L(I(1), M(("kind", S("PYTHON_EXCEPTION")), ("message", S("ValueError: two")),
+                                                ("details", M())))))))))
+
     valid("host_call", "Call 27's tool calls the host function 'profile' (host call 1 of the worker).", "HOST_CALL", 1,
           '{"call":27,"function":"profile","args":[42],"kwargs":{"fields":["plan"]}}',
           M(("call", I(27)), ("function", S("profile")), ("args", L(I(42))), ("kwargs", M(("fields", L(S("plan")))))))
@@ -376,6 +408,12 @@ def main():
             frame(3, 1, '{"tool":"x","args":[{"$b":1}]}', (b"ab",), flags=TAGGED), "bad_tag")
     invalid("bad_tag_value", "A TAGGED frame whose tag is not an integer.",
             frame(3, 1, '{"tool":"x","args":[{"$b":"0"}]}', (b"ab",), flags=TAGGED), "bad_tag")
+    invalid("bad_array_size", "An array tag whose shape needs 16 bytes, with an attachment of 8.",
+            frame(3, 1, '{"tool":"x","args":[{"$nd":{"dtype":"float64","shape":[2],"byteorder":"little",'
+                        '"data":{"$b":0}}}]}', (bytes(8),), flags=TAGGED), "bad_tag")
+    invalid("bad_array_dtype", "An array tag of a dtype the protocol does not define.",
+            frame(3, 1, '{"tool":"x","args":[{"$nd":{"dtype":"complex128","shape":[1],"byteorder":"little",'
+                        '"data":{"$b":0}}}]}', (bytes(16),), flags=TAGGED), "bad_tag")
 
 
 if __name__ == "__main__":

@@ -44,6 +44,12 @@ class PoolTestAdapter(DemoAdapter):
         return [os.environ.get("SNAKEPIT_WORKER_ID"), os.getpid()]
 
     @tool
+    def nap_whoami(self, seconds: float) -> List[Any]:
+        """Sleeps, then returns whoami(): which worker ran an item of a batch that takes a while."""
+        time.sleep(seconds)
+        return self.whoami()
+
+    @tool
     def crash_once(self, marker: str) -> List[Any]:
         """Ends its worker at once (exit status 3) the first time, creating the file marker; afterwards
         returns whoami(). An idempotent call of it succeeds on its second attempt."""
@@ -186,6 +192,21 @@ class PoolTestAdapter(DemoAdapter):
         os.write(fds[0], _frame_header(length, kind))
         time.sleep(then_sleep)
         return "written"
+
+    @tool
+    def array_info(self, x: Any) -> dict:
+        """What an array argument arrived as: its type, element type, shape and writability."""
+        kind = "%s.%s" % (type(x).__module__, type(x).__qualname__)
+        element = x.dtype.name if hasattr(x, "dtype") else x.format
+        writeable = x.flags.writeable if hasattr(x, "flags") else not x.readonly
+        return {"type": kind, "element": element, "shape": list(x.shape), "writeable": writeable,
+                "imported_numpy": "numpy" in sys.modules}
+
+    @tool
+    def numpy_ramp(self, n: int, dtype: str) -> Any:
+        """numpy.arange(n) as dtype, shaped (2, n // 2): an array made in Python."""
+        import numpy
+        return numpy.arange(n).astype(dtype).reshape(2, n // 2)
 
 
 _hoard = []  # memory kept by hoard()

@@ -78,6 +78,7 @@ public final class PoolConfig {
   private final long workerMemoryLimit;
   private final double workerCpuLimit;
   private final String pythonLogLevel;
+  private final PythonArrays pythonArrays;
   private final int maxSessionsPerWorker;
   private final Duration sessionLeakThreshold;
   private final Duration sessionDrainTimeout;
@@ -114,6 +115,7 @@ public final class PoolConfig {
     this.workerMemoryLimit = b.workerMemoryLimit;
     this.workerCpuLimit = b.workerCpuLimit;
     this.pythonLogLevel = b.pythonLogLevel;
+    this.pythonArrays = b.pythonArrays;
     this.maxSessionsPerWorker = b.maxSessionsPerWorker;
     this.sessionLeakThreshold = b.sessionLeakThreshold;
     this.sessionDrainTimeout = b.sessionDrainTimeout;
@@ -270,6 +272,21 @@ public final class PoolConfig {
     return pythonLogLevel;
   }
 
+  /** What arrays arrive as in the workers. */
+  public PythonArrays pythonArrays() {
+    return pythonArrays;
+  }
+
+  /** What an {@link NdArray} sent to a worker arrives as there (docs/protocol.md, section 3.3). */
+  public enum PythonArrays {
+    /** A {@code numpy.ndarray} when numpy can be imported, else a {@code memoryview}. The default. */
+    AUTO,
+    /** Always a {@code numpy.ndarray}; a worker that cannot import numpy fails to start. */
+    NUMPY,
+    /** Always a read-only {@code memoryview} cast to the shape; numpy is never imported. */
+    MEMORYVIEW
+  }
+
   /** How many sessions one worker may hold at once. */
   public int maxSessionsPerWorker() {
     return maxSessionsPerWorker;
@@ -345,6 +362,7 @@ public final class PoolConfig {
     private long workerMemoryLimit;
     private double workerCpuLimit;
     private String pythonLogLevel = "INFO";
+    private PythonArrays pythonArrays = PythonArrays.AUTO;
     private int maxSessionsPerWorker = 64;
     private Duration sessionLeakThreshold = Duration.ZERO;
     private Duration sessionDrainTimeout = Duration.ofMinutes(5);
@@ -628,6 +646,18 @@ public final class PoolConfig {
         throw invalid("pythonLogLevel", value, "it must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL");
       }
       this.pythonLogLevel = value;
+      return this;
+    }
+
+    /**
+     * What arrays arrive as in the workers: numpy arrays where numpy is installed ({@code AUTO}, the
+     * default), or always one or the other. Passed to workers as {@code SNAKEPIT_ARRAYS}.
+     */
+    public Builder pythonArrays(PythonArrays value) {
+      if (value == null) {
+        throw invalid("pythonArrays", null, "it must be AUTO, NUMPY or MEMORYVIEW");
+      }
+      this.pythonArrays = value;
       return this;
     }
 

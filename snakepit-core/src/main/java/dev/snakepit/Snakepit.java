@@ -121,6 +121,56 @@ public final class Snakepit implements AutoCloseable {
   }
 
   /**
+   * Calls {@code tool} once per input, and waits until every item has ended. The inputs travel in few
+   * frames (up to 1,024 items per frame), spread over the workers, so that an item costs a fraction of
+   * a call; see {@link BatchResult} for the results, which come in input order, and the per-item
+   * errors. Each input is an item's keyword arguments.
+   *
+   * <pre>{@code
+   * List<Map<String, ?>> inputs = List.of(Map.of("a", 1, "b", 2), Map.of("a", 3, "b", 4));
+   * List<Object> sums = python.map("add", inputs).values();   // [3L, 7L]
+   * }</pre>
+   *
+   * <p>Items run in input order on each worker, and the items on different workers concurrently.
+   * Read the input maps until the batch ends; do not change them meanwhile.
+   *
+   * @throws SnakepitException when the batch cannot run at all: an unknown tool, a closed pool
+   * @throws NullPointerException if {@code tool}, {@code inputs} or an input is null
+   * @throws IllegalArgumentException if a key of an input is not a String
+   */
+  public BatchResult map(String tool, List<? extends Map<String, ?>> inputs) {
+    return map(call("Snakepit", "map", tool, Map.of()), inputs);
+  }
+
+  /**
+   * Calls {@code template}'s tool once per input, as {@link #map(String, List)} does, with the
+   * template's positional and keyword arguments shared by every item (an input's own keyword
+   * arguments win). The template's timeout bounds the whole batch, from this call until its last
+   * item (an item not sent in time fails with {@link ErrorKind#TIMEOUT}), and its retries apply to
+   * each frame of items whose worker crashed.
+   *
+   * <pre>{@code
+   * BatchResult labels = python.map(Call.of("classify").withArg("model", "small").withTimeout(Duration.ofMinutes(1)),
+   *     rows.stream().map(row -> Map.<String, Object>of("features", row)).toList());
+   * }</pre>
+   */
+  public BatchResult map(Call template, List<? extends Map<String, ?>> inputs) {
+    Objects.requireNonNull(template, "Snakepit.map: template must not be null");
+    return core.map(template, inputs, BatchResult::new);
+  }
+
+  /**
+   * Runs a batch without blocking; see {@link #map(Call, List)}. The future completes with the
+   * {@link BatchResult}, or with a {@link SnakepitException} when the batch cannot run at all; its
+   * dependent stages never run on a thread of the pool. Cancelling it cancels the items in flight and
+   * sends no more.
+   */
+  public CompletableFuture<BatchResult> mapAsync(Call template, List<? extends Map<String, ?>> inputs) {
+    Objects.requireNonNull(template, "Snakepit.mapAsync: template must not be null");
+    return core.mapAsync("Snakepit.mapAsync", template, inputs, BatchResult::new);
+  }
+
+  /**
    * Calls {@code tool} and returns its result as a stream of items, with the default
    * {@linkplain StreamOptions options}; see {@link CallStream}. The call starts at once; close the
    * stream when done.

@@ -131,8 +131,12 @@ class ValuesRoundTripTest {
         Arguments.of("ByteBuffer becomes byte[] of its remaining bytes",
             ByteBuffer.wrap(new byte[] {1, 2, 3, 4}).position(1), new byte[] {2, 3, 4}),
         Arguments.of("Object[] becomes List", new Object[] {1, "a"}, List.of(1L, "a")),
-        Arguments.of("int[] becomes List of Long", new int[] {1, -2}, List.of(1L, -2L)),
-        Arguments.of("double[] becomes List of Double", new double[] {0.5, -0.0}, List.of(0.5, -0.0)),
+        Arguments.of("int[] becomes an int32 NdArray", new int[] {1, -2}, NdArray.of(new int[] {1, -2})),
+        Arguments.of("double[] becomes a float64 NdArray", new double[] {0.5, -0.0}, NdArray.of(new double[] {0.5, -0.0})),
+        Arguments.of("double[][] becomes a two-dimensional NdArray", new double[][] {{1}, {2}},
+            NdArray.of(new double[] {1, 2}, 2, 1)),
+        Arguments.of("a ragged int[][] becomes a List of NdArray", new int[][] {{1}, {2, 3}},
+            List.of(NdArray.of(new int[] {1}), NdArray.of(new int[] {2, 3}))),
         Arguments.of("a Set becomes a List in iteration order", new LinkedHashSet<>(List.of("b", "a")), List.of("b", "a")));
   }
 

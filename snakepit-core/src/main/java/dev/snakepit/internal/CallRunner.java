@@ -11,6 +11,7 @@ import dev.snakepit.internal.dispatch.PendingCall;
 import dev.snakepit.internal.dispatch.StreamItems;
 import dev.snakepit.internal.protocol.EncodedBody;
 import dev.snakepit.internal.protocol.FrameKind;
+import dev.snakepit.internal.protocol.FrameTooLargeException;
 import dev.snakepit.internal.protocol.Hello;
 import dev.snakepit.internal.protocol.Messages;
 import dev.snakepit.internal.protocol.ValueEncoder;
@@ -201,8 +202,11 @@ public final class CallRunner {
     return submit(request, readsOwnReply, null);
   }
 
-  private PendingCall submit(Request request, boolean readsOwnReply, StreamItems stream) {
-    String tool = request.name();
+  /**
+   * Throws the {@link SnakepitException} that a request of this kind and name would fail with at
+   * once, whatever its arguments: the pool is closed, or a CALL names a tool the adapter lacks.
+   */
+  public void admit(FrameKind kind, String tool) {
     if (shutdown.closing()) {
       Throwable failure = supervisor.internalFailure();
       throw failed(SnakepitException.builder(ErrorKind.POOL_CLOSED, "pool '" + pool + "' is closed"
@@ -210,7 +214,7 @@ public final class CallRunner {
           + "' was not called")
           .pool(pool).tool(tool).build());
     }
-    if (request.kind() == FrameKind.CALL && !supervisor.adapterSays(Hello::selfDispatching)) {
+    if (kind == FrameKind.CALL && !supervisor.adapterSays(Hello::selfDispatching)) {
       List<ToolInfo> tools = supervisor.tools();
       if (tools.stream().noneMatch(t -> t.name().equals(tool))) {
         throw failed(SnakepitException.builder(ErrorKind.INVALID_REQUEST, "unknown tool '" + tool + "' in pool '" + pool
@@ -219,6 +223,11 @@ public final class CallRunner {
             .pool(pool).tool(tool).build());
       }
     }
+  }
+
+  private PendingCall submit(Request request, boolean readsOwnReply, StreamItems stream) {
+    String tool = request.name();
+    admit(request.kind(), tool);
     EncodedBody encoded;
     try {
       encoded = ENCODER.encode(request.body());
@@ -231,7 +240,7 @@ public final class CallRunner {
       throw failed(SnakepitException.builder(ErrorKind.SERIALIZATION_ERROR, "the call of tool '" + tool + "' encodes to "
           + encoded.frameBytes() + " bytes, above maxFrameBytes " + config.maxFrameBytes() + " of pool '" + pool
           + "'; nothing was sent (raise PoolConfig.maxFrameBytes or send less)")
-          .pool(pool).tool(tool).build());
+          .pool(pool).tool(tool).cause(new FrameTooLargeException(encoded.frameBytes(), config.maxFrameBytes())).build());
     }
     PendingCall nested = dispatcher.hostCalls().nested(request.kind(), tool, encoded, request.target(), request.timeout(),
         stream != null);

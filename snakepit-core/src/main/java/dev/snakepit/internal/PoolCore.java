@@ -23,6 +23,7 @@ import dev.snakepit.internal.supervisor.Supervisor;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -52,6 +53,7 @@ public final class PoolCore {
   private final long startedNanos;
   private final PoolShutdown shutdown;
   private final CallRunner runner;
+  private final BatchRunner batches;
   private final Sessions sessions;
 
   private PoolCore(PoolConfig config, PythonInterpreter python, Path runtime, RunDirectory runDirectory, WorkerLimits limits,
@@ -67,6 +69,7 @@ public final class PoolCore {
     this.dispatcher = supervisor.dispatcher();
     this.shutdown = new PoolShutdown(pool, config.shutdownGrace(), supervisor, runDirectory, ticker);
     this.runner = new CallRunner(config, counters, supervisor, shutdown, ticker);
+    this.batches = new BatchRunner(config, runner, () -> supervisor.stats().targetSize(), ticker);
     this.sessions = new Sessions(config, runner, dispatcher, events, loop, ticker, () -> supervisor.adapterSays(Hello::movesSessions));
     // After a bug in the control loop the pool's state cannot be trusted: close, from a thread of its own.
     supervisor.onInternalFailure(error -> Thread.ofPlatform().daemon().name("snakepit-" + pool + "-failure").start(this::close));
@@ -141,6 +144,17 @@ public final class PoolCore {
   /** See {@code Snakepit.stream}. */
   public ItemStream stream(Call call, StreamOptions options) {
     return runner.stream(request(call), options, UnaryOperator.identity());
+  }
+
+  /** See {@code Snakepit.mapAsync}; {@code method} names the API method for messages about misuse. */
+  public <T> CompletableFuture<T> mapAsync(String method, Call template, List<? extends Map<String, ?>> inputs,
+      BatchRunner.Finish<T> finish) {
+    return batches.start(method, template, inputs, finish);
+  }
+
+  /** See {@code Snakepit.map}. */
+  public <T> T map(Call template, List<? extends Map<String, ?>> inputs, BatchRunner.Finish<T> finish) {
+    return batches.await(batches.start("Snakepit.map", template, inputs, finish), template);
   }
 
   /** The sessions of this pool. */

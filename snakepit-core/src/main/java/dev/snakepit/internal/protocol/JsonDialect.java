@@ -63,15 +63,21 @@ final class JsonDialect {
   }
 
   /**
-   * Whether a key is one or more {@code $} followed by {@code b}: a single-member object with such a
-   * key reads as a tag, so in a TAGGED body it is escaped with one more {@code $}.
+   * Whether a key is one or more {@code $} followed by {@code b} or {@code nd}: a single-member object
+   * with such a key reads as a tag (bytes or an array), so in a TAGGED body it is escaped with one more
+   * {@code $}.
    */
   static boolean looksLikeTag(String key) {
-    int last = key.length() - 1;
-    if (last < 1 || key.charAt(last) != 'b') {
+    int length = key.length();
+    int end;
+    if (length >= 2 && key.charAt(length - 1) == 'b') {
+      end = length - 1;
+    } else if (length >= 3 && key.charAt(length - 1) == 'd' && key.charAt(length - 2) == 'n') {
+      end = length - 2;
+    } else {
       return false;
     }
-    for (int i = 0; i < last; i++) {
+    for (int i = 0; i < end; i++) {
       if (key.charAt(i) != '$') {
         return false;
       }

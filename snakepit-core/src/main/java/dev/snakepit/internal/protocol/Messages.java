@@ -30,6 +30,17 @@ public final class Messages {
   }
 
   /**
+   * CALL of a batch (sections 4.2, 4.15): as {@link #call}, whose arguments every item shares, and
+   * each item's own keyword arguments, which take precedence.
+   */
+  public static Map<String, Object> batch(String tool, List<Object> args, Map<String, Object> kwargs,
+      List<Map<String, Object>> items, long timeoutMillis) {
+    Map<String, Object> body = call(tool, args, kwargs, timeoutMillis);
+    body.put("batch", items);
+    return body;
+  }
+
+  /**
    * CALL of a session (sections 4.2, 4.12): as {@link #call}, naming the session; with
    * {@code openIfUnknown} a worker that does not hold the session opens it first.
    */

@@ -22,7 +22,8 @@ import java.util.Map;
  * <p>In a TAGGED body, tags and escapes are resolved during the single streaming pass: after an
  * object's first member the parser looks at the next token, and only an object that ends there can be
  * a tag. Each attachment must be referenced exactly once (section 3.2); a tag's {@code byte[]} is the
- * attachment array itself, not a copy.
+ * attachment array itself, not a copy, and so are the bytes of an array tag's {@link dev.snakepit.NdArray}
+ * (section 3.3).
  *
  * <p>Thread-safe and stateless; one instance serves a whole pool.
  */
@@ -167,8 +168,11 @@ public final class ValueDecoder {
       if (in.nextToken() == JsonToken.END_OBJECT) {
         // Exactly one member, judged on the text: only such an object can be a tag or an escape.
         if (tagged && JsonDialect.looksLikeTag(name)) {
-          if (name.length() == JsonDialect.TAG.length()) {
+          if (name.equals(JsonDialect.TAG)) {
             return attachment(value);
+          }
+          if (name.equals(ArrayTags.TAG)) {
+            return ArrayTags.read(value, pathOf(in));
           }
           name = name.substring(1);
         }

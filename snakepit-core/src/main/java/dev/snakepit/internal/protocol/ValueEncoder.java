@@ -1,6 +1,7 @@
 package dev.snakepit.internal.protocol;
 
 import com.fasterxml.jackson.core.JsonGenerator;
+import dev.snakepit.NdArray;
 import dev.snakepit.internal.protocol.ValueEncodingException.Reason;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -30,8 +31,10 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>{@code String}, any {@code CharSequence}, {@code Character}: a string;
  *   <li>{@code byte[]}, {@code ByteBuffer} (its remaining bytes; its position is not moved): a bytes
  *       tag and an attachment;
- *   <li>any {@code Collection}, {@code Object[]}, and {@code int[]}, {@code long[]}, {@code short[]},
- *       {@code double[]}, {@code float[]}, {@code boolean[]}: an array;
+ *   <li>{@link NdArray}, and {@code int[]}, {@code long[]}, {@code short[]}, {@code double[]},
+ *       {@code float[]}, {@code boolean[]} and rectangular nested arrays of them ({@code double[][]}):
+ *       an array tag (section 3.3), the elements copied in bulk into one attachment;
+ *   <li>any {@code Collection}, and any other {@code Object[]}: a JSON array;
  *   <li>a {@code Map} with {@code String} keys: an object, keys in iteration order.
  * </ul>
  *
@@ -49,7 +52,8 @@ public final class ValueEncoder {
   public static final int MAX_DEPTH = 500;
 
   private static final String SUPPORTED = "supported types are null, Boolean, integers, Float/Double, "
-      + "strings, byte[]/ByteBuffer, collections, arrays and maps with String keys";
+      + "strings, byte[]/ByteBuffer, NdArray and primitive arrays, collections, Object[] and maps with "
+      + "String keys";
 
   /**
    * Encodes a whole body, such as {@code {"tool": "add", "args": [1], "kwargs": {}}}.
@@ -101,13 +105,14 @@ public final class ValueEncoder {
         case AtomicLong atomic -> out.writeNumber(atomic.get());
         case Character c -> out.writeString(c.toString());
         case CharSequence text -> out.writeString(text.toString());
-        case Object[] array -> writeCollection(Arrays.asList(array), depth);
-        case int[] array -> writePrimitives(array, depth);
-        case long[] array -> writePrimitives(array, depth);
-        case double[] array -> writePrimitives(array, depth);
-        case float[] array -> writePrimitives(array, depth);
-        case short[] array -> writePrimitives(array, depth);
-        case boolean[] array -> writePrimitives(array, depth);
+        case NdArray array -> writeArray(array);
+        case Object[] array -> writeObjects(array, depth);
+        case int[] array -> writeArray(primitives(array));
+        case long[] array -> writeArray(primitives(array));
+        case double[] array -> writeArray(primitives(array));
+        case float[] array -> writeArray(primitives(array));
+        case short[] array -> writeArray(primitives(array));
+        case boolean[] array -> writeArray(primitives(array));
         default -> throw unsupported(value);
       }
     }
@@ -150,35 +155,29 @@ public final class ValueEncoder {
       out.writeEndArray();
     }
 
-    private void writePrimitives(Object array, int depth) throws IOException {
-      enter(array, depth);
-      switch (array) {
-        case int[] ints -> out.writeArray(ints, 0, ints.length);
-        case long[] longs -> out.writeArray(longs, 0, longs.length);
-        case double[] doubles -> out.writeArray(doubles, 0, doubles.length);
-        case float[] floats -> {
-          out.writeStartArray();
-          for (float f : floats) {
-            out.writeNumber(Double.parseDouble(Float.toString(f)));
-          }
-          out.writeEndArray();
-        }
-        case short[] shorts -> {
-          out.writeStartArray();
-          for (short s : shorts) {
-            out.writeNumber(s);
-          }
-          out.writeEndArray();
-        }
-        case boolean[] booleans -> {
-          out.writeStartArray();
-          for (boolean b : booleans) {
-            out.writeBoolean(b);
-          }
-          out.writeEndArray();
-        }
-        default -> throw new IllegalArgumentException(array.getClass().getTypeName());
+    /** A rectangular nested primitive array ({@code double[][]}) is one array; others a list. */
+    private void writeObjects(Object[] array, int depth) throws IOException {
+      NdArray nested = array.getClass().getComponentType().isArray() ? primitives(array) : null;
+      if (nested != null) {
+        writeArray(nested);
+      } else {
+        writeCollection(Arrays.asList(array), depth);
       }
+    }
+
+    /** The array of a primitive array, or of a rectangular nested one; null for a ragged one. */
+    private static NdArray primitives(Object array) {
+      try {
+        return NdArray.fromArray(array);
+      } catch (IllegalArgumentException tooLarge) {
+        throw new Rejection(Reason.TOO_LARGE, array.getClass().getTypeName(), "array",
+            ": " + tooLarge.getMessage());
+      }
+    }
+
+    private void writeArray(NdArray array) throws IOException {
+      ArrayTags.write(out, array, this::writeBytes);
+      tagged = true;
     }
 
     private void writeBytes(ByteBuffer view) throws IOException {

@@ -20,7 +20,9 @@ public final class ValueEncodingException extends Exception {
     /** Containers are nested deeper than {@link ValueEncoder#MAX_DEPTH}, or a container holds itself. */
     TOO_DEEP,
     /** An integer has more than {@link JsonDialect#MAX_INTEGER_DIGITS} digits. */
-    NUMBER_TOO_LONG
+    NUMBER_TOO_LONG,
+    /** A primitive array's elements take more bytes than one attachment can hold. */
+    TOO_LARGE
   }
 
   private final Reason reason;

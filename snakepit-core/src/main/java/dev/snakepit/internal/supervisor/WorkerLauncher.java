@@ -18,6 +18,7 @@ import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -100,6 +101,7 @@ final class WorkerLauncher implements Spawner {
     env.put("SNAKEPIT_MAX_FRAME_BYTES", Integer.toString(config.maxFrameBytes()));
     env.put("SNAKEPIT_PROTOCOL", Long.toString(Messages.PROTOCOL));
     env.put("SNAKEPIT_LOG_LEVEL", config.pythonLogLevel());
+    env.put("SNAKEPIT_ARRAYS", config.pythonArrays().name().toLowerCase(Locale.ROOT));
     env.put("SNAKEPIT_JVM_PID", Long.toString(ProcessHandle.current().pid()));
     env.put(RunRegistry.INSTANCE_VARIABLE, RunRegistry.get().token());
     env.putAll(limits.prepare(id));

@@ -2,8 +2,12 @@ package dev.snakepit.internal.protocol;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import dev.snakepit.NdArray;
+import dev.snakepit.NdArray.DType;
 import java.io.IOException;
 import java.math.BigInteger;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -13,7 +17,8 @@ import java.util.Map;
 /**
  * Reads the typed notation of the golden descriptions (see make_golden.py) into the Java values a
  * decoder must produce: {@code {"int": "5"}} is {@code Long 5}, {@code {"float": "NaN"}} a NaN,
- * {@code {"bytes": "00ff"}} a {@code byte[]}, {@code {"map": [["k", node], ...]}} a map in that order.
+ * {@code {"bytes": "00ff"}} a {@code byte[]}, {@code {"map": [["k", node], ...]}} a map in that order,
+ * {@code {"ndarray": {...}}} an {@link NdArray}.
  *
  * <p>It reads the description with a plain Jackson parser, not with the decoder under test.
  */
@@ -36,6 +41,7 @@ final class TypedNotation {
       case "bytes" -> HexFormat.of().parseHex(in.getText());
       case "list" -> list(in, token);
       case "map" -> map(in, token);
+      case "ndarray" -> array(in, token);
       default -> throw new IOException("unknown node type " + type + " at " + in.currentLocation());
     };
     expect(in.nextToken(), JsonToken.END_OBJECT, in);
@@ -69,6 +75,33 @@ final class TypedNotation {
       expect(in.nextToken(), JsonToken.END_ARRAY, in);
     }
     return map;
+  }
+
+  /** An ndarray node (plain JSON: dtype, shape, byteorder, data in hex): the array over those bytes. */
+  private static NdArray array(JsonParser in, JsonToken start) throws IOException {
+    expect(start, JsonToken.START_OBJECT, in);
+    DType dtype = null;
+    List<Long> shape = new ArrayList<>();
+    ByteOrder order = ByteOrder.LITTLE_ENDIAN;
+    byte[] data = null;
+    while (in.nextToken() != JsonToken.END_OBJECT) {
+      String field = in.currentName();
+      JsonToken token = in.nextToken();
+      switch (field) {
+        case "dtype" -> dtype = DType.fromWireName(in.getText());
+        case "byteorder" -> order = "big".equals(in.getText()) ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN;
+        case "data" -> data = HexFormat.of().parseHex(in.getText());
+        case "shape" -> {
+          expect(token, JsonToken.START_ARRAY, in);
+          while (in.nextToken() != JsonToken.END_ARRAY) {
+            shape.add(in.getLongValue());
+          }
+        }
+        default -> throw new IOException("unknown ndarray field " + field + " at " + in.currentLocation());
+      }
+    }
+    long[] dims = shape.stream().mapToLong(Long::longValue).toArray();
+    return NdArray.wrap(dtype, dims, ByteBuffer.wrap(data).order(order));
   }
 
   private static void expect(JsonToken actual, JsonToken expected, JsonParser in) throws IOException {
