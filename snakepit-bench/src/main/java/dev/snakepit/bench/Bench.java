@@ -31,7 +31,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
 @Command(name = "./snakepit bench", sortOptions = false,
     description = "Runs the benchmarks; writes OUT/latest.md and the plots.")
 public final class Bench implements Callable<Integer> {
-  static final List<String> SECTIONS = List.of("noop", "jmh", "throughput", "payloads", "batch", "startup");
+  static final List<String> SECTIONS = List.of("noop", "jmh", "throughput", "payloads", "arrays", "batch", "startup");
 
   @Option(names = "--python", paramLabel = "CMD", defaultValue = "python3",
       description = "an interpreter with grpcio; ./snakepit passes the one of .venv-bench/ (default ${DEFAULT-VALUE})")
@@ -47,7 +47,7 @@ public final class Bench implements Callable<Integer> {
   boolean quick;
 
   @Option(names = "--only", paramLabel = "SECTIONS",
-      description = "a comma-separated subset of noop, jmh, throughput, payloads, batch, startup (default all);"
+      description = "a comma-separated subset of noop, jmh, throughput, payloads, arrays, batch, startup (default all);"
           + " their tables still go to OUT/latest.md")
   String only;
 
@@ -139,6 +139,10 @@ public final class Bench implements Callable<Integer> {
       if (sections.contains("payloads")) {
         section("payloads: 100 B to 64 MiB, each way");
         report.add("## Payloads\n\n" + Payloads.table(Payloads.run(python)));
+      }
+      if (sections.contains("arrays")) {
+        section("arrays: float64, 1 MiB to 256 MiB, each way");
+        report.add("## Arrays\n\n" + ArrayPayloads.table(ArrayPayloads.run(python, quick)));
       }
       if (sections.contains("batch")) {
         section("batches: an item's cost against a single call");

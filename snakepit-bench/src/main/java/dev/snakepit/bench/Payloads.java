@@ -48,7 +48,7 @@ final class Payloads {
   }
 
   /** The median time of {@code repeats} calls, in seconds. */
-  private static double median(Snakepit pool, Call call, int repeats) {
+  static double median(Snakepit pool, Call call, int repeats) {
     long[] nanos = new long[repeats];
     for (int i = 0; i < repeats; i++) {
       long start = System.nanoTime();

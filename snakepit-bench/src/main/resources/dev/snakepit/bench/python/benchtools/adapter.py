@@ -1,4 +1,4 @@
-"""The benchmark adapter: ``benchtools.adapter:BenchAdapter``. Standard library only.
+"""The benchmark adapter: ``benchtools.adapter:BenchAdapter``. Standard library only; numpy if installed.
 
 The demo adapter's tools (among them ``ping``, nothing, the cost of a call, and ``cpu(n)``, counting
 primes in pure Python while holding the GIL, as CPU-bound work does), plus payloads of a given size
@@ -6,7 +6,9 @@ each way:
 
 - ``take(data)``: returns ``len(data)``, so that a payload crosses one way only (Java to Python);
 - ``make_bytes(n)``, ``make_json(n)``: return a payload of about n bytes (Python to Java), bytes or a
-  list of small records. The payload is built on the first call for a size and returned again by the
+  list of small records;
+- ``take_array(data)``, ``make_array(n)``: the same for float64 arrays (numpy's when numpy is
+  installed, the standard library's memoryviews without it). The payload is built on the first call for a size and returned again by the
   next ones, so that what is measured is the crossing, not the building (the Java side, too, sends
   one payload over and over).
 """
@@ -47,6 +49,26 @@ class BenchAdapter(DemoAdapter):
         return self._payload("bytes", n, lambda size: b"\x5a" * size)
 
     @tool
+    def take_array(self, data: Any) -> int:
+        """Returns the size in bytes of an array (a numpy array, or a memoryview without numpy)."""
+        return data.nbytes
+
+    @tool
+    def make_array(self, n: int) -> Any:
+        """Returns a float64 array of n bytes (numpy's when installed, else a memoryview)."""
+        return self._payload("array", n, _float64s)
+
+    @tool
     def make_json(self, n: int) -> List[Dict[str, Any]]:
         """Returns a list of records of about n bytes once encoded."""
         return self._payload("json", n, lambda size: [record(i) for i in range(max(1, size // _RECORD_BYTES))])
+
+
+def _float64s(n: int) -> Any:
+    """An array of n // 8 float64 numbers 0, 1, 2 ...: numpy's, or a memoryview of the standard library."""
+    try:
+        import numpy
+    except ImportError:
+        import array
+        return memoryview(array.array("d", range(n // 8)))
+    return numpy.arange(n // 8, dtype=numpy.float64)
