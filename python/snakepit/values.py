@@ -24,7 +24,7 @@ import sys
 from itertools import chain, repeat
 from typing import Any, List, Optional, Sequence, Tuple
 
-from . import arrays
+from . import arrays, tables
 from .protocol import TAGGED
 
 MAX_DEPTH = 500
@@ -44,7 +44,7 @@ _BYTES_TYPES = (bytes, bytearray, memoryview)
 _STR_ONLY = frozenset((str,))
 # "$b", "$$b", "$nd", "$$nd", ...: single-member maps with such a key would read as tags, so they
 # are escaped.
-_LOOKALIKE = re.compile(r"\$+(?:b|nd)").fullmatch
+_LOOKALIKE = re.compile(r"\$+(?:b|nd|arrow)").fullmatch
 _ARRAY_TAG = "$nd"
 
 # check_circular=False: the depth limit of the walk already stops reference cycles.
@@ -118,7 +118,10 @@ def encode(value: Any, root: str = "$") -> Tuple[bytes, List[Any], int]:
         raise SerializationError("%s: %s" % (path, reject.message), path, reject.type_name) from None
     attachments = []
     if needs_rewrite:
-        value = _rewrite(value, attachments)
+        try:
+            value = _rewrite(value, attachments)
+        except tables.TableError as err:
+            raise SerializationError("%s: %s" % (root, err), root) from None
     try:
         text = _encode_json(value)
     except RecursionError:
@@ -230,6 +233,12 @@ def _plain(value: Any, levels: int) -> bool:
 def _scan_other(value: Any, depth: int) -> bool:
     # Subclasses: int, float and str subclasses (IntEnum, numpy.float64, ...) encode as their base
     # value; list, tuple and dict subclasses (namedtuple, OrderedDict) as their base container.
+    if tables.is_table(value):
+        try:
+            tables.check(value)
+        except tables.TableError as err:
+            raise _Reject(_type_name(value), str(err)) from None
+        return True
     if arrays.is_array(value):
         try:
             arrays.refuse(value)
@@ -254,6 +263,9 @@ def _rewrite(value: Any, attachments: List[Any]) -> Any:
     """A copy of a validated value with bytes as tags (collected in order) and lookalikes escaped."""
     if type(value) in _SCALARS:
         return value
+    if tables.is_table(value):
+        attachments.append(tables.encode(value))
+        return {tables.TAG: {"$b": len(attachments) - 1}}
     if arrays.is_array(value):
         fields, data = arrays.describe(value)
         attachments.append(data)
@@ -533,6 +545,11 @@ def _decode_tagged(text: str, attachments: Sequence[bytes], parse_int: Optional[
             try:
                 return arrays.receive(item)
             except arrays.ArrayError as err:
+                raise SerializationError(str(err), reason="bad_tag") from None
+        if key == tables.TAG:
+            try:
+                return tables.receive(item)
+            except tables.TableError as err:
                 raise SerializationError(str(err), reason="bad_tag") from None
         if key[:2] == "$$" and _LOOKALIKE(key):
             return {key[1:]: item}

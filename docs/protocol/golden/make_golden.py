@@ -415,6 +415,9 @@ def main():
             frame(3, 1, '{"tool":"x","args":[{"$nd":{"dtype":"complex128","shape":[1],"byteorder":"little",'
                         '"data":{"$b":0}}}]}', (bytes(16),), flags=TAGGED), "bad_tag")
 
+    invalid("bad_arrow_tag", "An Arrow tag whose value is a number, not a bytes tag.",
+            frame(3, 1, '{"tool":"x","args":[{"$arrow":0}]}', flags=TAGGED), "bad_tag")
+
 
 if __name__ == "__main__":
     main()

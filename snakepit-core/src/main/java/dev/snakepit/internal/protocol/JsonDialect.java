@@ -62,18 +62,23 @@ final class JsonDialect {
         + " digits, the sign not counted)";
   }
 
+  /** The tag of an Arrow table (docs/protocol.md, section 3.4): {@code {"$arrow": {"$b": 0}}}. */
+  static final String ARROW_TAG = "$arrow";
+
   /**
-   * Whether a key is one or more {@code $} followed by {@code b} or {@code nd}: a single-member object
-   * with such a key reads as a tag (bytes or an array), so in a TAGGED body it is escaped with one more
-   * {@code $}.
+   * Whether a key is one or more {@code $} followed by {@code b}, {@code nd} or {@code arrow}: a
+   * single-member object with such a key reads as a tag (bytes, an array or a table), so in a TAGGED
+   * body it is escaped with one more {@code $}.
    */
   static boolean looksLikeTag(String key) {
     int length = key.length();
     int end;
     if (length >= 2 && key.charAt(length - 1) == 'b') {
       end = length - 1;
-    } else if (length >= 3 && key.charAt(length - 1) == 'd' && key.charAt(length - 2) == 'n') {
+    } else if (length >= 3 && key.endsWith("nd")) {
       end = length - 2;
+    } else if (length >= 6 && key.endsWith("arrow")) {
+      end = length - 5;
     } else {
       return false;
     }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonStreamContext;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
+import dev.snakepit.ArrowData;
 import dev.snakepit.internal.protocol.ValueDecodingException.Reason;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -174,6 +175,9 @@ public final class ValueDecoder {
           if (name.equals(ArrayTags.TAG)) {
             return ArrayTags.read(value, pathOf(in));
           }
+          if (name.equals(JsonDialect.ARROW_TAG)) {
+            return table(value);
+          }
           name = name.substring(1);
         }
         Map<String, Object> single = new LinkedHashMap<>(2);
@@ -186,6 +190,14 @@ public final class ValueDecoder {
         map.put(in.currentName(), read(in.nextToken(), depth));
       } while (in.nextToken() != JsonToken.END_OBJECT);
       return map;
+    }
+
+    private ArrowData table(Object data) throws ValueDecodingException {
+      if (!(data instanceof byte[] bytes)) {
+        throw new ValueDecodingException(Reason.BAD_TAG, pathOf(in), "Arrow tag at " + pathOf(in)
+            + " must hold a bytes tag, not " + describe(data));
+      }
+      return ArrowData.of(bytes);
     }
 
     private byte[] attachment(Object index) throws ValueDecodingException {

@@ -1,6 +1,7 @@
 package dev.snakepit.internal.protocol;
 
 import com.fasterxml.jackson.core.JsonGenerator;
+import dev.snakepit.ArrowData;
 import dev.snakepit.NdArray;
 import dev.snakepit.internal.protocol.ValueEncodingException.Reason;
 import java.io.IOException;
@@ -34,14 +35,15 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>{@link NdArray}, and {@code int[]}, {@code long[]}, {@code short[]}, {@code double[]},
  *       {@code float[]}, {@code boolean[]} and rectangular nested arrays of them ({@code double[][]}):
  *       an array tag (section 3.3), the elements copied in bulk into one attachment;
+ *   <li>{@link ArrowData}: an Arrow tag (section 3.4), its IPC stream as one attachment;
  *   <li>any {@code Collection}, and any other {@code Object[]}: a JSON array;
  *   <li>a {@code Map} with {@code String} keys: an object, keys in iteration order.
  * </ul>
  *
  * <p>Everything else is refused, naming the value's path and type. {@code char[]} is refused too:
  * it could be read as text or as a list of one-letter strings, and guessing would change types
- * silently. A map with a single key of the form {@code $b}, {@code $$b}, ... is escaped with one more
- * {@code $} (section 3.2). Containers may nest {@link #MAX_DEPTH} levels, counted from the body itself,
+ * silently. A map with a single key of the form {@code $b}, {@code $$b}, {@code $nd}, {@code $arrow},
+ * ... is escaped with one more {@code $} (section 3.2). Containers may nest {@link #MAX_DEPTH} levels, counted from the body itself,
  * and a {@code BigInteger} may have at most 4300 digits ({@link JsonDialect#MAX_INTEGER_DIGITS}).
  *
  * <p>Thread-safe and stateless; one instance serves a whole pool.
@@ -52,8 +54,8 @@ public final class ValueEncoder {
   public static final int MAX_DEPTH = 500;
 
   private static final String SUPPORTED = "supported types are null, Boolean, integers, Float/Double, "
-      + "strings, byte[]/ByteBuffer, NdArray and primitive arrays, collections, Object[] and maps with "
-      + "String keys";
+      + "strings, byte[]/ByteBuffer, NdArray and primitive arrays, ArrowData, collections, Object[] and maps "
+      + "with String keys";
 
   /**
    * Encodes a whole body, such as {@code {"tool": "add", "args": [1], "kwargs": {}}}.
@@ -106,6 +108,7 @@ public final class ValueEncoder {
         case Character c -> out.writeString(c.toString());
         case CharSequence text -> out.writeString(text.toString());
         case NdArray array -> writeArray(array);
+        case ArrowData table -> writeTable(table);
         case Object[] array -> writeObjects(array, depth);
         case int[] array -> writeArray(primitives(array));
         case long[] array -> writeArray(primitives(array));
@@ -178,6 +181,13 @@ public final class ValueEncoder {
     private void writeArray(NdArray array) throws IOException {
       ArrayTags.write(out, array, this::writeBytes);
       tagged = true;
+    }
+
+    private void writeTable(ArrowData table) throws IOException {
+      out.writeStartObject();
+      out.writeFieldName(JsonDialect.ARROW_TAG);
+      writeBytes(table.bytes());
+      out.writeEndObject();
     }
 
     private void writeBytes(ByteBuffer view) throws IOException {

@@ -21,7 +21,8 @@ import org.junit.jupiter.api.Test;
 class ValueEncoderTest {
 
   private static final String SUPPORTED = "supported types are null, Boolean, integers, Float/Double, "
-      + "strings, byte[]/ByteBuffer, NdArray and primitive arrays, collections, Object[] and maps with String keys";
+      + "strings, byte[]/ByteBuffer, NdArray and primitive arrays, ArrowData, collections, Object[] and maps with"
+      + " String keys";
 
   private final ValueEncoder encoder = new ValueEncoder();
 

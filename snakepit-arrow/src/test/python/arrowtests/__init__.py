@@ -1,0 +1,1 @@
+"""The test adapter of snakepit-arrow's integration tests."""
