@@ -16,6 +16,8 @@ Invariants, all under ``CallSwitch._lock``:
 - a call begun while another runs (a call nested in a host call, host.py) makes that one wait: a
   cancel meant for it is kept, and injected at the first ``release()`` after the nested call's
   ``finish()`` made it current again;
+- a cancel for a call that has not begun (one the JVM wrote behind the running call) is kept, for a
+  bounded number of request ids; ``begin()`` of that call raises CallCancelled at once;
 - between ``hold()`` and ``release()`` nothing is injected: an exception meant for the call then waits
   and is injected by ``release()``. The main thread holds the switch while it reads a frame of the
   JVM during a call (streams.py), so that an exception never lands half-way through a frame.
@@ -26,7 +28,12 @@ import ctypes
 import signal
 import threading
 import time
+from collections import OrderedDict
 from typing import Callable, Optional
+
+# How many cancels of calls that have not begun are kept; older ones are forgotten. Most are cancels
+# that came after their call ended, and request ids are never reused on a connection.
+_MAX_EARLY_CANCELS = 1024
 
 
 class CallCancelled(BaseException):
@@ -93,6 +100,8 @@ class CallSwitch:
         # Guarded by _lock: the calls that wait for a nested one, innermost last, each as
         # [request_id, tool, deadline, injected, exception kept for it or None].
         self._waiting: list = []
+        # Guarded by _lock: request ids cancelled before their call began, oldest first.
+        self._early: "OrderedDict[int, None]" = OrderedDict()
 
     def install_wakeup(self) -> None:
         """Lets cancellation interrupt blocking system calls; call from the main thread."""
@@ -101,6 +110,8 @@ class CallSwitch:
             self._wake = True
 
     def begin(self, request_id: int, tool: str, deadline: Optional[float]) -> None:
+        """Makes the call current; raises CallCancelled, with the call current, if it was cancelled
+        before it began (finish() then ends it as any cancelled call)."""
         with self._lock:
             if self._request_id:
                 self._waiting.append([self._request_id, self._tool, self._deadline, self._injected, None])
@@ -110,6 +121,9 @@ class CallSwitch:
             self._injected = False
             self._held = False
             self._deferred = None
+            if not self._early or self._early.pop(request_id, 0) == 0:
+                return
+        raise CallCancelled("cancelled before it began")
 
     def finish(self, request_id: Optional[int] = None) -> bool:
         """Ends the current call (only if it is ``request_id``, when given); returns whether it was
@@ -162,7 +176,11 @@ class CallSwitch:
             if _set_async_exc is None or request_id == 0:
                 return False
             if request_id != self._request_id:
-                return self._keep_for_waiting(request_id, exception)
+                if self._keep_for_waiting(request_id, exception):
+                    return True
+                if exception is CallCancelled:
+                    self._keep_for_later(request_id)
+                return False
             if self._injected:
                 return False
             self._injected = True
@@ -184,6 +202,12 @@ class CallSwitch:
                 waiting[4] = exception
                 return True
         return False
+
+    def _keep_for_later(self, request_id: int) -> None:
+        """Keeps a cancel for a call that may not have begun yet; under _lock."""
+        self._early[request_id] = None
+        if len(self._early) > _MAX_EARLY_CANCELS:
+            self._early.popitem(last=False)
 
     def _deliver(self, exception: type) -> bool:
         """Raises ``exception`` in the main thread; under _lock. Returns whether to keep waking it."""

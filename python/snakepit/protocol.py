@@ -48,6 +48,9 @@ KIND_NAMES = {
 KNOWN_KINDS = frozenset(KIND_NAMES)
 
 TAGGED = 0x01
+# A CALL the JVM wrote while the worker runs another call (pipelining, docs/protocol.md section 4.2):
+# the worker runs it after that one, even when it reads it during a wait of the running call.
+QUEUED = 0x02
 
 DEFAULT_MAX_FRAME_BYTES = 128 * 1024 * 1024
 

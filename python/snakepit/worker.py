@@ -10,7 +10,8 @@ import os
 import select
 import socket
 import sys
-from typing import Any, Callable, Dict, Optional
+from collections import deque
+from typing import Any, Callable, Deque, Dict, Optional
 
 from . import batches, errors, messages, protocol, values
 from .adapter import ToolRunner
@@ -43,6 +44,9 @@ class Worker:
         self._streamer = Streamer(runner, self._send_chunk, self._await_credit)
         # Credit a stream received while its generator waited for something else (a host call).
         self._credit: Dict[int, int] = {}
+        # CALL frames with QUEUED read while a call waited (a host call, a stream's credit): each runs
+        # after the calls before it, in the serve loop.
+        self._queued: Deque[protocol.Frame] = deque()
         self.host = HostLink(self)
         self._poll = select.poll()
         self._poll.register(sock, select.POLLIN)
@@ -50,9 +54,10 @@ class Worker:
     def serve(self) -> int:
         """Serves calls until SHUTDOWN; exits the process directly when the JVM goes away."""
         read_frame = self.reader.read_frame
+        queued = self._queued
         while True:
             try:
-                frame = read_frame()
+                frame = queued.popleft() if queued else read_frame()
             except ProtocolError as err:
                 return self._violation(str(err))
             except OSError:
@@ -267,8 +272,9 @@ class Worker:
         """Waits, during a call, for the JVM's next frame that ``wanted`` accepts, and returns it.
 
         On the way, CREDIT for a stream among the running calls is kept for it, other CREDIT frames and
-        answers of host calls nobody waits for are skipped, and a CALL or session frame, which the JVM
-        sends only while a host call waits (a Java function calling its worker back), is served nested.
+        answers of host calls nobody waits for are skipped, a CALL with the QUEUED flag (written behind
+        the running call) is kept for the serve loop, and a CALL or session frame without it, which the
+        JVM sends only while a host call waits (a Java function calling its worker back), is served nested.
         A cancel may land while the main thread waits for the socket; the socket's mode is changed and
         each frame read with the call switch held, so that nothing lands half-way through either.
         """
@@ -285,6 +291,8 @@ class Worker:
                 self._poll.poll()  # where a cancel lands while the JVM sends nothing
             elif wanted(frame):
                 return frame
+            elif frame.kind == protocol.CALL and frame.flags & protocol.QUEUED:
+                self._queued.append(frame)  # written behind the running call: it waits its turn
             elif frame.kind == protocol.CREDIT:
                 if self._switch.running(frame.request_id):
                     self._credit[frame.request_id] = self._credit.get(frame.request_id, 0) + self._credit_of(frame)

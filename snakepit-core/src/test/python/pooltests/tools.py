@@ -3,11 +3,14 @@
 Misbehaving toward the protocol needs the worker's private descriptors, which user code is never
 given: they are found in /proc/self/fd (Linux), as a buggy C extension might stumble on them.
 """
+import array
 import ctypes
+import fcntl
 import os
 import socket
 import struct
 import sys
+import termios
 import time
 from typing import Any, List, Optional
 
@@ -180,6 +183,24 @@ class PoolTestAdapter(DemoAdapter):
             size = sock.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF)
         with open("/proc/sys/net/core/wmem_max") as f:
             return [size, int(f.read())]
+
+    @tool
+    def nap_then_pending(self, seconds: float) -> int:
+        """Sleeps, then returns how many bytes wait unread on the data socket: a call written ahead of
+        its turn (pipelining) is there while this one runs."""
+        time.sleep(seconds)
+        fds = _descriptors(lambda link, flags: link.startswith("socket:"))
+        if len(fds) != 1:
+            raise RuntimeError("expected one socket, found %s" % fds)
+        pending = array.array("i", [0])
+        fcntl.ioctl(fds[0], termios.FIONREAD, pending)
+        return pending[0]
+
+    @tool
+    def nap_then_exit(self, seconds: float, code: int) -> None:
+        """Sleeps, then ends the worker at once with exit status ``code``."""
+        time.sleep(seconds)
+        os._exit(code)
 
     @tool
     def corrupt_control_plane(self, length: int, kind: int, then_sleep: float) -> str:

@@ -32,12 +32,19 @@ final class BusyWorkers implements Iterable<WorkerSlot> {
     this.deadlines = deadlines;
   }
 
-  /** The worker starts on {@code call}: the call gets a request id on its connection, and its run and its deadline start now. */
+  /**
+   * The worker starts on {@code call}: the call gets a request id on its connection (one written ahead
+   * to it has one already), and its run and its deadline start now.
+   */
   void start(WorkerSlot slot, PendingCall call) {
     slot.current = call;
     slots.add(slot);
     call.slot = slot;
-    call.requestId = ++slot.lastRequestId;
+    if (call.aheadOn == slot) {
+      call.aheadOn = null;
+    } else {
+      call.requestId = ++slot.lastRequestId;
+    }
     call.checkoutNanos = ticker.nanoTime();
     call.deadlineNanos = DeadlineSweep.after(call.checkoutNanos, call.timeout);
     deadlines.sweepBy(call.deadlineNanos);

@@ -54,11 +54,17 @@ final class Cancellation {
   void cancel(PendingCall call, String why) {
     boolean queued;
     WorkerSlot slot;
+    WorkerSlot behind;
     lock.lock();
     try {
       queued = checkout.leave(call);
+      behind = queued || call.abandoned ? null : call.aheadOn;
+      if (behind != null) {
+        call.abandoned = true; // written ahead: it stays there until the worker comes to it and skips it
+        call.checkedOut = true;
+      }
       slot = call.slot;
-      if (!queued && (slot == null || !slot.runs(call) || call.abandoned)) {
+      if (!queued && behind == null && (slot == null || !slot.runs(call) || call.abandoned)) {
         return;
       }
       if (!queued) {
@@ -68,8 +74,11 @@ final class Cancellation {
     } finally {
       lock.unlock();
     }
-    if (queued) {
+    if (queued || behind != null) {
       completion.failCheckout(call, failures.cancelledWhileWaiting(call, why));
+      if (behind != null) {
+        behind.control.cancel(call.requestId, "cancelled");
+      }
     } else {
       completion.fail(call, slot.id, failures.cancelledWhileRunning(slot, call, why));
       cancelAndWatch(slot, call, "cancelled");
@@ -99,16 +108,33 @@ final class Cancellation {
   /** The sweep found queued {@code call} past its acquire timeout; nothing happens if it left the queue since. */
   void waitedTooLong(PendingCall call) {
     boolean hostWait;
+    WorkerSlot behind = null;
     lock.lock();
     try {
       if (!checkout.leave(call)) {
-        return;
+        if (call.aheadOn == null || call.abandoned) {
+          return;
+        }
+        behind = call.aheadOn; // written ahead, and the call before it still runs
+        call.abandoned = true;
+        call.checkedOut = true;
       }
       hostWait = allWaitingForHost.getAsBoolean();
     } finally {
       lock.unlock();
     }
     completion.failCheckout(call, failures.waitedTooLong(call, acquireTimeout, hostWait));
+    if (behind != null) {
+      behind.control.cancel(call.requestId, "timeout");
+    }
+  }
+
+  /**
+   * A call written ahead and answered while it waited has begun on {@code slot}: the worker, told to
+   * skip it, answers it CANCELLED; it is watched as any cancelled call, so that it never holds the worker.
+   */
+  void begunCancelled(WorkerSlot slot, PendingCall call) {
+    cancelAndWatch(slot, call, "cancelled");
   }
 
   /**

@@ -149,6 +149,12 @@ final class Checkout {
     return next;
   }
 
+  /** The oldest call waiting for any worker, taken out of the queue, if it {@code suits}; else null. */
+  PendingCall pollIf(Predicate<PendingCall> suits) {
+    PendingCall first = queue.peekFirst();
+    return first != null && suits.test(first) ? queue.pollFirst() : null;
+  }
+
   /**
    * Queues a call, in its worker's own queue if it may run only there: at the head if it was taken back
    * from a worker that never received it.

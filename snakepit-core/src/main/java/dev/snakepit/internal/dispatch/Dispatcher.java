@@ -66,6 +66,9 @@ public final class Dispatcher {
   private final ReadingHandOff reading;
   private final StreamRouting chunks;
   private final HostCalls hostCalls;
+  /** Calls written to busy workers ahead of their turn. Guarded by lock. */
+  private final AheadCalls ahead;
+  private final Resending resending;
   private final AtomicLong callIds = new AtomicLong();
 
   private final ReentrantLock lock = new ReentrantLock();
@@ -94,6 +97,8 @@ public final class Dispatcher {
     this.deadlines = new DeadlineSweep(timer, ticker, this::sweep);
     this.busy = new BusyWorkers(lock, ticker, deadlines);
     this.cancels = new Cancellation(lock, checkout, limits, timer, host, failures, completion, busy::allWaitingForHost);
+    this.ahead = new AheadCalls(limits.pipelineDepth(), events, host, cancels);
+    this.resending = new Resending(this, lock, checkout, reading, busy, completion, failures, sessions);
     this.chunks = new StreamRouting(lock, host);
     this.hostCalls = new HostCalls(pool, lock, host, limits, ticker, events, completion, callIds::incrementAndGet);
   }
@@ -117,6 +122,7 @@ public final class Dispatcher {
     events.callStart(call.callId, tool);
     events.checkoutStart(call.callId, tool);
     WorkerSlot slot = null;
+    WorkerSlot behind = null;
     Checkout.Admission admission;
     lock.lock();
     try {
@@ -124,6 +130,9 @@ public final class Dispatcher {
       if (admission == Checkout.Admission.WORKER) {
         slot = checkout.take(target);
         assign(slot, call);
+      } else if (admission == Checkout.Admission.WAIT && (behind = ahead.slotFor(call, busy)) != null) {
+        ahead.place(behind, call);
+        armAcquireTimeout(call);
       } else if (admission == Checkout.Admission.WAIT) {
         enqueue(call, false);
       }
@@ -132,6 +141,8 @@ public final class Dispatcher {
     }
     if (slot != null) {
       send(slot, call);
+    } else if (behind != null) {
+      ahead.write(behind, List.of(call));
     } else if (admission != Checkout.Admission.WAIT) {
       completion.failCheckout(call, failures.refused(call, admission, limits.maxQueue()));
     }
@@ -178,11 +189,13 @@ public final class Dispatcher {
     PendingCall call;
     Withdrawal withdrawn;
     List<PendingCall> nested;
+    List<PendingCall> back;
     lock.lock();
     try {
       withdrawn = withdraw(slot);
       reading.end(slot);
       nested = hostCalls.workerGone(slot);
+      back = ahead.takeBack(slot);
       call = slot.current;
       if (call != null) {
         busy.release(slot);
@@ -196,13 +209,17 @@ public final class Dispatcher {
     if (call != null) {
       completion.fail(call, slot.id, cancels.lostPastDeadline(slot, call, errorFor.apply(call.tool)));
     }
+    resending.resend(slot, back);
   }
+
 
   /** A RESULT or ERROR frame arrived from {@code slot}; runs on the thread holding its reading role. */
   public void onReply(WorkerSlot slot, Frame frame) {
     long now = ticker.nanoTime(); // before the lock: waiting for it is no part of the call's run
     PendingCall call;
     PendingCall next = null;
+    boolean begun = false;
+    List<PendingCall> refill = List.of();
     RecycleReason recycle = null;
     PendingCall nested = null;
     lock.lock();
@@ -221,11 +238,18 @@ public final class Dispatcher {
         busy.release(slot);
         call.readingFrom = null;
         recycle = slot.answered(frame.kind() == FrameKind.ERROR);
-        next = checkout.free(slot);
+        next = slot.ahead.pollFirst();
         if (next != null) {
+          begun = true; // written ahead: it begins now, with nothing to send
+          reading.give(slot, next);
+          busy.start(slot, next);
+        } else if ((next = checkout.free(slot)) != null) {
           assign(slot, next);
         } else {
           slot.role.release();
+        }
+        if (next != null) {
+          refill = ahead.refill(slot, checkout, begun ? 0 : 1);
         }
       }
     } finally {
@@ -243,10 +267,13 @@ public final class Dispatcher {
     if (recycle != null) {
       host.recycle(slot, recycle);
     }
-    if (next != null) {
+    if (begun) {
+      ahead.begin(slot, next);
+    } else if (next != null) {
       // Keep the worker busy while this thread decodes the previous result.
       sendAndWake(slot, next);
     }
+    ahead.write(slot, refill);
     completion.complete(slot, call, frame);
   }
 
@@ -333,7 +360,8 @@ public final class Dispatcher {
   public Counts counts() {
     lock.lock();
     try {
-      return new Counts(checkout.idleCount(), busy.size(), checkout.waitingCount(), sessions.held(), busy.streaming());
+      return new Counts(checkout.idleCount(), busy.size(), checkout.waitingCount() + ahead.waiting(busy), sessions.held(),
+          busy.streaming());
     } finally {
       lock.unlock();
     }
@@ -344,20 +372,28 @@ public final class Dispatcher {
    * own reply, or else to the worker's reader thread. Under lock; whoever sends the call then wakes a
    * caller parked for a worker ({@link #sendAndWake}).
    */
-  private void assign(WorkerSlot slot, PendingCall call) {
+  void assign(WorkerSlot slot, PendingCall call) {
     reading.give(slot, call);
     busy.start(slot, call);
+    if (ahead.enabled()) {
+      slot.unwritten.incrementAndGet(); // its frame is written next, after the lock
+    }
   }
 
   /** Queues a call for at most the acquire timeout; at the head if it was taken back from a worker. Under lock. */
-  private void enqueue(PendingCall call, boolean first) {
+  void enqueue(PendingCall call, boolean first) {
     checkout.enqueue(call, first);
+    armAcquireTimeout(call);
+  }
+
+  /** The waiting call stops waiting for a worker after the acquire timeout. Under lock. */
+  private void armAcquireTimeout(PendingCall call) {
     call.acquireDeadlineNanos = DeadlineSweep.after(ticker.nanoTime(), limits.acquireTimeout());
     deadlines.sweepBy(call.acquireDeadlineNanos);
   }
 
   /** The worker gets no more calls. Under lock; {@linkplain Withdrawal#settle settle} the result without it. */
-  private Withdrawal withdraw(WorkerSlot slot) {
+  Withdrawal withdraw(WorkerSlot slot) {
     slot.retired = true;
     return Withdrawal.of(slot, checkout.withdraw(slot), sessions.ended(slot));
   }
@@ -368,7 +404,7 @@ public final class Dispatcher {
     List<PendingCall> waitedTooLong = new ArrayList<>();
     lock.lock();
     try {
-      deadlines.collect(busy, checkout.waiting(), late, waitedTooLong);
+      deadlines.collect(busy, ahead.withWaiting(checkout.waiting(), busy), late, waitedTooLong);
     } finally {
       lock.unlock();
     }
@@ -380,7 +416,7 @@ public final class Dispatcher {
    * Sends a call that waited for a worker, then wakes its caller if it parked to read the reply: the
    * wake-up costs a system call, which the worker need not wait for.
    */
-  private void sendAndWake(WorkerSlot slot, PendingCall call) {
+  void sendAndWake(WorkerSlot slot, PendingCall call) {
     send(slot, call);
     call.wakeWaiter();
   }
@@ -394,56 +430,26 @@ public final class Dispatcher {
     // channel write closes the channel, which would kill a healthy worker for the caller's sake.
     try {
       slot.data.write(call.kind, call.requestId, call.body);
+      written(slot);
     } catch (IOException e) {
+      written(slot);
       // The worker cannot have read a frame it was not sent in full, so the call never ran there:
       // it goes back to the head of the queue, or to another free worker.
-      retry(slot, call);
+      resending.retry(slot, call);
       host.lost(slot, CallFailures.sendFailed(e));
     } catch (FrameTooLargeException e) {
+      written(slot);
       // Checked before the call was accepted; kept as a guard so that a slot can never stay busy.
       gone(slot, tool -> failures.tooLarge(slot, tool, e));
     }
   }
 
-  /** Takes a call back from a worker that never received it and gives it to another, or queues it first. */
-  private void retry(WorkerSlot failed, PendingCall call) {
-    WorkerSlot slot = null;
-    boolean poolClosed = false;
-    boolean timedOut = false;
-    boolean stranded = false;
-    Withdrawal withdrawn;
-    lock.lock();
-    try {
-      withdrawn = withdraw(failed);
-      reading.end(failed);
-      if (failed.current != call) {
-        return; // the worker's death was handled first and has already answered the caller
-      }
-      busy.release(failed);
-      if (call.abandoned || call.claimed()) {
-        timedOut = call.timedOut != null; // a cancelled call has its answer; a timed-out one is answered below
-      } else if (checkout.closed()) {
-        poolClosed = true;
-      } else if (call.pinned()) {
-        stranded = true; // it may run on no other worker
-      } else if ((slot = checkout.takeIdle()) != null) {
-        assign(slot, call);
-      } else {
-        // The call already waited once; it waits again at most the acquire timeout, never forever.
-        enqueue(call, true);
-      }
-    } finally {
-      lock.unlock();
-    }
-    withdrawn.settle("lost its connection", completion, failures, sessions);
-    if (timedOut) {
-      completion.fail(call, failed.id, failures.timedOutBeforeReceived(failed, call));
-    } else if (stranded) {
-      completion.fail(call, failed.id, failures.stranded(call, "lost its connection"));
-    } else if (poolClosed) {
-      completion.fail(call, failed.id, failures.closedBeforeResent(failed, call));
-    } else if (slot != null) {
-      sendAndWake(slot, call);
+  private void written(WorkerSlot slot) {
+    if (ahead.enabled()) {
+      slot.unwritten.decrementAndGet();
     }
   }
+
+
+
 }

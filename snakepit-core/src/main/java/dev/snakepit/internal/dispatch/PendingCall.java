@@ -33,6 +33,11 @@ public final class PendingCall {
 
   /** The worker running the call, once it has one. Guarded by the dispatcher's lock. */
   WorkerSlot slot;
+  /**
+   * The busy worker whose socket holds this call behind the call it runs, until the call begins there
+   * (pipelining); null otherwise. Guarded by the dispatcher's lock.
+   */
+  WorkerSlot aheadOn;
   /** The call's id on its worker's connection. Guarded by the dispatcher's lock. */
   long requestId;
   /** Set once the caller has been answered without the worker's reply. Guarded by the dispatcher's lock. */

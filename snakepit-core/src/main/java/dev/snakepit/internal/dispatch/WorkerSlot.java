@@ -7,11 +7,12 @@ import dev.snakepit.internal.protocol.FrameWriter;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The dispatcher's view of one ready worker: where to send calls and cancels, which call it runs, and
  * who reads its replies. With a concurrency of one, a worker runs at most one call, so {@code current}
- * is a single field.
+ * is a single field; calls written ahead of their turn wait in {@code ahead}.
  */
 public final class WorkerSlot {
   /**
@@ -55,6 +56,16 @@ public final class WorkerSlot {
    * request id. Guarded by the dispatcher's lock.
    */
   final Map<Long, PendingCall> nested = new HashMap<>();
+  /**
+   * The calls written to the worker's socket behind its current call, which have not begun, oldest
+   * first (pipelining); each begins when the one before it is answered. Guarded by the dispatcher's lock.
+   */
+  final ArrayDeque<PendingCall> ahead = new ArrayDeque<>();
+  /**
+   * How many frames of calls given to the worker are not yet written; counted only with pipelining, so
+   * that a call is written ahead only after every frame before it. Raised under the dispatcher's lock.
+   */
+  final AtomicInteger unwritten = new AtomicInteger();
   /** Set when the worker must get no more calls. Guarded by the dispatcher's lock. */
   boolean retired;
   /** The last request id used on this worker's connection. Guarded by the dispatcher's lock. */

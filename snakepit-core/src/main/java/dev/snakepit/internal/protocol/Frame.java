@@ -23,6 +23,11 @@ public record Frame(FrameKind kind, int flags, long requestId, byte[] body, List
 
   /** Flag bit: the body holds bytes tags or escaped keys (docs/protocol.md, section 3.2). */
   public static final int TAGGED = 0x01;
+  /**
+   * Flag of a CALL written while the worker runs another call (pipelining, docs/protocol.md section
+   * 4.2): the worker runs it after that one, even when it reads it during a wait of the running call.
+   */
+  public static final int QUEUED = 0x02;
 
   private static final byte[] NO_BYTES = new byte[0];
 

@@ -111,6 +111,12 @@ public final class FrameWriter {
     write(kind, body.flags(), requestId, body.json(), body.attachmentViews());
   }
 
+  /** Writes a frame whose body the {@link ValueEncoder} made, with its flags and {@code extraFlags}. */
+  public void write(FrameKind kind, long requestId, EncodedBody body, int extraFlags)
+      throws IOException, FrameTooLargeException {
+    write(kind, body.flags() | extraFlags, requestId, body.json(), body.attachmentViews());
+  }
+
   /** Writes a frame as it was read, for instance to pass it on. */
   public void write(Frame frame) throws IOException, FrameTooLargeException {
     List<ByteBuffer> attachments = new ArrayList<>(frame.attachments().size());

@@ -102,7 +102,7 @@ public final class Supervisor implements Worker.Reports, DispatchHost {
     this.heartbeats = new HeartbeatMonitor(config.heartbeatInterval(), config.heartbeatTimeout(), ticker);
     this.dispatcher = new Dispatcher(pool,
         new DispatchLimits(config.acquireTimeout(), config.maxQueue(), config.callTimeout(), config.cancelGrace(),
-            config.maxSessionsPerWorker(), config.hostFunctions(), config.maxHostCallDepth()),
+            config.maxSessionsPerWorker(), config.hostFunctions(), config.maxHostCallDepth(), config.pipelineDepth()),
         executor, ticker, events, counters, this);
     this.endings = new WorkerEndings(pool, loop, ticker, dispatcher, this::bury, config.sessionDrainTimeout());
     this.events = events;
