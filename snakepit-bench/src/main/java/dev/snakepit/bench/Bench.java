@@ -31,7 +31,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
 @Command(name = "./snakepit bench", sortOptions = false,
     description = "Runs the benchmarks; writes OUT/latest.md and the plots.")
 public final class Bench implements Callable<Integer> {
-  static final List<String> SECTIONS = List.of("noop", "jmh", "throughput", "payloads", "arrays", "batch", "startup");
+  static final List<String> SECTIONS = List.of("noop", "jmh", "throughput", "payloads", "arrays", "batch", "references", "startup");
 
   @Option(names = "--python", paramLabel = "CMD", defaultValue = "python3",
       description = "an interpreter with grpcio; ./snakepit passes the one of .venv-bench/ (default ${DEFAULT-VALUE})")
@@ -47,7 +47,7 @@ public final class Bench implements Callable<Integer> {
   boolean quick;
 
   @Option(names = "--only", paramLabel = "SECTIONS",
-      description = "a comma-separated subset of noop, jmh, throughput, payloads, arrays, batch, startup (default all);"
+      description = "a comma-separated subset of noop, jmh, throughput, payloads, arrays, batch, references, startup (default all);"
           + " their tables still go to OUT/latest.md")
   String only;
 
@@ -148,6 +148,10 @@ public final class Bench implements Callable<Integer> {
         section("batches: an item's cost against a single call");
         List<Batches.Row> batches = quick ? Batches.run(python, 3, 1_000, 2_000) : Batches.run(python, 7, 5_000, 20_000);
         report.add("## Batches\n\n" + Batches.table(batches));
+      }
+      if (sections.contains("references")) {
+        section("references: Py4J and Jep beside Snakepit");
+        report.add("## References: Py4J and Jep\n\n" + References.run(python, quick));
       }
       if (sections.contains("startup")) {
         section("start-up and recovery");
