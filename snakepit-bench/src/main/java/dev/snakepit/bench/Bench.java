@@ -31,7 +31,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
 @Command(name = "./snakepit bench", sortOptions = false,
     description = "Runs the benchmarks; writes OUT/latest.md and the plots.")
 public final class Bench implements Callable<Integer> {
-  static final List<String> SECTIONS = List.of("noop", "jmh", "throughput", "payloads", "arrays", "batch", "references", "startup");
+  static final List<String> SECTIONS = List.of("noop", "jmh", "throughput", "payloads", "arrays", "records", "batch", "references",
+      "startup");
 
   @Option(names = "--python", paramLabel = "CMD", defaultValue = "python3",
       description = "an interpreter with grpcio; ./snakepit passes the one of .venv-bench/ (default ${DEFAULT-VALUE})")
@@ -47,7 +48,8 @@ public final class Bench implements Callable<Integer> {
   boolean quick;
 
   @Option(names = "--only", paramLabel = "SECTIONS",
-      description = "a comma-separated subset of noop, jmh, throughput, payloads, arrays, batch, references, startup (default all);"
+      description = "a comma-separated subset of noop, jmh, throughput, payloads, arrays, records, batch, references, startup"
+          + " (default all);"
           + " their tables still go to OUT/latest.md")
   String only;
 
@@ -143,6 +145,10 @@ public final class Bench implements Callable<Integer> {
       if (sections.contains("arrays")) {
         section("arrays: float64, 1 MiB to 256 MiB, each way");
         report.add("## Arrays\n\n" + ArrayPayloads.table(ArrayPayloads.run(python, quick)));
+      }
+      if (sections.contains("records")) {
+        section("records: Arrow tables against JSON, each way");
+        report.add("## Records: Arrow against JSON\n\n" + Records.table(Records.run(python, quick)));
       }
       if (sections.contains("batch")) {
         section("batches: an item's cost against a single call");

@@ -1,4 +1,4 @@
-"""The benchmark adapter: ``benchtools.adapter:BenchAdapter``. Standard library only; numpy if installed.
+"""The benchmark adapter: ``benchtools.adapter:BenchAdapter``. Standard library only; numpy and pyarrow if installed.
 
 The demo adapter's tools (among them ``ping``, nothing, the cost of a call, and ``cpu(n)``, counting
 primes in pure Python while holding the GIL, as CPU-bound work does), plus payloads of a given size
@@ -8,7 +8,9 @@ each way:
 - ``make_bytes(n)``, ``make_json(n)``: return a payload of about n bytes (Python to Java), bytes or a
   list of small records;
 - ``take_array(data)``, ``make_array(n)``: the same for float64 arrays (numpy's when numpy is
-  installed, the standard library's memoryviews without it). The payload is built on the first call for a size and returned again by the
+  installed, the standard library's memoryviews without it);
+- ``take_records``, ``make_records(rows)``, ``take_table``, ``make_table(rows)``: the same records
+  (id, name, score, flag) as JSON and as a pyarrow table. The payload is built on the first call for a size and returned again by the
   next ones, so that what is measured is the crossing, not the building (the Java side, too, sends
   one payload over and over).
 """
@@ -59,9 +61,40 @@ class BenchAdapter(DemoAdapter):
         return self._payload("array", n, _float64s)
 
     @tool
+    def take_records(self, records: List[Dict[str, Any]]) -> int:
+        """Returns how many records (dicts of id, name, score and flag) arrived as JSON."""
+        return len(records)
+
+    @tool
+    def make_records(self, rows: int) -> List[Dict[str, Any]]:
+        """Returns ``rows`` records of id, name, score and flag, as JSON."""
+        return self._payload("records", rows, lambda n: [row(i) for i in range(n)])
+
+    @tool
+    def take_table(self, table: Any) -> int:
+        """Returns how many rows an Arrow table (a pyarrow.Table) has."""
+        return table.num_rows
+
+    @tool
+    def make_table(self, rows: int) -> Any:
+        """Returns the records of make_records as a pyarrow.Table (pyarrow must be installed)."""
+        def build(n: int) -> Any:
+            import pyarrow
+            return pyarrow.table({"id": pyarrow.array(range(n), pyarrow.int64()),
+                                  "name": ["item-%06d" % i for i in range(n)],
+                                  "score": pyarrow.array([i / 4 for i in range(n)], pyarrow.float64()),
+                                  "flag": [i % 2 == 0 for i in range(n)]})
+        return self._payload("table", rows, build)
+
+    @tool
     def make_json(self, n: int) -> List[Dict[str, Any]]:
         """Returns a list of records of about n bytes once encoded."""
         return self._payload("json", n, lambda size: [record(i) for i in range(max(1, size // _RECORD_BYTES))])
+
+
+def row(i: int) -> Dict[str, Any]:
+    """Record i of the records' payloads, as JSON and as a table row."""
+    return {"id": i, "name": "item-%06d" % i, "score": i / 4, "flag": i % 2 == 0}
 
 
 def _float64s(n: int) -> Any:
