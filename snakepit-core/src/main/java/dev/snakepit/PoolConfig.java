@@ -747,7 +747,7 @@ public final class PoolConfig {
      * have ended, so it suits pools of short calls: one queued behind a long call waits for it (at most
      * {@link #acquireTimeout}, as in the queue). Such a call counts as queued; if its worker dies before
      * it began, it is sent to another worker; a cancel before it began stops it there. Calls of
-     * sessions and streams are never written ahead.
+     * sessions and streams, and calls whose frame is above 128 KiB, are never written ahead.
      */
     public Builder pipelineDepth(int value) {
       if (value < 0 || value > MAX_PIPELINE_DEPTH) {

@@ -24,7 +24,9 @@ import java.util.List;
  *
  * <p>Frames to one worker must reach it in the order of its calls. A call is written ahead only when
  * every frame already given to that worker has been written ({@link WorkerSlot#unwritten}), and the
- * thread that places it writes it; so no frame overtakes another.
+ * thread that places it writes it; so no frame overtakes another. A worker reads a call written ahead
+ * only once it has answered the calls before it, so such a write may block until then: it is never made
+ * by a thread that may have to read that answer first (the dispatcher hands refills to a thread of their own).
  *
  * <p>Confined to the dispatcher's lock: every method is called with it held, but {@link #write} and
  * {@link #begin}, which the dispatcher calls after letting it go.
@@ -47,9 +49,17 @@ final class AheadCalls {
     return depth > 0;
   }
 
+  /**
+   * The largest frame written ahead: one that fits a socket's buffer, so that its write returns at once
+   * even though the worker reads it only later. Larger calls wait in the queue; their transfer, not the
+   * hand-over, is what they take time for.
+   */
+  static final long MAX_FRAME_AHEAD = 128 * 1024;
+
   /** Whether {@code call} may be written ahead to a busy worker. */
   static boolean eligible(PendingCall call) {
-    return call.kind == FrameKind.CALL && call.target == null && call.stream == null && call.depth == 0;
+    return call.kind == FrameKind.CALL && call.target == null && call.stream == null && call.depth == 0
+        && call.body.frameBytes() <= MAX_FRAME_AHEAD;
   }
 
   /**
@@ -72,7 +82,7 @@ final class AheadCalls {
 
   /**
    * Whether {@code slot} takes one more call ahead, when {@code ownWrites} of its unwritten frames are
-   * the placing thread's own, to be written before the new one.
+   * the placing thread's own, to be written before the new one by the same thread.
    */
   private boolean accepts(WorkerSlot slot, int ownWrites) {
     PendingCall running = slot.current;
@@ -91,15 +101,15 @@ final class AheadCalls {
 
   /**
    * Takes calls from the front of the shared queue and places them ahead on {@code slot}, while it
-   * takes them; {@code ownWrites} as for {@link #accepts}. Returns them, for the placing thread to write
-   * in order.
+   * takes them: after a call written ahead began, with nothing left to write before them. Returns them,
+   * to be written in order by one thread.
    */
-  List<PendingCall> refill(WorkerSlot slot, Checkout checkout, int ownWrites) {
+  List<PendingCall> refill(WorkerSlot slot, Checkout checkout) {
     if (depth == 0) {
       return List.of();
     }
     List<PendingCall> placed = null;
-    while (accepts(slot, ownWrites + (placed == null ? 0 : placed.size()))) {
+    while (accepts(slot, placed == null ? 0 : placed.size())) {
       PendingCall next = checkout.pollIf(AheadCalls::eligible);
       if (next == null) {
         break;

@@ -212,7 +212,6 @@ public final class Dispatcher {
     resending.resend(slot, back);
   }
 
-
   /** A RESULT or ERROR frame arrived from {@code slot}; runs on the thread holding its reading role. */
   public void onReply(WorkerSlot slot, Frame frame) {
     long now = ticker.nanoTime(); // before the lock: waiting for it is no part of the call's run
@@ -248,8 +247,8 @@ public final class Dispatcher {
         } else {
           slot.role.release();
         }
-        if (next != null) {
-          refill = ahead.refill(slot, checkout, begun ? 0 : 1);
+        if (begun) {
+          refill = ahead.refill(slot, checkout);
         }
       }
     } finally {
@@ -273,7 +272,12 @@ public final class Dispatcher {
       // Keep the worker busy while this thread decodes the previous result.
       sendAndWake(slot, next);
     }
-    ahead.write(slot, refill);
+    if (!refill.isEmpty()) {
+      // Not on this thread: the worker reads them only after its current call, and this thread may be
+      // the one that is to read that call's reply, which could wait for it.
+      List<PendingCall> calls = refill;
+      Thread.startVirtualThread(() -> ahead.write(slot, calls));
+    }
     completion.complete(slot, call, frame);
   }
 
