@@ -80,6 +80,29 @@ class PipeliningTest {
   }
 
   @Test
+  void largeResultsAndLargeArgumentsMixWithCallsWrittenAhead() throws Exception {
+    // Large results fill the socket while calls wait written behind them; large arguments are never
+    // written ahead. Every call must end, with its own answer.
+    try (Snakepit pool = pool("ahead-large", 2)) {
+      List<CompletableFuture<Object>> calls = new ArrayList<>();
+      byte[] argument = new byte[1 << 20];
+      for (int i = 0; i < 30; i++) {
+        calls.add(pool.executeAsync(Call.of("big_result").withArg("n", 4 << 20)));
+        calls.add(pool.executeAsync(Call.of("bytes_len").withArg("data", argument)));
+        calls.add(pool.executeAsync("add", Map.of("a", i, "b", 1)));
+      }
+      for (int i = 0; i < calls.size(); i++) {
+        Object value = calls.get(i).get(30, TimeUnit.SECONDS);
+        switch (i % 3) {
+          case 0 -> assertThat((byte[]) value).hasSize(4 << 20);
+          case 1 -> assertThat(value).isEqualTo((long) argument.length);
+          default -> assertThat(value).isEqualTo((long) (i / 3 + 1));
+        }
+      }
+    }
+  }
+
+  @Test
   void aCallWrittenAheadToAWorkerThatDiesIsSentToAnotherWorker() throws Exception {
     try (Snakepit pool = pool("ahead-crash", 1)) {
       CompletableFuture<Object> dying = pool.executeAsync(Call.of("nap_then_exit").withArg("seconds", 0.4).withArg("code", 3));
