@@ -19,6 +19,7 @@ import dev.snakepit.internal.protocol.ValueEncoder;
 import dev.snakepit.spi.CallEvent;
 import dev.snakepit.spi.PoolListener;
 import dev.snakepit.testing.FakeClock;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -63,13 +64,18 @@ class DispatcherTest {
   }
 
   private Dispatcher dispatcher(Duration acquireTimeout) {
+    return dispatcher(acquireTimeout, 0);
+  }
+
+  private Dispatcher dispatcher(Duration acquireTimeout, int pipelineDepth) {
     PoolListener listener = new PoolListener() {
       @Override
       public void checkoutStop(CallEvent event) {
         checkouts.add(event.workerId());
       }
     };
-    return new Dispatcher("p", new DispatchLimits(acquireTimeout, 10, Duration.ofSeconds(10), Duration.ofMinutes(1), 64),
+    return new Dispatcher("p", new DispatchLimits(acquireTimeout, 10, Duration.ofSeconds(10), Duration.ofMinutes(1), 64)
+        .withPipelineDepth(pipelineDepth),
         clock.executor(), clock, new Events("p", listener, clock), counters, new DispatchHost() {
           @Override
           public void broken(WorkerSlot slot, String reason, WorkerExit.PoolReason poolReason) {
@@ -264,6 +270,126 @@ class DispatcherTest {
         });
     assertThat(running.future()).isNotDone();
     assertThat(dispatcher.counts()).isEqualTo(new Dispatcher.Counts(0, 1, 0, 0, 0));
+  }
+
+  // Pipelining: with every worker busy, calls are written behind the running one, flagged QUEUED, and
+  // begin when it is answered.
+
+  @Test
+  void aCallIsWrittenAheadFlaggedQueuedAndBeginsWhenTheOneBeforeItIsAnswered() throws Exception {
+    dispatcher = dispatcher(Duration.ofSeconds(10), 1);
+    Pipe pipe = pipe();
+    WorkerSlot w1 = worker("w1", pipe);
+    dispatcher.add(w1);
+    FrameReader worker = reader(pipe);
+
+    PendingCall first = dispatcher.submit("echo", body("first"), null);
+    PendingCall second = dispatcher.submit("echo", body("second"), null);
+    PendingCall third = dispatcher.submit("echo", body("third"), null);
+    Frame firstFrame = worker.read();
+    Frame secondFrame = worker.read(); // written while the first runs
+    assertThat(firstFrame.flags() & Frame.QUEUED).isZero();
+    assertThat(secondFrame.flags() & Frame.QUEUED).isEqualTo(Frame.QUEUED);
+    assertThat(dispatcher.counts().queued()).as("the call written ahead, and the one in the queue").isEqualTo(2);
+
+    dispatcher.onReply(w1, result(firstFrame.requestId(), "one"));
+    Frame thirdFrame = worker.read(); // the second began with nothing to write; the third went ahead of its turn
+    assertThat(thirdFrame.flags() & Frame.QUEUED).isEqualTo(Frame.QUEUED);
+    dispatcher.onReply(w1, result(secondFrame.requestId(), "two"));
+    dispatcher.onReply(w1, result(thirdFrame.requestId(), "three"));
+
+    assertThat(first.future()).isCompletedWithValue("one");
+    assertThat(second.future()).isCompletedWithValue("two");
+    assertThat(third.future()).isCompletedWithValue("three");
+    assertThat(List.of(firstFrame.requestId(), secondFrame.requestId(), thirdFrame.requestId())).isSorted();
+    assertThat(checkouts).containsExactly("w1", "w1", "w1");
+    assertThat(dispatcher.counts().idle()).isEqualTo(1);
+    assertThat(broken).isEmpty();
+  }
+
+  @Test
+  void aCallWrittenAheadAndCancelledIsAnsweredAtOnceAndSkippedByTheWorker() throws Exception {
+    dispatcher = dispatcher(Duration.ofSeconds(10), 1);
+    Pipe pipe = pipe();
+    WorkerSlot w1 = worker("w1", pipe);
+    dispatcher.add(w1);
+    FrameReader worker = reader(pipe);
+    PendingCall first = dispatcher.submit("echo", body("first"), null);
+    PendingCall second = dispatcher.submit("echo", body("second"), null);
+    Frame firstFrame = worker.read();
+    Frame secondFrame = worker.read();
+
+    dispatcher.cancel(second, "the caller gave up");
+
+    assertThat(second.future()).isCompletedExceptionally();
+    assertThat(cancelledIds()).containsExactly(secondFrame.requestId());
+    dispatcher.onReply(w1, result(firstFrame.requestId(), "one"));
+    // It begins abandoned: the worker is told again, and answers it CANCELLED without running it.
+    assertThat(cancelledIds()).containsExactly(secondFrame.requestId(), secondFrame.requestId());
+    dispatcher.onReply(w1, cancelled(secondFrame.requestId(), ""));
+    assertThat(first.future()).isCompletedWithValue("one");
+    assertThat(dispatcher.counts().idle()).isEqualTo(1);
+    assertThat(broken).isEmpty();
+  }
+
+  @Test
+  void callsWrittenAheadToAWorkerThatDiedGoToAnotherInTheirOrder() throws Exception {
+    dispatcher = dispatcher(Duration.ofSeconds(10), 2);
+    Pipe dying = pipe();
+    Pipe healthy = pipe();
+    WorkerSlot w1 = worker("w1", dying);
+    dispatcher.add(w1);
+    PendingCall running = dispatcher.submit("echo", body("running"), null);
+    PendingCall second = dispatcher.submit("echo", body("second"), null);
+    PendingCall third = dispatcher.submit("echo", body("third"), null);
+    FrameReader dead = reader(dying);
+    List<Long> written = List.of(dead.read().requestId(), dead.read().requestId(), dead.read().requestId());
+
+    dispatcher.gone(w1, tool -> new SnakepitException(ErrorKind.WORKER_CRASHED, "w1 died"));
+    WorkerSlot w2 = worker("w2", healthy);
+    dispatcher.add(w2);
+    FrameReader worker = reader(healthy);
+    Frame secondFrame = worker.read(); // back at the head of the queue: the next free worker takes it
+
+    assertThat(written).hasSize(3);
+    assertThat(running.future()).isCompletedExceptionally();
+    assertThat(secondFrame.flags() & Frame.QUEUED).isZero();
+    assertThat(dispatcher.counts().queued()).isEqualTo(1);
+    dispatcher.onReply(w2, result(secondFrame.requestId(), "two"));
+    Frame thirdFrame = worker.read();
+    dispatcher.onReply(w2, result(thirdFrame.requestId(), "three"));
+    assertThat(second.future()).isCompletedWithValue("two");
+    assertThat(third.future()).isCompletedWithValue("three");
+  }
+
+  @Test
+  void aCallWaitingAheadPastTheAcquireTimeoutFailsAsAQueuedOneAndTheWorkerIsToldToSkipIt() throws Exception {
+    dispatcher = dispatcher(Duration.ofSeconds(1), 1);
+    Pipe pipe = pipe();
+    WorkerSlot w1 = worker("w1", pipe);
+    dispatcher.add(w1);
+    FrameReader worker = reader(pipe);
+    dispatcher.submit("echo", body("first"), null);
+    PendingCall second = dispatcher.submit("echo", body("second"), null);
+    worker.read();
+    Frame secondFrame = worker.read();
+
+    clock.forward(Duration.ofMillis(1001));
+
+    assertThatThrownBy(() -> second.future().join()).cause()
+        .isInstanceOfSatisfying(SnakepitException.class, e -> assertThat(e.kind()).isEqualTo(ErrorKind.RESOURCE_EXHAUSTED));
+    assertThat(cancelledIds()).containsExactly(secondFrame.requestId());
+    assertThat(dispatcher.counts().queued()).isZero();
+  }
+
+  /** The request ids of the CANCEL frames sent so far, in order. */
+  private List<Long> cancelledIds() throws IOException {
+    FrameReader control = new FrameReader(new ByteArrayInputStream(cancels.toByteArray()), MAX_FRAME);
+    List<Long> ids = new ArrayList<>();
+    for (Frame frame = control.read(); frame != null; frame = control.read()) {
+      ids.add(frame.requestId());
+    }
+    return ids;
   }
 
   private Pipe pipe() throws IOException {
