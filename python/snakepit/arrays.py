@@ -203,7 +203,7 @@ def _check(spec: Any) -> Tuple[str, List[int], str, bytes]:
                          % (shape, MAX_NDIM))
     if byteorder not in _BYTEORDERS:
         raise ArrayError("array tag has byteorder %r; it must be \"little\" or \"big\"" % (byteorder,))
-    if type(data) is not bytes:
+    if type(data) is not bytes and type(data) is not memoryview:  # an attachment, or a file (shm.py)
         raise ArrayError("array tag's data must be a bytes tag, not %s" % type(data).__name__)
     count = 1
     for n in shape:

@@ -13,6 +13,8 @@ INVALID_REQUEST = "INVALID_REQUEST"
 SERIALIZATION_ERROR = "SERIALIZATION_ERROR"
 CANCELLED = "CANCELLED"
 SESSION_LOST = "SESSION_LOST"
+# A result that could not be written to the pool's shared memory (shm.py), the directory being full.
+RESOURCE_EXHAUSTED = "RESOURCE_EXHAUSTED"
 
 # An ERROR body too large for a frame is sent again with its message cut to this many characters.
 MAX_SHORT_MESSAGE = 4000

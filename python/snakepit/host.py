@@ -80,10 +80,12 @@ class HostLink:
             raise TypeError("a host function is named by a non-empty str, not %r" % (function,))
         self._ids += 1
         host_id = self._ids
-        data, attachments, flags = values.encode(
-            {"call": running, "function": function, "args": args, "kwargs": kwargs})
+        body = {"call": running, "function": function, "args": args, "kwargs": kwargs}
         try:
-            worker.write_held(protocol.HOST_CALL, host_id, data, attachments, flags)
+            # Large arguments may go through shared memory (shm.py); shm.SharedMemoryError, raised when
+            # the pool's directory is full, reaches the tool.
+            worker.encode_and_write_held(protocol.HOST_CALL, host_id,
+                                         lambda: values.encode(body, max_frame_bytes=worker.writer.max_frame_bytes))
         except protocol.FrameTooLarge as err:
             raise values.SerializationError("the arguments of host function %r are %d bytes, above the maximum frame"
                                             " size of %d bytes" % (function, err.size, err.max_frame_bytes)) from None

@@ -13,6 +13,9 @@ The keeper kills every descendant it has, and then exits, when
 - its lifeline (stdin, held open by the JVM alone) hangs up: the JVM is gone, even by ``kill -9``;
 - its parent-death signal (SIGHUP) arrives and its parent is no longer the JVM.
 
+Then it removes the worker's files from the pool's shared-memory directory (shm.py), and the whole
+directory when the JVM is gone, so that no file outlives a crash of either.
+
 SIGINT, SIGTERM, SIGUSR1 and SIGUSR2 sent to the keeper are passed on to the worker, so a signal sent
 to the pid the JVM started reaches the process it was meant for. The keeper reaps every child it is
 given, so orphans that end while the worker serves leave no zombie behind.
@@ -20,8 +23,10 @@ given, so orphans that end while the worker serves leave no zombie behind.
 import os
 import select
 import signal
+import time
 from typing import Any, Dict, Iterable, List, Optional, Tuple
 
+from . import shm
 from .exits import EXIT_KEEPER_FAILED, EXIT_OK, EXIT_START_FAILED, write_stderr
 from .guard import arm_parent_death_signal, libc
 
@@ -30,6 +35,9 @@ _PR_SET_CHILD_SUBREAPER = 36
 FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGUSR1, signal.SIGUSR2)
 # A kill round finds every process alive at its scan; one forked after the scan is found by the next.
 _MAX_ROUNDS = 100
+# How long, after its lifeline hung up, the keeper waits for the kernel to re-parent it (the sign that
+# the JVM is gone, not merely closing the pipe) before it removes the pool's shared-memory directory.
+_REPARENT_WAIT = 2.0
 
 
 def split(lifeline: int, jvm_pid: Optional[int]) -> int:
@@ -124,11 +132,43 @@ def _keep(worker: List[int], lifeline: int, jvm_pid: Optional[int], wake_read: i
             elif fd == wake_read:
                 _drain(wake_read)
     killed = kill_descendants(os.getpid())
+    _remove_shared_memory(jvm_gone, jvm_pid, wake_read)
     if jvm_gone:
         return EXIT_OK
     if killed:
         write_stderr("snakepit: killed %d process(es) the worker left behind\n" % killed)
     return _exit_value(status)
+
+
+def _remove_shared_memory(jvm_gone: bool, jvm_pid: Optional[int], wake_read: int) -> None:
+    """Removes the worker's files from the pool's shared-memory directory, or the whole directory
+    when the JVM is gone: nobody else is left to."""
+    directory = os.environ.get("SNAKEPIT_SHM_DIR")
+    if not directory:
+        return
+    if jvm_gone and _parent_left(jvm_pid, wake_read):
+        shm.remove_directory(directory)
+    else:
+        shm.remove_files(directory, (os.environ.get("SNAKEPIT_WORKER_ID") or "w0") + "-")
+
+
+def _parent_left(jvm_pid: Optional[int], wake_read: int) -> bool:
+    """Whether the keeper's parent is no longer the JVM. The lifeline hangs up as the dying JVM closes
+    its descriptors, a moment before the kernel re-parents its children (and sends the parent-death
+    signal, which wakes ``wake_read``), so this waits for that, at most _REPARENT_WAIT seconds."""
+    if jvm_pid is None:
+        return False
+    deadline = time.monotonic() + _REPARENT_WAIT
+    poller = select.poll()
+    poller.register(wake_read, select.POLLIN)
+    while os.getppid() == jvm_pid:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return False
+        # Woken by the signal; the short slices cover a re-parenting whose signal went elsewhere.
+        if poller.poll(min(left, 0.02) * 1000):
+            _drain(wake_read)
+    return True
 
 
 def _reap(worker: int) -> Optional[int]:

@@ -29,7 +29,7 @@ import sys
 import traceback
 from typing import List, NoReturn, Optional, Tuple
 
-from . import arrays, errors, guard, keeper, limits, logs, messages, protocol, values
+from . import arrays, errors, guard, keeper, limits, logs, messages, protocol, shm, values
 from .adapter import ToolRunner, load_class
 from .cancel import SWITCH
 from .control import ControlChannel, take_standard_streams
@@ -166,8 +166,9 @@ def take_token() -> Optional[str]:
 
 
 def read_settings() -> Settings:
-    """The maximum frame size, the heartbeat's interval and timeout, and the arrays setting. A bad value
-    does not stop the worker here: it stands in with the default and becomes the settings' problem."""
+    """The maximum frame size, the heartbeat's interval and timeout, the arrays and shared-memory
+    settings. A bad value does not stop the worker here: it stands in with the default and becomes the
+    settings' problem."""
     problem = None
     try:
         max_frame_bytes = int_setting("SNAKEPIT_MAX_FRAME_BYTES", protocol.DEFAULT_MAX_FRAME_BYTES,
@@ -181,6 +182,10 @@ def read_settings() -> Settings:
         problem = problem or StartFailed("connect", str(err))
     try:
         arrays.configure()
+    except SettingError as err:
+        problem = problem or StartFailed("connect", str(err))
+    try:
+        shm.configure()
     except SettingError as err:
         problem = problem or StartFailed("connect", str(err))
     return Settings(max_frame_bytes, interval, timeout, problem)

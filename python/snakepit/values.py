@@ -7,7 +7,8 @@ containers, so a list of a million floats costs one C pass. A long list of conta
 records) is first checked a level at a time, every element of a level in one C pass (``_plain``);
 only when that finds something to look at closely does the element-by-element walk run. When
 nothing needs rewriting, the value goes straight to the C JSON encoder; otherwise a copy is built with
-bytes replaced by ``{"$b": i}`` tags and lookalike keys escaped, and the frame is flagged TAGGED.
+bytes replaced by ``{"$b": i}`` tags (or, large ones in a frame to the JVM, ``$shm`` tags of files:
+shm.py) and lookalike keys escaped, and the frame is flagged TAGGED.
 
 Integers have at most MAX_INT_DIGITS decimal digits, both ways. With the interpreter's default digit
 limit (``sys.get_int_max_str_digits()``, 4300 too) the C encoder and decoder enforce it at no cost, and
@@ -24,8 +25,8 @@ import sys
 from itertools import chain, repeat
 from typing import Any, List, Optional, Sequence, Tuple
 
-from . import arrays, tables
-from .protocol import TAGGED
+from . import arrays, shm, tables
+from .protocol import TAGGED, FrameTooLarge, frame_size
 
 MAX_DEPTH = 500
 # The most decimal digits an integer may have on the wire, the sign not counted: the protocol's limit,
@@ -44,7 +45,7 @@ _BYTES_TYPES = (bytes, bytearray, memoryview)
 _STR_ONLY = frozenset((str,))
 # "$b", "$$b", "$nd", "$$nd", ...: single-member maps with such a key would read as tags, so they
 # are escaped.
-_LOOKALIKE = re.compile(r"\$+(?:b|nd|arrow)").fullmatch
+_LOOKALIKE = re.compile(r"\$+(?:b|nd|arrow|shm)").fullmatch
 _ARRAY_TAG = "$nd"
 
 # check_circular=False: the depth limit of the walk already stops reference cycles.
@@ -105,8 +106,28 @@ class _Reject(Exception):
 
 # ---------------------------------------------------------------------------------------- encoding
 
-def encode(value: Any, root: str = "$") -> Tuple[bytes, List[Any], int]:
-    """Encodes a value as (JSON body, attachments, flags). Raises SerializationError."""
+def encode(value: Any, root: str = "$", max_frame_bytes: Optional[int] = None) -> Tuple[bytes, List[Any], int]:
+    """Encodes a value as (JSON body, attachments, flags). Raises SerializationError.
+
+    With ``max_frame_bytes`` (a frame the worker sends to the JVM) and shared memory on (shm.py),
+    attachments of at least the threshold become files in the pool's directory instead; they are
+    written once the whole, files counted, is known to fit ``max_frame_bytes`` (else FrameTooLarge),
+    and a file that cannot be written raises shm.SharedMemoryError, leaving none behind.
+    """
+    if max_frame_bytes is None or not shm.enabled():
+        return _encode(value, root, None)
+    outgoing = shm.Outgoing()
+    body, attachments, flags = _encode(value, root, outgoing)
+    if outgoing.pending:
+        sizes = [a.nbytes if type(a) is memoryview else len(a) for a in attachments]
+        size = frame_size(len(body), sizes) + outgoing.size
+        if size > max_frame_bytes:
+            raise FrameTooLarge(size, max_frame_bytes)
+        outgoing.write()
+    return body, attachments, flags
+
+
+def _encode(value: Any, root: str, outgoing: Optional[shm.Outgoing]) -> Tuple[bytes, List[Any], int]:
     try:
         needs_rewrite = _scan(value, 0)
     except RecursionError:
@@ -119,7 +140,7 @@ def encode(value: Any, root: str = "$") -> Tuple[bytes, List[Any], int]:
     attachments = []
     if needs_rewrite:
         try:
-            value = _rewrite(value, attachments)
+            value = _rewrite(value, attachments, outgoing)
         except tables.TableError as err:
             raise SerializationError("%s: %s" % (root, err), root) from None
     try:
@@ -140,11 +161,12 @@ def encode(value: Any, root: str = "$") -> Tuple[bytes, List[Any], int]:
 _NULL_RESULT = b'{"value":null}'
 
 
-def encode_result(value: Any) -> Tuple[bytes, List[Any], int]:
-    """Encodes the body of a RESULT frame, ``{"value": value}``; paths start at ``$.value``."""
+def encode_result(value: Any, max_frame_bytes: Optional[int] = None) -> Tuple[bytes, List[Any], int]:
+    """Encodes the body of a RESULT frame, ``{"value": value}``; paths start at ``$.value``. See
+    ``encode`` for ``max_frame_bytes``."""
     if value is None:
         return _NULL_RESULT, [], 0
-    body, attachments, flags = encode(value, "$.value")
+    body, attachments, flags = encode(value, "$.value", max_frame_bytes)
     return b'{"value":' + body + b"}", attachments, flags
 
 
@@ -259,33 +281,41 @@ def _scan_other(value: Any, depth: int) -> bool:
                   % (_type_name(value), _hint(value)))
 
 
-def _rewrite(value: Any, attachments: List[Any]) -> Any:
-    """A copy of a validated value with bytes as tags (collected in order) and lookalikes escaped."""
+def _rewrite(value: Any, attachments: List[Any], outgoing: Optional[shm.Outgoing] = None) -> Any:
+    """A copy of a validated value with bytes as tags (collected in order, or named in ``outgoing``
+    when they go through shared memory) and lookalikes escaped."""
     if type(value) in _SCALARS:
         return value
     if tables.is_table(value):
-        attachments.append(tables.encode(value))
-        return {tables.TAG: {"$b": len(attachments) - 1}}
+        return {tables.TAG: _attach(tables.encode(value), attachments, outgoing)}
     if arrays.is_array(value):
         fields, data = arrays.describe(value)
-        attachments.append(data)
-        fields["data"] = {"$b": len(attachments) - 1}
+        fields["data"] = _attach(data, attachments, outgoing)
         return {_ARRAY_TAG: fields}
     if isinstance(value, _BYTES_TYPES):
-        attachments.append(_as_attachment(value))
-        return {"$b": len(attachments) - 1}
+        return _attach(_as_attachment(value), attachments, outgoing)
     if isinstance(value, dict):
         if len(value) == 1:
             key, item = next(iter(value.items()))
             if _LOOKALIKE(key):
-                return {"$" + key: _rewrite(item, attachments)}
-        return {key: _rewrite(item, attachments) for key, item in value.items()}
+                return {"$" + key: _rewrite(item, attachments, outgoing)}
+        return {key: _rewrite(item, attachments, outgoing) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
         if set(map(type, value)) <= _SCALARS:
             return value
-        return [_rewrite(item, attachments) for item in value]
+        return [_rewrite(item, attachments, outgoing) for item in value]
     scalar = arrays.numpy_scalar(value)
     return value if scalar is None else scalar  # an int, float or str subclass, or a numpy scalar
+
+
+def _attach(data: Any, attachments: List[Any], outgoing: Optional[shm.Outgoing]) -> dict:
+    """The tag of one buffer: a ``$shm`` tag when ``outgoing`` takes it, else ``{"$b": i}``."""
+    if outgoing is not None:
+        tag = outgoing.take(data)
+        if tag is not None:
+            return tag
+    attachments.append(data)
+    return {"$b": len(attachments) - 1}
 
 
 def _as_attachment(value: Any) -> Any:
@@ -525,6 +555,19 @@ def _decode_text(text: str, attachments: Sequence[bytes], flags: int) -> Any:
 
 
 def _decode_tagged(text: str, attachments: Sequence[bytes], parse_int: Optional[Any] = None) -> Any:
+    incoming = shm.Incoming()
+    try:
+        value = _decode_tags(text, attachments, parse_int, incoming)
+        # A file left unmapped is a plain bytes value: copied, so that it arrives as bytes.
+        return _read_segments(value) if any(s.fd >= 0 for s in incoming.segments) else value
+    except shm.SegmentError as err:
+        raise SerializationError(str(err), reason="bad_tag") from None
+    finally:
+        incoming.close()
+
+
+def _decode_tags(text: str, attachments: Sequence[bytes], parse_int: Optional[Any],
+                 incoming: shm.Incoming) -> Any:
     count = len(attachments)
     used = [False] * count
 
@@ -541,12 +584,18 @@ def _decode_tagged(text: str, attachments: Sequence[bytes], parse_int: Optional[
                 raise SerializationError("attachment %d is referenced twice" % item, reason="bad_tag")
             used[item] = True
             return attachments[item]
+        if key == shm.TAG:
+            return incoming.take(item)  # an array or table maps it below; anything else reads it
         if key == _ARRAY_TAG:
+            if type(item) is dict and type(item.get("data")) is shm.Segment:
+                item["data"] = item["data"].view()
             try:
                 return arrays.receive(item)
             except arrays.ArrayError as err:
                 raise SerializationError(str(err), reason="bad_tag") from None
         if key == tables.TAG:
+            if type(item) is shm.Segment:
+                item = item.view()
             try:
                 return tables.receive(item)
             except tables.TableError as err:
@@ -559,4 +608,20 @@ def _decode_tagged(text: str, attachments: Sequence[bytes], parse_int: Optional[
     if not all(used):
         raise SerializationError("attachment %d is not referenced by the body" % used.index(False),
                                  reason="bad_tag")
+    return value
+
+
+def _read_segments(value: Any) -> Any:
+    """The decoded value with each shm.Segment left in it replaced by the file's bytes."""
+    if type(value) is shm.Segment:
+        return value.read()
+    stack = [value]
+    while stack:
+        container = stack.pop()
+        items = container.items() if type(container) is dict else enumerate(container)
+        for key, item in list(items):
+            if type(item) is shm.Segment:
+                container[key] = item.read()
+            elif type(item) is dict or type(item) is list:
+                stack.append(item)
     return value

@@ -13,7 +13,7 @@ import sys
 from collections import deque
 from typing import Any, Callable, Deque, Dict, Optional
 
-from . import batches, errors, messages, protocol, values
+from . import batches, errors, messages, protocol, shm, values
 from .adapter import ToolRunner
 from .cancel import CallCancelled, CallSwitch
 from .errors import InvalidCall, strip_runtime_frames
@@ -209,7 +209,7 @@ class Worker:
 
     def _send_result(self, request_id: int, name: str, value: Any) -> None:
         try:
-            body, attachments, flags = values.encode_result(value)
+            body, attachments, flags = values.encode_result(value, self.writer.max_frame_bytes)
             self.writer.write(protocol.RESULT, request_id, body, attachments, flags)
         except OSError:
             raise  # the JVM is gone
@@ -238,8 +238,8 @@ class Worker:
         """Sends one item of a stream; raises InvalidCall, which ends the stream, for one that cannot
         cross. Runs inside the call: the frame is written with the call switch held."""
         try:
-            body, attachments, flags = values.encode_result(item)
-            self.write_held(protocol.CHUNK, request_id, body, attachments, flags)
+            self.encode_and_write_held(protocol.CHUNK, request_id,
+                                       lambda: values.encode_result(item, self.writer.max_frame_bytes))
         except OSError:
             raise
         except Exception as err:
@@ -251,6 +251,18 @@ class Worker:
         switch = self._switch
         try:
             switch.hold()
+            self.writer.write(kind, request_id, body, attachments, flags)
+        finally:
+            switch.release()
+
+    def encode_and_write_held(self, kind: int, request_id: int, encode: Callable[[], Any]) -> None:
+        """write_held of the body ``encode()`` returns, encoded with the switch held too: the files of a
+        value that goes through shared memory (shm.py) are written while it is encoded, and a cancel
+        landing between them and the frame that names them would leave them behind."""
+        switch = self._switch
+        try:
+            switch.hold()
+            body, attachments, flags = encode()
             self.writer.write(kind, request_id, body, attachments, flags)
         finally:
             switch.release()
@@ -371,13 +383,17 @@ class Worker:
 
 
 def _unsendable(what: str, err: Exception) -> Dict[str, Any]:
-    """The SERIALIZATION_ERROR body for a value that could not be sent: ``what`` names it."""
+    """The SERIALIZATION_ERROR body for a value that could not be sent (RESOURCE_EXHAUSTED for one the
+    pool's shared memory had no room for): ``what`` names it."""
     if isinstance(err, FrameTooLarge):
         return errors.serialization_error(
             "%s is %d bytes, above the maximum frame size of %d bytes" % (what, err.size, err.max_frame_bytes),
             {"size": err.size, "max_frame_bytes": err.max_frame_bytes})
     if isinstance(err, values.SerializationError):
         return errors.serialization_error("%s cannot be serialized: %s" % (what, err), err.details())
+    if isinstance(err, shm.SharedMemoryError):
+        return errors.error_body(errors.RESOURCE_EXHAUSTED, "%s cannot be sent: %s" % (what, err),
+                                 details=err.details())
     return errors.serialization_error("%s cannot be serialized: %s" % (what, errors.summary(err)), {}, err)
 
 

@@ -418,6 +418,20 @@ def main():
     invalid("bad_arrow_tag", "An Arrow tag whose value is a number, not a bytes tag.",
             frame(3, 1, '{"tool":"x","args":[{"$arrow":0}]}', flags=TAGGED), "bad_tag")
 
+    valid("call_shm_lookalike", "A user's map that looks like a shared-memory tag, escaped with one more $.",
+          "CALL", 1, '{"tool":"x","args":[{"$$shm":{"name":"j-1","size":3}}]}',
+          M(("tool", S("x")), ("args", L(M(("$shm", M(("name", S("j-1")), ("size", I(3)))))))), flags=TAGGED)
+    invalid("bad_shm_missing_size", "A shared-memory tag without its size.",
+            frame(3, 1, '{"tool":"x","args":[{"$shm":{"name":"j-1"}}]}', flags=TAGGED), "bad_tag")
+    invalid("bad_shm_negative_size", "A shared-memory tag with a negative size.",
+            frame(3, 1, '{"tool":"x","args":[{"$shm":{"name":"j-1","size":-1}}]}', flags=TAGGED), "bad_tag")
+    invalid("bad_shm_name", "A shared-memory tag whose name holds a slash.",
+            frame(3, 1, '{"tool":"x","args":[{"$shm":{"name":"../j-1","size":3}}]}', flags=TAGGED), "bad_tag")
+    invalid("shm_missing_file", "A well-formed shared-memory tag naming a file that does not exist (nor, for a reader"
+            " without shared memory, can).",
+            frame(3, 1, '{"tool":"x","args":[{"$nd":{"dtype":"uint8","shape":[3],"byteorder":"little",'
+                        '"data":{"$shm":{"name":"j-1","size":3}}}}]}', flags=TAGGED), "bad_tag")
+
 
 if __name__ == "__main__":
     main()

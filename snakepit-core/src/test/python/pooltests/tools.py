@@ -229,8 +229,69 @@ class PoolTestAdapter(DemoAdapter):
         import numpy
         return numpy.arange(n).astype(dtype).reshape(2, n // 2)
 
+    @tool
+    def hold(self, value: Any, seconds: float) -> int:
+        """Keeps ``value`` (an array over a shared-memory mapping stays mapped) and sleeps; its size in bytes."""
+        _held.append(value)
+        time.sleep(seconds)
+        return _nbytes(value)
+
+    @tool
+    def release_held(self) -> int:
+        """Drops what hold() kept; how many values it was."""
+        count = len(_held)
+        _held.clear()
+        return count
+
+    @tool
+    def count_bytes(self, n: int, size: int):
+        """Yields ``n`` bytes values of ``size`` bytes each: a stream of large items."""
+        for i in range(n):
+            yield bytes([i % 256]) * size
+
+    @tool
+    def leave_shared_file(self, size: int, seconds: float) -> str:
+        """Writes a file of this worker's into the pool's shared memory, as a result on its way would be,
+        then sleeps: what a worker killed before it sent its frame leaves behind. Returns the name."""
+        name = "%s-%d" % (os.environ["SNAKEPIT_WORKER_ID"], 10 ** 9 + len(_held))
+        with open(os.path.join(os.environ["SNAKEPIT_SHM_DIR"], name), "wb") as f:
+            f.write(bytes(size))
+        time.sleep(seconds)
+        return name
+
+    @tool
+    def mapped(self, value: Any) -> bool:
+        """Whether an array arrived over a shared-memory mapping rather than over the received frame."""
+        import mmap
+        base = value
+        while base is not None and not isinstance(base, memoryview):
+            base = getattr(base, "base", None)
+        return base is not None and isinstance(base.obj, mmap.mmap)
+
+    @tool
+    def arrow_table(self, rows: int) -> Any:
+        """A pyarrow table of ``rows`` rows: an int64 column 0, 1, ... and a float64 column of halves."""
+        return _arrow_table(rows)
+
+    @tool
+    def arrow_matches(self, table: Any, rows: int) -> bool:
+        """Whether ``table`` equals arrow_table(rows)."""
+        return table.equals(_arrow_table(rows))
+
 
 _hoard = []  # memory kept by hoard()
+_held = []  # values kept by hold()
+
+
+def _nbytes(value: Any) -> int:
+    return value.nbytes if hasattr(value, "nbytes") else len(value)
+
+
+def _arrow_table(rows: int) -> Any:
+    import pyarrow
+    import pyarrow.compute  # noqa: F401  (a submodule; imported for pyarrow.compute)
+    ids = pyarrow.array(range(rows), pyarrow.int64())
+    return pyarrow.table({"id": ids, "half": pyarrow.compute.divide(ids.cast(pyarrow.float64()), 2.0)})
 
 
 def _check(value: str) -> None:

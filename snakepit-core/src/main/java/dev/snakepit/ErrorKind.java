@@ -31,7 +31,10 @@ public enum ErrorKind {
   INVALID_REQUEST(Retry.NO),
   /**
    * No worker became free within the acquire timeout, or the wait queue was full. The call never
-   * started, so it is always safe to retry, preferably after a pause.
+   * started, so it is always safe to retry, preferably after a pause. Also a value that did not fit in
+   * the pool's shared memory (its directory is full; the message says how to make room): arguments
+   * were then never sent, but a result that did not fit was computed, so such a call is safe to repeat
+   * only for an idempotent tool.
    */
   RESOURCE_EXHAUSTED(Retry.SAFE),
   /** The pool is closed or closing. Nothing was started; retry on another pool, not on this one. */

@@ -2,6 +2,7 @@ package dev.snakepit;
 
 import dev.snakepit.spi.DataPlaneInterceptor;
 import dev.snakepit.spi.PoolListener;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -30,7 +31,8 @@ import java.util.regex.Pattern;
  * interval 2 s and timeout 10 s, or {@code $SNAKEPIT_HEARTBEAT_INTERVAL} and
  * {@code $SNAKEPIT_HEARTBEAT_TIMEOUT} in milliseconds; a crash loop at 10 crashes within 60 s; no
  * recycling, and recycling thresholds spread by 10% when some is set; at most 64 sessions per worker, a
- * session drain of 5 minutes, and no leak warnings for sessions.
+ * session drain of 5 minutes, and no leak warnings for sessions; no shared memory (values cross the
+ * socket).
  */
 public final class PoolConfig {
   /** The largest allowed {@link Builder#pipelineDepth(int)}. */
@@ -41,6 +43,12 @@ public final class PoolConfig {
   public static final int DEFAULT_MAX_FRAME_BYTES = 128 * 1024 * 1024;
   /** The largest allowed {@link Builder#size(int)}. */
   public static final int MAX_SIZE = 1024;
+  /** The smallest allowed {@link Builder#sharedMemoryThreshold(int)}: 64 KiB. */
+  public static final int MIN_SHARED_MEMORY_THRESHOLD = 64 * 1024;
+  /** The default {@link Builder#sharedMemoryThreshold(int)}: 16 MiB (docs/benchmarks.md, arrays, says why). */
+  public static final int DEFAULT_SHARED_MEMORY_THRESHOLD = 16 * 1024 * 1024;
+  /** Where shared memory goes unless {@link Builder#sharedMemoryDirectory(Path)} says otherwise, if it is a directory. */
+  public static final Path DEFAULT_SHARED_MEMORY_DIRECTORY = Path.of("/dev/shm");
 
   private static final Pattern ADAPTER =
       Pattern.compile("[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*:[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*");
@@ -87,6 +95,9 @@ public final class PoolConfig {
   private final Map<String, HostFunction> hostFunctions;
   private final int maxHostCallDepth;
   private final int pipelineDepth;
+  private final boolean sharedMemory;
+  private final int sharedMemoryThreshold;
+  private final Path sharedMemoryDirectory;
   private final PoolListener listener;
   private final DataPlaneInterceptor dataPlaneInterceptor;
 
@@ -125,6 +136,9 @@ public final class PoolConfig {
     this.hostFunctions = Collections.unmodifiableMap(new LinkedHashMap<>(b.hostFunctions));
     this.maxHostCallDepth = b.maxHostCallDepth;
     this.pipelineDepth = b.pipelineDepth;
+    this.sharedMemoryDirectory = b.sharedMemoryDirectory;
+    this.sharedMemory = b.sharedMemory && b.sharedMemoryDirectory != null;
+    this.sharedMemoryThreshold = b.sharedMemoryThreshold;
     this.listener = b.listener;
     this.dataPlaneInterceptor = b.dataPlaneInterceptor;
   }
@@ -324,6 +338,28 @@ public final class PoolConfig {
     return pipelineDepth;
   }
 
+  /**
+   * Whether values of {@link #sharedMemoryThreshold()} bytes and more travel through files in
+   * {@link #sharedMemoryDirectory()} instead of the socket: off unless turned on, and off when no
+   * directory was given and {@code /dev/shm} is not one.
+   */
+  public boolean sharedMemory() {
+    return sharedMemory;
+  }
+
+  /** From how many bytes a bytes value, an array's elements or an Arrow stream go through shared memory. */
+  public int sharedMemoryThreshold() {
+    return sharedMemoryThreshold;
+  }
+
+  /**
+   * Where each pool makes its shared-memory directory: the one set, else {@code /dev/shm}; null when
+   * none was set and {@code /dev/shm} is not a directory.
+   */
+  public Path sharedMemoryDirectory() {
+    return sharedMemoryDirectory;
+  }
+
   /** The listener receiving the pool's events. */
   public PoolListener listener() {
     return listener;
@@ -378,6 +414,9 @@ public final class PoolConfig {
     private final Map<String, HostFunction> hostFunctions = new LinkedHashMap<>();
     private int maxHostCallDepth = 16;
     private int pipelineDepth;
+    private boolean sharedMemory;
+    private int sharedMemoryThreshold = DEFAULT_SHARED_MEMORY_THRESHOLD;
+    private Path sharedMemoryDirectory = Files.isDirectory(DEFAULT_SHARED_MEMORY_DIRECTORY) ? DEFAULT_SHARED_MEMORY_DIRECTORY : null;
     private PoolListener listener = PoolListener.NONE;
     private DataPlaneInterceptor dataPlaneInterceptor = DataPlaneInterceptor.NONE;
 
@@ -754,6 +793,50 @@ public final class PoolConfig {
         throw invalid("pipelineDepth", value, "it must be between 0 and " + MAX_PIPELINE_DEPTH);
       }
       this.pipelineDepth = value;
+      return this;
+    }
+
+    /**
+     * Whether large values travel through shared memory (false by default; see
+     * {@link #sharedMemoryThreshold}); off, every value crosses the worker's socket. Measured on the
+     * reference machine, it gains a third from Python to Java at 64 MiB and loses a tenth the other
+     * way (docs/benchmarks.md), and it needs room in the directory for every large value in flight:
+     * turn it on for large results where {@code /dev/shm} is big enough (Docker's default is 64 MiB).
+     */
+    public Builder sharedMemory(boolean value) {
+      this.sharedMemory = value;
+      return this;
+    }
+
+    /**
+     * From how many bytes ({@value #MIN_SHARED_MEMORY_THRESHOLD} to 2 GiB - 1; 16 MiB by default) a bytes
+     * value, the elements of an {@link NdArray} or the stream of an {@link ArrowData} travel, either way,
+     * through a file in the pool's shared-memory directory instead of the socket: the receiver maps
+     * it, so an array arrives without being copied. Smaller values are cheaper on the socket. Values
+     * still count against {@link #maxFrameBytes} as if they crossed the socket.
+     */
+    public Builder sharedMemoryThreshold(int bytes) {
+      if (bytes < MIN_SHARED_MEMORY_THRESHOLD) {
+        throw invalid("sharedMemoryThreshold", bytes, "it must be between " + MIN_SHARED_MEMORY_THRESHOLD + " and "
+            + Integer.MAX_VALUE);
+      }
+      this.sharedMemoryThreshold = bytes;
+      return this;
+    }
+
+    /**
+     * Where each pool makes its private shared-memory directory ({@code snakepit-<pid>-<pool>-<random>},
+     * mode 0700): an existing directory, best on a memory file system (tmpfs). {@code /dev/shm} by
+     * default. Setting it turns shared memory on. The directory's free space bounds the large values
+     * in flight at once: a value that does not fit fails its call with
+     * {@link ErrorKind#RESOURCE_EXHAUSTED}, saying how to make room.
+     */
+    public Builder sharedMemoryDirectory(Path value) {
+      if (value == null || !Files.isDirectory(value)) {
+        throw invalid("sharedMemoryDirectory", value, "it must be an existing directory");
+      }
+      this.sharedMemoryDirectory = value.toAbsolutePath();
+      this.sharedMemory = true;
       return this;
     }
 

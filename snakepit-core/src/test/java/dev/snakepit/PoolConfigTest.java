@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.snakepit.spi.DataPlaneInterceptor;
 import dev.snakepit.spi.PoolListener;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -15,6 +16,7 @@ import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -72,7 +74,13 @@ class PoolConfigTest {
         rejected("recycleJitter", "above a half", "0.6", "between 0 and 0.5", b -> b.recycleJitter(0.6)),
         rejected("workerMemoryLimit", "below 16 MiB", "1048576", "0 (none) or at least 16777216 bytes", b -> b.workerMemoryLimit(1024 * 1024)),
         rejected("workerCpuLimit", "negative", "-1.0", "0 (none) or between 0.01 and 1024 cores", b -> b.workerCpuLimit(-1)),
-        rejected("workerCpuLimit", "too small", "0.001", "0 (none) or between 0.01 and 1024 cores", b -> b.workerCpuLimit(0.001)));
+        rejected("workerCpuLimit", "too small", "0.001", "0 (none) or between 0.01 and 1024 cores", b -> b.workerCpuLimit(0.001)),
+        rejected("sharedMemoryThreshold", "below 64 KiB", "65535", "between 65536 and 2147483647",
+            b -> b.sharedMemoryThreshold(65535)),
+        rejected("sharedMemoryThreshold", "negative", "-1", "between 65536 and 2147483647", b -> b.sharedMemoryThreshold(-1)),
+        rejected("sharedMemoryDirectory", "missing", "no-such-directory-for-snakepit-tests", "an existing directory",
+            b -> b.sharedMemoryDirectory(Path.of("no-such-directory-for-snakepit-tests"))),
+        rejected("sharedMemoryDirectory", "null", "null", "an existing directory", b -> b.sharedMemoryDirectory(null)));
   }
 
   private static Arguments rejected(
@@ -153,6 +161,29 @@ class PoolConfigTest {
     assertThat(config.maxFrameBytes()).isEqualTo(64 * 1024);
     assertThat(PoolConfig.builder(ADAPTER).size(1).maxFrameBytes(Integer.MAX_VALUE).build().maxFrameBytes())
         .isEqualTo(Integer.MAX_VALUE);
+  }
+
+  @Test
+  void sharedMemoryIsOffUnlessTurnedOnThenFromSixteenMebibytesInDevShm(@TempDir Path elsewhere) {
+    PoolConfig config = PoolConfig.builder(ADAPTER).build();
+    boolean devShm = Files.isDirectory(Path.of("/dev/shm"));
+
+    assertThat(config.sharedMemory()).isFalse();
+    assertThat(PoolConfig.builder(ADAPTER).sharedMemory(true).build().sharedMemory()).isEqualTo(devShm);
+    assertThat(config.sharedMemoryDirectory()).isEqualTo(devShm ? Path.of("/dev/shm") : null);
+    assertThat(config.sharedMemoryThreshold()).isEqualTo(16 * 1024 * 1024).isEqualTo(PoolConfig.DEFAULT_SHARED_MEMORY_THRESHOLD);
+
+    PoolConfig moved = PoolConfig.builder(ADAPTER).sharedMemoryDirectory(elsewhere)
+        .sharedMemoryThreshold(PoolConfig.MIN_SHARED_MEMORY_THRESHOLD).build();
+    assertThat(moved.sharedMemory()).isTrue();
+    assertThat(moved.sharedMemoryDirectory()).isEqualTo(elsewhere.toAbsolutePath());
+    assertThat(moved.sharedMemoryThreshold()).isEqualTo(64 * 1024);
+    assertThat(PoolConfig.builder(ADAPTER).sharedMemoryThreshold(Integer.MAX_VALUE).build().sharedMemoryThreshold())
+        .isEqualTo(Integer.MAX_VALUE);
+
+    PoolConfig off = PoolConfig.builder(ADAPTER).sharedMemoryDirectory(elsewhere).sharedMemory(false).build();
+    assertThat(off.sharedMemory()).isFalse();
+    assertThat(off.sharedMemoryDirectory()).isEqualTo(elsewhere.toAbsolutePath());
   }
 
   @Test

@@ -14,9 +14,12 @@ import dev.snakepit.internal.protocol.FrameKind;
 import dev.snakepit.internal.protocol.FrameTooLargeException;
 import dev.snakepit.internal.protocol.Hello;
 import dev.snakepit.internal.protocol.Messages;
+import dev.snakepit.internal.protocol.SharedMemory;
+import dev.snakepit.internal.protocol.SharedMemoryException;
 import dev.snakepit.internal.protocol.ValueEncoder;
 import dev.snakepit.internal.protocol.ValueEncodingException;
 import dev.snakepit.internal.supervisor.Supervisor;
+import java.nio.channels.ClosedByInterruptException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,6 +37,10 @@ import org.slf4j.LoggerFactory;
  * Runs {@link Request}s for the pool and its sessions: checks and encodes each, hands it to the
  * {@link Dispatcher}, waits for or forwards its answer, and sends it again when its worker died under
  * it and it has retries left. What a caller gets from the answering attempt is an {@link Answer}.
+ *
+ * <p>Arguments of at least the shared-memory threshold go through files in the pool's shared memory
+ * (docs/protocol.md, section 3.5), written on the caller's thread before the call is handed on, and
+ * removed when the attempt ends, however it ends, unless the worker has unlinked them already.
  */
 public final class CallRunner {
   private static final Logger LOG = LoggerFactory.getLogger(CallRunner.class);
@@ -61,8 +68,10 @@ public final class CallRunner {
   private final Supervisor supervisor;
   private final PoolShutdown shutdown;
   private final Ticker ticker;
+  private final SharedMemory sharedMemory;
 
-  CallRunner(PoolConfig config, Counters counters, Supervisor supervisor, PoolShutdown shutdown, Ticker ticker) {
+  CallRunner(PoolConfig config, Counters counters, Supervisor supervisor, PoolShutdown shutdown, Ticker ticker,
+      SharedMemory sharedMemory) {
     this.config = config;
     this.pool = config.name();
     this.counters = counters;
@@ -70,6 +79,7 @@ public final class CallRunner {
     this.supervisor = supervisor;
     this.shutdown = shutdown;
     this.ticker = ticker;
+    this.sharedMemory = sharedMemory;
   }
 
   /** Runs a request and waits for its answer; the calling thread reads the reply itself unless it is virtual. */
@@ -230,7 +240,7 @@ public final class CallRunner {
     admit(request.kind(), tool);
     EncodedBody encoded;
     try {
-      encoded = ENCODER.encode(request.body());
+      encoded = ENCODER.encode(request.body(), sharedMemory);
     } catch (ValueEncodingException e) {
       throw failed(SnakepitException.builder(ErrorKind.SERIALIZATION_ERROR, "cannot send the arguments of tool '" + tool
           + "' to pool '" + pool + "': " + e.getMessage())
@@ -242,12 +252,44 @@ public final class CallRunner {
           + "'; nothing was sent (raise PoolConfig.maxFrameBytes or send less)")
           .pool(pool).tool(tool).cause(new FrameTooLargeException(encoded.frameBytes(), config.maxFrameBytes())).build());
     }
-    PendingCall nested = dispatcher.hostCalls().nested(request.kind(), tool, encoded, request.target(), request.timeout(),
-        stream != null);
+    if (!encoded.sharesMemory()) {
+      return dispatch(request, readsOwnReply, stream, encoded);
+    }
+    writeShared(encoded, tool);
+    PendingCall call;
+    try {
+      call = dispatch(request, readsOwnReply, stream, encoded);
+    } catch (RuntimeException e) {
+      sharedMemory.remove(encoded);
+      throw e;
+    }
+    call.future().whenComplete((value, error) -> sharedMemory.remove(encoded));
+    return call;
+  }
+
+  private PendingCall dispatch(Request request, boolean readsOwnReply, StreamItems stream, EncodedBody encoded) {
+    PendingCall nested = dispatcher.hostCalls().nested(request.kind(), request.name(), encoded, request.target(),
+        request.timeout(), stream != null);
     if (nested != null) {
       return nested; // made by a host function: it runs on the worker waiting for that function
     }
-    return dispatcher.submit(request.kind(), tool, encoded, request.target(), stream, request.timeout(), readsOwnReply);
+    return dispatcher.submit(request.kind(), request.name(), encoded, request.target(), stream, request.timeout(),
+        readsOwnReply);
+  }
+
+  /** Writes the files of the arguments that go through shared memory; a failure leaves none and sends nothing. */
+  private void writeShared(EncodedBody encoded, String tool) {
+    try {
+      sharedMemory.write(encoded);
+    } catch (SharedMemoryException e) {
+      if (e.getCause() instanceof ClosedByInterruptException) {
+        throw failed(SnakepitException.builder(ErrorKind.CANCELLED, "the thread calling tool '" + tool + "' of pool '" + pool
+            + "' was interrupted while it wrote the arguments to shared memory; nothing was sent")
+            .pool(pool).tool(tool).cause(e).build());
+      }
+      throw failed(SnakepitException.builder(ErrorKind.RESOURCE_EXHAUSTED, "cannot send the arguments of tool '" + tool
+          + "' to pool '" + pool + "': " + e.getMessage()).pool(pool).tool(tool).cause(e).build());
+    }
   }
 
   private SnakepitException failed(SnakepitException e) {

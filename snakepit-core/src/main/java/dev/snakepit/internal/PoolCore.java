@@ -18,6 +18,7 @@ import dev.snakepit.internal.process.WorkerLimits;
 import dev.snakepit.internal.protocol.FrameKind;
 import dev.snakepit.internal.protocol.Hello;
 import dev.snakepit.internal.protocol.Messages;
+import dev.snakepit.internal.protocol.SharedMemory;
 import dev.snakepit.internal.session.Sessions;
 import dev.snakepit.internal.supervisor.Supervisor;
 import java.nio.file.Path;
@@ -65,10 +66,13 @@ public final class PoolCore {
     // Workers are forked from the loop's one long-lived thread, which their parent-death signal is tied to.
     Events events = new Events(pool, config.listener(), ticker);
     ScheduledExecutorService loop = Supervisor.newLoopExecutor(pool);
-    this.supervisor = new Supervisor(config, python, runtime, runDirectory, limits, loop, ticker, events, counters);
+    // One for the pool: the JVM's files are named by its counter.
+    SharedMemory shared = runDirectory.sharedMemoryDirectory() == null ? SharedMemory.OFF
+        : new SharedMemory(runDirectory.sharedMemoryDirectory(), config.sharedMemoryThreshold());
+    this.supervisor = new Supervisor(config, python, runtime, runDirectory, limits, loop, ticker, events, counters, shared);
     this.dispatcher = supervisor.dispatcher();
     this.shutdown = new PoolShutdown(pool, config.shutdownGrace(), supervisor, runDirectory, ticker);
-    this.runner = new CallRunner(config, counters, supervisor, shutdown, ticker);
+    this.runner = new CallRunner(config, counters, supervisor, shutdown, ticker, shared);
     this.batches = new BatchRunner(config, runner, () -> supervisor.stats().targetSize(), ticker);
     this.sessions = new Sessions(config, runner, dispatcher, events, loop, ticker, () -> supervisor.adapterSays(Hello::movesSessions));
     // After a bug in the control loop the pool's state cannot be trusted: close, from a thread of its own.
@@ -85,7 +89,7 @@ public final class PoolCore {
       runtime = PythonRuntime.directory();
       RunRegistry.get().sweepOnce();
       python = PythonInterpreter.resolve(config.pythonExecutable(), runtime, config.startTimeout());
-      runDirectory = RunDirectory.create(config.name());
+      runDirectory = RunDirectory.create(config.name(), config.sharedMemory() ? config.sharedMemoryDirectory() : null);
     } catch (PythonInterpreter.Unusable | RuntimeException e) {
       throw cannotStart(config, e);
     }

@@ -38,7 +38,8 @@ final class CallCompletion {
   /** Answers {@code call} with the RESULT or ERROR {@code frame} that {@code slot} sent for it. */
   void complete(WorkerSlot slot, PendingCall call, Frame frame) {
     if (call.claimed()) {
-      return; // answered already (deadline or cancel); this is the late reply
+      frame.release(); // answered already (deadline or cancel); this is the late reply
+      return;
     }
     Object body;
     try {

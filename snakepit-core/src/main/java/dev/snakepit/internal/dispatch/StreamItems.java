@@ -70,6 +70,8 @@ public final class StreamItems {
       if (!closed) {
         items.add(chunk);
         arrived.signal();
+      } else {
+        chunk.release(); // the consumer stopped reading: the item is dropped, its shared memory with it
       }
       return true;
     } finally {
@@ -94,6 +96,7 @@ public final class StreamItems {
     lock.lock();
     try {
       closed = true;
+      items.forEach(Frame::release);
       items.clear();
       arrived.signal();
     } finally {

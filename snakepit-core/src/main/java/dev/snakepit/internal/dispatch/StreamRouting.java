@@ -43,11 +43,17 @@ public final class StreamRouting {
       lock.unlock();
     }
     if (!streaming) {
+      frame.release();
       host.broken(slot, "sent a stream item for request " + frame.requestId() + ", which it was not streaming",
           WorkerExit.PoolReason.PROTOCOL);
       return false;
     }
-    if (!abandoned && !call.stream.offer(frame)) {
+    if (abandoned) {
+      frame.release(); // the caller was answered already: nobody reads the item
+      return true;
+    }
+    if (!call.stream.offer(frame)) {
+      frame.release();
       host.broken(slot, "sent an item of the stream of tool '" + call.tool + "' (request " + frame.requestId()
           + ") beyond the credit of " + call.stream.credit() + " items it was granted", WorkerExit.PoolReason.PROTOCOL);
       return false;

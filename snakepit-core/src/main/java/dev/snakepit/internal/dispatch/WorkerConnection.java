@@ -12,6 +12,7 @@ import dev.snakepit.internal.protocol.FrameWriter;
 import dev.snakepit.internal.protocol.Handshake;
 import dev.snakepit.internal.protocol.Hello;
 import dev.snakepit.internal.protocol.ProtocolViolation;
+import dev.snakepit.internal.protocol.SharedMemory;
 import java.io.Closeable;
 import java.io.IOException;
 import java.net.StandardSocketOptions;
@@ -57,8 +58,13 @@ public final class WorkerConnection implements Runnable, WorkerSlot.Replies {
   /** Where the worker connects, and the token it must present. */
   public record Endpoint(ServerSocketChannel server, Path socketPath, String token) {}
 
-  /** The worker's slot settings: its frame bound, and when it is due for recycling. */
-  public record Settings(int maxFrameBytes, RecyclePolicy recycling) {}
+  /** The worker's slot settings: its frame bound, when it is due for recycling, and the pool's shared memory. */
+  public record Settings(int maxFrameBytes, RecyclePolicy recycling, SharedMemory sharedMemory) {
+    /** Settings without shared memory. */
+    public Settings(int maxFrameBytes, RecyclePolicy recycling) {
+      this(maxFrameBytes, recycling, SharedMemory.OFF);
+    }
+  }
 
   private final String pool;
   private final String workerId;
@@ -107,7 +113,7 @@ public final class WorkerConnection implements Runnable, WorkerSlot.Replies {
         in.close(); // close() ran before the input existed
         return;
       }
-      reader = new FrameReader(in, settings.maxFrameBytes());
+      reader = new FrameReader(in, settings.maxFrameBytes(), settings.sharedMemory(), workerId);
       WorkerSlot ready = handshake(reader, new FrameWriter(accepted, settings.maxFrameBytes()));
       if (ready == null) {
         return;
@@ -157,6 +163,7 @@ public final class WorkerConnection implements Runnable, WorkerSlot.Replies {
           return true;
         }
       } else {
+        frame.release();
         listener.broken("sent a " + frame.kind() + " frame on the data plane after the handshake", ErrorKind.WORKER_CRASHED,
             WorkerExit.PoolReason.PROTOCOL);
       }

@@ -66,15 +66,29 @@ final class ArrayTags {
     if (!"little".equals(order) && !"big".equals(order)) {
       throw bad(path, "has byteorder " + quoted(order) + "; it must be \"little\" or \"big\"");
     }
-    if (!(fields.get("data") instanceof byte[] data)) {
+    ByteBuffer bytes;
+    if (fields.get("data") instanceof byte[] data) {
+      bytes = ByteBuffer.wrap(data);
+    } else if (fields.get("data") instanceof SharedSegments.Segment segment) {
+      bytes = mapped(segment, path); // a shared-memory file (section 3.5), mapped read-only
+    } else {
       throw bad(path, "must have a bytes tag as its data, not " + kind(fields.get("data")));
     }
-    ByteBuffer bytes = ByteBuffer.wrap(data)
-        .order("big".equals(order) ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN);
+    bytes.order("big".equals(order) ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN);
     try {
       return NdArray.wrap(dtype, shape, bytes);
     } catch (IllegalArgumentException e) {
       throw bad(path, "does not match its data: " + e.getMessage());
+    }
+  }
+
+  /** A read-only mapping of a shared-memory file a tag took. */
+  static ByteBuffer mapped(SharedSegments.Segment segment, String path) throws ValueDecodingException {
+    try {
+      return segment.map();
+    } catch (IOException e) {
+      throw new ValueDecodingException(Reason.BAD_TAG, path, "the shared-memory file of the tag at " + path
+          + " cannot be mapped: " + e);
     }
   }
 
@@ -116,6 +130,7 @@ final class ArrayTags {
       case List<?> ignored -> "an array";
       case String ignored -> "a string";
       case byte[] ignored -> "a bytes tag";
+      case SharedSegments.Segment ignored -> "a shared-memory tag";
       default -> value.toString();
     };
   }

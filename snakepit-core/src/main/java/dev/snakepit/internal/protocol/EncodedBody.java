@@ -11,16 +11,30 @@ import java.util.List;
  * <p>Attachments are views of the caller's {@code byte[]} and {@code ByteBuffer} values, not copies:
  * the caller must leave those unchanged until the frame is written. The same body may be written more
  * than once (a call retried on another worker); writing never consumes it.
+ *
+ * <p>Values that go through shared memory (docs/protocol.md, section 3.5) are {@linkplain #segments
+ * segments}: named in the JSON by {@code $shm} tags, their bytes written to files by
+ * {@link SharedMemory#write} before the frame is sent. They count in {@link #frameBytes()} as the
+ * attachments they replace would, so that the frame limit means the same with or without them.
  */
 public final class EncodedBody {
+
+  /** A value that goes through a shared-memory file: its file's name and its bytes (a view, not a copy). */
+  public record Segment(String name, ByteBuffer bytes) {}
 
   private final byte[] json;
   private final int jsonLength;
   private final List<ByteBuffer> attachments;
   private final boolean tagged;
   private final long attachmentBytes;
+  private final List<Segment> segments;
+  private final long segmentBytes;
 
   EncodedBody(byte[] json, int jsonLength, List<ByteBuffer> attachments, boolean tagged) {
+    this(json, jsonLength, attachments, List.of(), tagged);
+  }
+
+  EncodedBody(byte[] json, int jsonLength, List<ByteBuffer> attachments, List<Segment> segments, boolean tagged) {
     this.json = json;
     this.jsonLength = jsonLength;
     this.attachments = List.copyOf(attachments);
@@ -30,6 +44,27 @@ public final class EncodedBody {
       total += attachment.remaining();
     }
     this.attachmentBytes = total;
+    this.segments = List.copyOf(segments);
+    long shared = 0;
+    for (Segment segment : this.segments) {
+      shared += segment.bytes().remaining();
+    }
+    this.segmentBytes = shared;
+  }
+
+  /** The values that go through shared memory, in the order of their tags; empty for most bodies. */
+  public List<Segment> segments() {
+    return segments;
+  }
+
+  /** Whether some value goes through shared memory: its files must be written before the frame is sent. */
+  public boolean sharesMemory() {
+    return !segments.isEmpty();
+  }
+
+  /** The bytes of the values that go through shared memory. */
+  public long segmentBytes() {
+    return segmentBytes;
   }
 
   /** The JSON as a new buffer over the encoder's array (no copy), positioned at its first byte. */
@@ -79,15 +114,19 @@ public final class EncodedBody {
     return tagged ? Frame.TAGGED : 0;
   }
 
-  /** The total size ({@code 4 + L}) of a frame carrying this body. */
+  /**
+   * The total size ({@code 4 + L}) of a frame carrying this body, its values in shared memory counted
+   * as attachments: what {@code maxFrameBytes} bounds.
+   */
   public long frameBytes() {
-    return FrameLayout.frameBytes(jsonLength, attachments.size(), attachmentBytes);
+    return FrameLayout.frameBytes(jsonLength, attachments.size() + segments.size(), attachmentBytes + segmentBytes);
   }
 
   /** Sizes only: bodies carry user data. */
   @Override
   public String toString() {
     return "EncodedBody[json=" + jsonLength + " bytes, attachments=" + attachments.size()
-        + " (" + attachmentBytes + " bytes), tagged=" + tagged + "]";
+        + " (" + attachmentBytes + " bytes), "
+        + (segments.isEmpty() ? "" : "shared=" + segments.size() + " (" + segmentBytes + " bytes), ") + "tagged=" + tagged + "]";
   }
 }

@@ -18,8 +18,12 @@ import java.util.Objects;
  * @param requestId the call the frame belongs to, 0 for frames outside a call; unsigned on the wire
  * @param body UTF-8 JSON, possibly empty (which decodes to {@code null})
  * @param attachments the bytes values the body's tags refer to, in index order
+ * @param segments the shared-memory files the body's {@code $shm} tags name (docs/protocol.md, section
+ *     3.5), claimed by the reader; decoding releases them, and whoever drops the frame undecoded must
+ *     {@linkplain #release release} them. Not part of {@link #equals}
  */
-public record Frame(FrameKind kind, int flags, long requestId, byte[] body, List<byte[]> attachments) {
+public record Frame(FrameKind kind, int flags, long requestId, byte[] body, List<byte[]> attachments,
+    SharedSegments segments) {
 
   /** Flag bit: the body holds bytes tags or escaped keys (docs/protocol.md, section 3.2). */
   public static final int TAGGED = 0x01;
@@ -38,6 +42,20 @@ public record Frame(FrameKind kind, int flags, long requestId, byte[] body, List
     }
     body = body == null ? NO_BYTES : body;
     attachments = attachments == null ? List.of() : List.copyOf(attachments);
+    segments = segments == null ? SharedSegments.NONE : segments;
+  }
+
+  /** A frame that names no shared-memory file. */
+  public Frame(FrameKind kind, int flags, long requestId, byte[] body, List<byte[]> attachments) {
+    this(kind, flags, requestId, body, attachments, SharedSegments.NONE);
+  }
+
+  /**
+   * Closes the shared-memory files the frame names, for a frame dropped without being decoded (a late
+   * reply, a stream's item nobody reads): their names are unlinked already, so nothing is left of them.
+   */
+  public void release() {
+    segments.release();
   }
 
   /** A frame without attachments and without flags. */

@@ -46,6 +46,8 @@ public final class FrameReader {
 
   private final InputStream in;
   private final int maxFrameBytes;
+  private final SharedMemory shared;
+  private final String peer;
   private final byte[] scratch = new byte[SCRATCH_BYTES];
 
   /**
@@ -53,8 +55,18 @@ public final class FrameReader {
    * @param maxFrameBytes the largest total frame size ({@code 4 + L}) accepted
    */
   public FrameReader(InputStream in, int maxFrameBytes) {
+    this(in, maxFrameBytes, SharedMemory.OFF, null);
+  }
+
+  /**
+   * A reader of worker {@code workerId}'s frames, which claims the files in {@code shared} that each
+   * frame's {@code $shm} tags name as soon as the frame is read (docs/protocol.md, section 3.5).
+   */
+  public FrameReader(InputStream in, int maxFrameBytes, SharedMemory shared, String workerId) {
     this.in = Objects.requireNonNull(in, "in");
     this.maxFrameBytes = FrameLayout.requireValidMax(maxFrameBytes);
+    this.shared = Objects.requireNonNull(shared, "shared");
+    this.peer = workerId;
   }
 
   public int maxFrameBytes() {
@@ -135,7 +147,7 @@ public final class FrameReader {
       readFully(body, body.length, "body", kind, requestId);
     }
     if (attachmentCount == 0) {
-      return new Frame(kind, flags, requestId, body, List.of());
+      return new Frame(kind, flags, requestId, body, List.of(), claim(flags, body));
     }
     // A small table sits in the scratch buffer, which the body did not touch; sizes are read from it
     // rather than copied out, so a frame of many attachments costs no second table.
@@ -145,7 +157,12 @@ public final class FrameReader {
       attachments[i] = size == 0 ? NO_BYTES : new byte[size];
       readFully(attachments[i], size, "attachment " + i, kind, requestId);
     }
-    return new Frame(kind, flags, requestId, body, List.of(attachments));
+    return new Frame(kind, flags, requestId, body, List.of(attachments), claim(flags, body));
+  }
+
+  /** The shared-memory files a frame read in full names, claimed at once (none unless it is TAGGED). */
+  private SharedSegments claim(int flags, byte[] body) {
+    return (flags & Frame.TAGGED) != 0 && shared.on() ? shared.claim(body, peer) : SharedSegments.NONE;
   }
 
   private void readFully(byte[] into, int count, String part, FrameKind kind, long requestId)

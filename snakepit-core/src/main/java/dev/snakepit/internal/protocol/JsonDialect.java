@@ -66,9 +66,15 @@ final class JsonDialect {
   static final String ARROW_TAG = "$arrow";
 
   /**
-   * Whether a key is one or more {@code $} followed by {@code b}, {@code nd} or {@code arrow}: a
-   * single-member object with such a key reads as a tag (bytes, an array or a table), so in a TAGGED
-   * body it is escaped with one more {@code $}.
+   * The tag of bytes in a shared-memory file (docs/protocol.md, section 3.5):
+   * {@code {"$shm": {"name": "j-17", "size": 67108864}}}, wherever a bytes tag may stand.
+   */
+  static final String SHM_TAG = "$shm";
+
+  /**
+   * Whether a key is one or more {@code $} followed by {@code b}, {@code nd}, {@code arrow} or
+   * {@code shm}: a single-member object with such a key reads as a tag (bytes, an array, a table or a
+   * shared-memory file), so in a TAGGED body it is escaped with one more {@code $}.
    */
   static boolean looksLikeTag(String key) {
     int length = key.length();
@@ -79,6 +85,8 @@ final class JsonDialect {
       end = length - 2;
     } else if (length >= 6 && key.endsWith("arrow")) {
       end = length - 5;
+    } else if (length >= 4 && key.endsWith("shm")) {
+      end = length - 3;
     } else {
       return false;
     }

@@ -24,7 +24,9 @@ import java.util.Map;
  * object's first member the parser looks at the next token, and only an object that ends there can be
  * a tag. Each attachment must be referenced exactly once (section 3.2); a tag's {@code byte[]} is the
  * attachment array itself, not a copy, and so are the bytes of an array tag's {@link dev.snakepit.NdArray}
- * (section 3.3).
+ * (section 3.3). A shared-memory tag (section 3.5) takes its file from the frame's
+ * {@link SharedSegments}: an array or a table wraps a read-only mapping of it, a plain bytes value
+ * becomes a copy in a {@code byte[]}; every file the frame named is closed when decoding ends.
  *
  * <p>Thread-safe and stateless; one instance serves a whole pool.
  */
@@ -38,7 +40,7 @@ public final class ValueDecoder {
 
   /** Decodes a frame's body with the frame's attachments and TAGGED flag. */
   public Object decode(Frame frame) throws ValueDecodingException {
-    return decode(frame.body(), frame.attachments(), frame.tagged());
+    return decode(frame.body(), frame.attachments(), frame.tagged(), frame.segments());
   }
 
   /**
@@ -49,6 +51,22 @@ public final class ValueDecoder {
    * @param tagged whether the frame has the TAGGED flag; without it no object is interpreted
    */
   public Object decode(byte[] body, List<byte[]> attachments, boolean tagged)
+      throws ValueDecodingException {
+    return decode(body, attachments, tagged, SharedSegments.NONE);
+  }
+
+  /** Decodes a body whose shared-memory tags name the files in {@code segments}, which it then releases. */
+  Object decode(byte[] body, List<byte[]> attachments, boolean tagged, SharedSegments segments)
+      throws ValueDecodingException {
+    try {
+      Object value = decodeTags(body, attachments, tagged, segments);
+      return segments.hasUnmapped() ? segments.readPlainBytes(value, ValuePath.ROOT) : value;
+    } finally {
+      segments.release();
+    }
+  }
+
+  private Object decodeTags(byte[] body, List<byte[]> attachments, boolean tagged, SharedSegments segments)
       throws ValueDecodingException {
     if (!tagged && !attachments.isEmpty()) {
       throw new ValueDecodingException(Reason.BAD_TAG, null, "the frame carries " + attachments.size()
@@ -62,7 +80,7 @@ public final class ValueDecoder {
     JsonParser parser = null;
     try {
       parser = JsonDialect.FACTORY.createParser(body, 0, body.length);
-      Walk walk = new Walk(parser, attachments, tagged);
+      Walk walk = new Walk(parser, attachments, tagged, segments);
       JsonToken first = parser.nextToken();
       if (first == null) {
         throw new ValueDecodingException(Reason.MALFORMED_JSON, ValuePath.ROOT,
@@ -109,12 +127,14 @@ public final class ValueDecoder {
     private final List<byte[]> attachments;
     private final boolean tagged;
     private final boolean[] used;
+    private final SharedSegments segments;
 
-    Walk(JsonParser in, List<byte[]> attachments, boolean tagged) {
+    Walk(JsonParser in, List<byte[]> attachments, boolean tagged, SharedSegments segments) {
       this.in = in;
       this.attachments = attachments;
       this.tagged = tagged;
       this.used = new boolean[attachments.size()];
+      this.segments = segments;
     }
 
     /** Reads the value that starts at {@code token}; {@code depth} counts the containers around it. */
@@ -178,6 +198,9 @@ public final class ValueDecoder {
           if (name.equals(JsonDialect.ARROW_TAG)) {
             return table(value);
           }
+          if (name.equals(JsonDialect.SHM_TAG)) {
+            return segments.take(value, pathOf(in)); // mapped by an array or table tag, else read as bytes
+          }
           name = name.substring(1);
         }
         Map<String, Object> single = new LinkedHashMap<>(2);
@@ -193,6 +216,9 @@ public final class ValueDecoder {
     }
 
     private ArrowData table(Object data) throws ValueDecodingException {
+      if (data instanceof SharedSegments.Segment segment) {
+        return ArrowData.of(ArrayTags.mapped(segment, pathOf(in)));
+      }
       if (!(data instanceof byte[] bytes)) {
         throw new ValueDecodingException(Reason.BAD_TAG, pathOf(in), "Arrow tag at " + pathOf(in)
             + " must hold a bytes tag, not " + describe(data));
@@ -230,6 +256,7 @@ public final class ValueDecoder {
         case Map<?, ?> ignored -> "an object";
         case List<?> ignored -> "an array";
         case byte[] ignored -> "a bytes tag";
+        case SharedSegments.Segment ignored -> "a shared-memory tag";
         default -> value.toString();
       };
     }

@@ -43,7 +43,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Everything else is refused, naming the value's path and type. {@code char[]} is refused too:
  * it could be read as text or as a list of one-letter strings, and guessing would change types
  * silently. A map with a single key of the form {@code $b}, {@code $$b}, {@code $nd}, {@code $arrow},
- * ... is escaped with one more {@code $} (section 3.2). Containers may nest {@link #MAX_DEPTH} levels, counted from the body itself,
+ * {@code $shm}, ... is escaped with one more {@code $} (section 3.2). With a {@link SharedMemory}
+ * that is on, a buffer of at least its threshold becomes a {@code $shm} tag and a segment of the body
+ * (section 3.5) instead of an attachment; its file is written later, by {@link SharedMemory#write}. Containers may nest {@link #MAX_DEPTH} levels, counted from the body itself,
  * and a {@code BigInteger} may have at most 4300 digits ({@link JsonDialect#MAX_INTEGER_DIGITS}).
  *
  * <p>Thread-safe and stateless; one instance serves a whole pool.
@@ -63,10 +65,19 @@ public final class ValueEncoder {
    * @throws ValueEncodingException when a value inside cannot be sent; its path starts at {@code $}
    */
   public EncodedBody encode(Object body) throws ValueEncodingException {
+    return encode(body, SharedMemory.OFF);
+  }
+
+  /**
+   * Encodes a whole body whose large buffers go through {@code shared} (section 3.5).
+   *
+   * @throws ValueEncodingException when a value inside cannot be sent; its path starts at {@code $}
+   */
+  public EncodedBody encode(Object body, SharedMemory shared) throws ValueEncodingException {
     BodyBuffer out = new BodyBuffer();
     Walk walk;
     try (JsonGenerator generator = JsonDialect.FACTORY.createGenerator(out)) {
-      walk = new Walk(generator);
+      walk = new Walk(generator, shared);
       walk.write(body, 0);
     } catch (Rejection rejection) {
       throw rejection.toException();
@@ -74,17 +85,20 @@ public final class ValueEncoder {
       // The generator writes into memory; an I/O error here is a bug, not a property of the value.
       throw new UncheckedIOException("encoding a body into memory failed", e);
     }
-    return new EncodedBody(out.array(), out.size(), walk.attachments, walk.tagged);
+    return new EncodedBody(out.array(), out.size(), walk.attachments, walk.segments, walk.tagged);
   }
 
-  /** One encoding's state; the generator and the attachments found so far. */
+  /** One encoding's state; the generator and the attachments and segments found so far. */
   private static final class Walk {
     private final JsonGenerator out;
+    private final SharedMemory shared;
     private final List<ByteBuffer> attachments = new ArrayList<>(0);
+    private final List<EncodedBody.Segment> segments = new ArrayList<>(0);
     private boolean tagged;
 
-    Walk(JsonGenerator out) {
+    Walk(JsonGenerator out, SharedMemory shared) {
       this.out = out;
+      this.shared = shared;
     }
 
     void write(Object value, int depth) throws IOException {
@@ -191,11 +205,29 @@ public final class ValueEncoder {
     }
 
     private void writeBytes(ByteBuffer view) throws IOException {
+      if (shared.takes(view.remaining())) {
+        writeSegment(view);
+        return;
+      }
       out.writeStartObject();
       out.writeFieldName(JsonDialect.TAG);
       out.writeNumber(attachments.size());
       out.writeEndObject();
       attachments.add(view);
+      tagged = true;
+    }
+
+    /** A shared-memory tag, {@code {"$shm": {"name": "j-17", "size": 67108864}}}, and its segment. */
+    private void writeSegment(ByteBuffer view) throws IOException {
+      EncodedBody.Segment segment = new EncodedBody.Segment(shared.nextName(), view);
+      out.writeStartObject();
+      out.writeFieldName(JsonDialect.SHM_TAG);
+      out.writeStartObject();
+      out.writeStringField("name", segment.name());
+      out.writeNumberField("size", view.remaining());
+      out.writeEndObject();
+      out.writeEndObject();
+      segments.add(segment);
       tagged = true;
     }
 

@@ -7,6 +7,7 @@ import dev.snakepit.internal.dispatch.WorkerConnection;
 import dev.snakepit.internal.process.ProcStat;
 import dev.snakepit.internal.process.ProcessTree;
 import dev.snakepit.internal.process.RunRegistry;
+import dev.snakepit.internal.protocol.SharedMemory;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
@@ -30,16 +31,20 @@ final class ForkedWorker implements WorkerProcess {
   /** The keeper's exit value, once it has exited. */
   private final CompletableFuture<Integer> exited;
   private final List<Thread> threads = new CopyOnWriteArrayList<>();
+  private final String id;
+  private final SharedMemory sharedMemory;
 
   /** Wraps the started keeper; call {@link #start} next. */
   ForkedWorker(String pool, String id, Process keeper, WorkerConnection.Endpoint endpoint, int maxFrameBytes,
-      Spawner.Wiring wiring) {
+      SharedMemory sharedMemory, Spawner.Wiring wiring) {
     this.keeper = keeper;
+    this.id = id;
+    this.sharedMemory = sharedMemory;
     this.exited = keeper.onExit().thenApply(Process::exitValue);
     WorkerLogs logs = new WorkerLogs(pool, id);
     this.stderr = new StderrPump(keeper.getErrorStream(), logs);
     this.control = new ControlChannel(keeper.getInputStream(), keeper.getOutputStream(), maxFrameBytes, logs, wiring.reports());
-    this.data = new WorkerConnection(pool, id, endpoint, new WorkerConnection.Settings(maxFrameBytes, wiring.recycling()),
+    this.data = new WorkerConnection(pool, id, endpoint, new WorkerConnection.Settings(maxFrameBytes, wiring.recycling(), sharedMemory),
         control, wiring.knownPid(), wiring.dispatcher(), wiring.reports());
   }
 
@@ -102,9 +107,11 @@ final class ForkedWorker implements WorkerProcess {
     data.close();
   }
 
+  /** Forgets the keeper, and removes the files the worker left in the pool's shared memory (it is buried). */
   @Override
   public void forget() {
     RunRegistry.get().remove(keeper.pid());
+    sharedMemory.removeFilesOf(id);
   }
 
   @Override

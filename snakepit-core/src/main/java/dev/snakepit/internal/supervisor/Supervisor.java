@@ -17,6 +17,7 @@ import dev.snakepit.internal.dispatch.DispatchLimits;
 import dev.snakepit.internal.dispatch.Dispatcher;
 import dev.snakepit.internal.dispatch.WorkerSlot;
 import dev.snakepit.internal.protocol.Hello;
+import dev.snakepit.internal.protocol.SharedMemory;
 import dev.snakepit.internal.process.PythonInterpreter;
 import dev.snakepit.internal.process.RunDirectory;
 import dev.snakepit.internal.process.WorkerLimits;
@@ -84,9 +85,9 @@ public final class Supervisor implements Worker.Reports, DispatchHost {
 
   /** A supervisor that forks its workers from {@code python}, with the runtime at {@code runtime}. */
   public Supervisor(PoolConfig config, PythonInterpreter python, Path runtime, RunDirectory runDirectory, WorkerLimits limits,
-      ScheduledExecutorService executor, Ticker ticker, Events events, Counters counters) {
-    this(config, loop -> new WorkerLauncher(config, python, runtime, runDirectory, limits, loop), limits, executor, ticker,
-        events, counters);
+      ScheduledExecutorService executor, Ticker ticker, Events events, Counters counters, SharedMemory shared) {
+    this(config, loop -> new WorkerLauncher(config, python, runtime, runDirectory, shared, limits, loop), limits, executor,
+        ticker, events, counters);
   }
 
   /** A supervisor whose workers come from the spawner {@code spawners} makes for its loop. */

@@ -3,6 +3,7 @@ package dev.snakepit.internal.supervisor;
 import dev.snakepit.PoolConfig;
 import dev.snakepit.internal.dispatch.WorkerConnection;
 import dev.snakepit.internal.protocol.Messages;
+import dev.snakepit.internal.protocol.SharedMemory;
 import dev.snakepit.internal.process.PythonInterpreter;
 import dev.snakepit.internal.process.RunDirectory;
 import dev.snakepit.internal.process.RunRegistry;
@@ -30,16 +31,21 @@ final class WorkerLauncher implements Spawner {
   private static final SecureRandom RANDOM = new SecureRandom();
   private static final String GLIBC_TUNABLES = "GLIBC_TUNABLES";
   private static final String HUGE_PAGES = "glibc.malloc.hugetlb";
+  /** The pool's shared-memory directory and threshold (docs/protocol.md, section 3.5); unset when it has none. */
+  private static final String SHM_DIR = "SNAKEPIT_SHM_DIR";
+  private static final String SHM_THRESHOLD = "SNAKEPIT_SHM_THRESHOLD";
 
   private final PoolConfig config;
   private final PythonInterpreter python;
   private final Path runtime;
   private final RunDirectory runDirectory;
+  private final SharedMemory shared;
   private final WorkerLimits limits;
   private final ControlLoop loop;
 
-  WorkerLauncher(PoolConfig config, PythonInterpreter python, Path runtime, RunDirectory runDirectory, WorkerLimits limits,
-      ControlLoop loop) {
+  WorkerLauncher(PoolConfig config, PythonInterpreter python, Path runtime, RunDirectory runDirectory, SharedMemory shared,
+      WorkerLimits limits, ControlLoop loop) {
+    this.shared = shared;
     this.loop = loop;
     this.limits = limits;
     this.config = config;
@@ -68,7 +74,7 @@ final class WorkerLauncher implements Spawner {
       Process process = processBuilder(id, connectTo, token).start();
       RunRegistry.get().add(process.pid());
       ForkedWorker worker = new ForkedWorker(config.name(), id, process,
-          new WorkerConnection.Endpoint(server, socket, token), config.maxFrameBytes(), wiring);
+          new WorkerConnection.Endpoint(server, socket, token), config.maxFrameBytes(), shared, wiring);
       worker.start(config.name(), id);
       return worker;
     } catch (IOException | RuntimeException e) {
@@ -107,6 +113,13 @@ final class WorkerLauncher implements Spawner {
     env.putAll(limits.prepare(id));
     env.put(PoolConfig.HEARTBEAT_INTERVAL_VARIABLE, Long.toString(config.heartbeatInterval().toMillis()));
     env.put(PoolConfig.HEARTBEAT_TIMEOUT_VARIABLE, Long.toString(config.heartbeatTimeout().toMillis()));
+    if (shared.on()) {
+      env.put(SHM_DIR, shared.directory().toString());
+      env.put(SHM_THRESHOLD, Integer.toString(shared.threshold()));
+    } else {
+      env.remove(SHM_DIR); // one the JVM inherited: the workers of this pool use none
+      env.remove(SHM_THRESHOLD);
+    }
     builder.redirectInput(ProcessBuilder.Redirect.PIPE);
     builder.redirectOutput(ProcessBuilder.Redirect.PIPE);
     builder.redirectError(ProcessBuilder.Redirect.PIPE);

@@ -44,7 +44,10 @@ interface WorkerProcess {
   /** Closes the worker's stdin (its lifeline) and its sockets; the reading threads then end. */
   void closeChannels();
 
-  /** Forgets the keeper in the run registry: it is dead and must never be killed as a leftover. */
+  /**
+   * Forgets the keeper in the run registry (it is dead and must never be killed as a leftover), and
+   * removes the files the worker left in the pool's shared memory.
+   */
   void forget();
 
   /** The resident memory of the keeper's whole tree, in bytes. */

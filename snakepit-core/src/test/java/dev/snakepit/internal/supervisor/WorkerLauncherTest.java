@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.snakepit.PoolConfig;
 import dev.snakepit.internal.process.WorkerLimits;
+import dev.snakepit.internal.protocol.SharedMemory;
 import dev.snakepit.testing.FakeClock;
 import org.junit.jupiter.api.Test;
 
@@ -13,7 +14,7 @@ class WorkerLauncherTest {
   @Test
   void aWorkerStartedFromAnyOtherThreadIsRefused() {
     WorkerLauncher launcher = new WorkerLauncher(PoolConfig.builder("pkg.mod:Adapter").name("p").build(), null, null, null,
-        WorkerLimits.none(), new ControlLoop("p", new FakeClock().executor(),
+        SharedMemory.OFF, WorkerLimits.none(), new ControlLoop("p", new FakeClock().executor(),
         org.slf4j.LoggerFactory.getLogger(WorkerLauncherTest.class), error -> {}));
 
     assertThatThrownBy(() -> launcher.spawn("w1", null))
