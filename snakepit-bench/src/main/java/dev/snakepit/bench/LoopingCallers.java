@@ -9,10 +9,10 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Calls per second of a number of threads each calling a side in a loop for a fixed time, measured as
- * {@link Throughput#rate} measures a pool's, for any side: all threads start on one latch, the window is
- * fixed before they start, and the rate is the calls completed over the time until the last thread
- * stopped. A call that fails stops every thread and is thrown.
+ * Calls per second of a number of threads each calling a side in a loop for a fixed time (a pool's in
+ * {@link Throughput}, and the references' sides): all threads start on one latch, the window is fixed
+ * before they start, and the rate is the calls completed over the time until the last thread stopped.
+ * A call that fails stops every thread and is thrown.
  */
 final class LoopingCallers {
   private LoopingCallers() {}
@@ -25,7 +25,7 @@ final class LoopingCallers {
     long[] window = new long[2]; // written before start.countDown(), which publishes it to the callers
     List<Thread> threads = new ArrayList<>();
     for (int i = 0; i < callers; i++) {
-      threads.add(Thread.ofPlatform().name("bench-reference-caller-" + i).start(() -> {
+      threads.add(Thread.ofPlatform().name("bench-caller-" + i).start(() -> {
         try {
           start.await();
           long end = window[1];

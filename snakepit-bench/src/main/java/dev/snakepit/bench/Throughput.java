@@ -45,37 +45,8 @@ final class Throughput {
   }
 
   /** Calls per second of {@code callers} threads each calling {@code call} in a loop for {@code duration}. */
-  static double rate(Snakepit pool, Call call, int callers, Duration duration) throws InterruptedException {
-    LongAdder done = new LongAdder();
-    CountDownLatch start = new CountDownLatch(1);
-    CountDownLatch finished = new CountDownLatch(callers);
-    long[] window = new long[2];
-    List<Thread> threads = new ArrayList<>();
-    for (int i = 0; i < callers; i++) {
-      threads.add(Thread.ofPlatform().name("bench-caller-" + i).start(() -> {
-        try {
-          start.await();
-          long end = window[1];
-          while (System.nanoTime() - end < 0) {
-            pool.execute(call);
-            done.increment();
-          }
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        } finally {
-          finished.countDown();
-        }
-      }));
-    }
-    window[0] = System.nanoTime();
-    window[1] = window[0] + duration.toNanos();
-    start.countDown();
-    finished.await();
-    long elapsed = System.nanoTime() - window[0];
-    for (Thread t : threads) {
-      t.join();
-    }
-    return done.sum() * 1e9 / elapsed;
+  static double rate(Snakepit pool, Call call, int callers, Duration duration) throws Exception {
+    return LoopingCallers.rate(() -> pool.execute(call), callers, duration);
   }
 
   static String table(List<Cell> cells, String tool) {

@@ -277,26 +277,22 @@ class DispatcherTest {
 
   @Test
   void aCallIsWrittenAheadFlaggedQueuedAndBeginsWhenTheOneBeforeItIsAnswered() throws Exception {
-    dispatcher = dispatcher(Duration.ofSeconds(10), 1);
-    Pipe pipe = pipe();
-    WorkerSlot w1 = worker("w1", pipe);
-    dispatcher.add(w1);
-    FrameReader worker = reader(pipe);
+    Connected w1 = pipelinedWorker(Duration.ofSeconds(10), 1);
 
     PendingCall first = dispatcher.submit("echo", body("first"), null);
     PendingCall second = dispatcher.submit("echo", body("second"), null);
     PendingCall third = dispatcher.submit("echo", body("third"), null);
-    Frame firstFrame = worker.read();
-    Frame secondFrame = worker.read(); // written while the first runs
+    Frame firstFrame = w1.reader().read();
+    Frame secondFrame = w1.reader().read(); // written while the first runs
     assertThat(firstFrame.flags() & Frame.QUEUED).isZero();
     assertThat(secondFrame.flags() & Frame.QUEUED).isEqualTo(Frame.QUEUED);
     assertThat(dispatcher.counts().queued()).as("the call written ahead, and the one in the queue").isEqualTo(2);
 
-    dispatcher.onReply(w1, result(firstFrame.requestId(), "one"));
-    Frame thirdFrame = worker.read(); // the second began with nothing to write; the third went ahead of its turn
+    dispatcher.onReply(w1.slot(), result(firstFrame.requestId(), "one"));
+    Frame thirdFrame = w1.reader().read(); // the second began with nothing to write; the third went ahead of its turn
     assertThat(thirdFrame.flags() & Frame.QUEUED).isEqualTo(Frame.QUEUED);
-    dispatcher.onReply(w1, result(secondFrame.requestId(), "two"));
-    dispatcher.onReply(w1, result(thirdFrame.requestId(), "three"));
+    dispatcher.onReply(w1.slot(), result(secondFrame.requestId(), "two"));
+    dispatcher.onReply(w1.slot(), result(thirdFrame.requestId(), "three"));
 
     assertThat(first.future()).isCompletedWithValue("one");
     assertThat(second.future()).isCompletedWithValue("two");
@@ -309,24 +305,20 @@ class DispatcherTest {
 
   @Test
   void aCallWrittenAheadAndCancelledIsAnsweredAtOnceAndSkippedByTheWorker() throws Exception {
-    dispatcher = dispatcher(Duration.ofSeconds(10), 1);
-    Pipe pipe = pipe();
-    WorkerSlot w1 = worker("w1", pipe);
-    dispatcher.add(w1);
-    FrameReader worker = reader(pipe);
+    Connected w1 = pipelinedWorker(Duration.ofSeconds(10), 1);
     PendingCall first = dispatcher.submit("echo", body("first"), null);
     PendingCall second = dispatcher.submit("echo", body("second"), null);
-    Frame firstFrame = worker.read();
-    Frame secondFrame = worker.read();
+    Frame firstFrame = w1.reader().read();
+    Frame secondFrame = w1.reader().read();
 
     dispatcher.cancel(second, "the caller gave up");
 
     assertThat(second.future()).isCompletedExceptionally();
     assertThat(cancelledIds()).containsExactly(secondFrame.requestId());
-    dispatcher.onReply(w1, result(firstFrame.requestId(), "one"));
+    dispatcher.onReply(w1.slot(), result(firstFrame.requestId(), "one"));
     // It begins abandoned: the worker is told again, and answers it CANCELLED without running it.
     assertThat(cancelledIds()).containsExactly(secondFrame.requestId(), secondFrame.requestId());
-    dispatcher.onReply(w1, cancelled(secondFrame.requestId(), ""));
+    dispatcher.onReply(w1.slot(), cancelled(secondFrame.requestId(), ""));
     assertThat(first.future()).isCompletedWithValue("one");
     assertThat(dispatcher.counts().idle()).isEqualTo(1);
     assertThat(broken).isEmpty();
@@ -334,18 +326,15 @@ class DispatcherTest {
 
   @Test
   void callsWrittenAheadToAWorkerThatDiedGoToAnotherInTheirOrder() throws Exception {
-    dispatcher = dispatcher(Duration.ofSeconds(10), 2);
-    Pipe dying = pipe();
+    Connected w1 = pipelinedWorker(Duration.ofSeconds(10), 2);
     Pipe healthy = pipe();
-    WorkerSlot w1 = worker("w1", dying);
-    dispatcher.add(w1);
     PendingCall running = dispatcher.submit("echo", body("running"), null);
     PendingCall second = dispatcher.submit("echo", body("second"), null);
     PendingCall third = dispatcher.submit("echo", body("third"), null);
-    FrameReader dead = reader(dying);
-    List<Long> written = List.of(dead.read().requestId(), dead.read().requestId(), dead.read().requestId());
+    List<Long> written = List.of(w1.reader().read().requestId(), w1.reader().read().requestId(),
+        w1.reader().read().requestId());
 
-    dispatcher.gone(w1, tool -> new SnakepitException(ErrorKind.WORKER_CRASHED, "w1 died"));
+    dispatcher.gone(w1.slot(), tool -> new SnakepitException(ErrorKind.WORKER_CRASHED, "w1 died"));
     WorkerSlot w2 = worker("w2", healthy);
     dispatcher.add(w2);
     FrameReader worker = reader(healthy);
@@ -364,15 +353,11 @@ class DispatcherTest {
 
   @Test
   void aCallWaitingAheadPastTheAcquireTimeoutFailsAsAQueuedOneAndTheWorkerIsToldToSkipIt() throws Exception {
-    dispatcher = dispatcher(Duration.ofSeconds(1), 1);
-    Pipe pipe = pipe();
-    WorkerSlot w1 = worker("w1", pipe);
-    dispatcher.add(w1);
-    FrameReader worker = reader(pipe);
+    Connected w1 = pipelinedWorker(Duration.ofSeconds(1), 1);
     dispatcher.submit("echo", body("first"), null);
     PendingCall second = dispatcher.submit("echo", body("second"), null);
-    worker.read();
-    Frame secondFrame = worker.read();
+    w1.reader().read();
+    Frame secondFrame = w1.reader().read();
 
     clock.forward(Duration.ofMillis(1001));
 
@@ -380,6 +365,18 @@ class DispatcherTest {
         .isInstanceOfSatisfying(SnakepitException.class, e -> assertThat(e.kind()).isEqualTo(ErrorKind.RESOURCE_EXHAUSTED));
     assertThat(cancelledIds()).containsExactly(secondFrame.requestId());
     assertThat(dispatcher.counts().queued()).isZero();
+  }
+
+  /** A worker and the reading end of its data socket. */
+  private record Connected(WorkerSlot slot, FrameReader reader) {}
+
+  /** A fresh dispatcher that writes up to {@code depth} calls ahead, with one worker, w1. */
+  private Connected pipelinedWorker(Duration acquireTimeout, int depth) throws IOException {
+    dispatcher = dispatcher(acquireTimeout, depth);
+    Pipe pipe = pipe();
+    WorkerSlot w1 = worker("w1", pipe);
+    dispatcher.add(w1);
+    return new Connected(w1, reader(pipe));
   }
 
   /** The request ids of the CANCEL frames sent so far, in order. */
