@@ -119,6 +119,25 @@ class PipeliningTest {
   }
 
   @Test
+  void aWorkerThatDiesAsItBeginsTheCallBehindStillAnswersTheOneBeforeAndThatCallIsNotSentAgain() throws Exception {
+    for (int round = 0; round < 5; round++) {
+      try (Snakepit pool = pool("ahead-dies-" + round, 1)) {
+        CompletableFuture<Object> first = pool.executeAsync(Call.of("sleep").withArg("seconds", 0.2));
+        await().atMost(Duration.ofSeconds(10)).until(() -> pool.stats().busy() == 1);
+        CompletableFuture<Object> dying = pool.executeAsync(Call.of("crash").withArg("code", 3));
+
+        // The first call's reply was on the socket when the worker died: it is read before the burial.
+        assertThat(first.get(10, TimeUnit.SECONDS)).isEqualTo(0.2);
+        // The crash had begun: it fails as a call whose worker died under it, and runs nowhere else.
+        assertThatThrownBy(() -> dying.get(10, TimeUnit.SECONDS)).cause()
+            .isInstanceOfSatisfying(SnakepitException.class, e -> assertThat(e.kind()).isEqualTo(ErrorKind.WORKER_CRASHED));
+        await().atMost(Duration.ofSeconds(10)).until(() -> pool.stats().idle() == 1);
+        assertThat(pool.stats().workersCrashed()).isEqualTo(1);
+      }
+    }
+  }
+
+  @Test
   void aCallCancelledBeforeItBeganIsAnsweredAtOnceAndNeverRuns() throws Exception {
     try (Snakepit pool = pool("ahead-cancel", 1)) {
       CompletableFuture<Object> first = pool.executeAsync(Call.of("sleep").withArg("seconds", 0.5));

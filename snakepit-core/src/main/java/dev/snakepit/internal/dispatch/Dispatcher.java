@@ -184,6 +184,21 @@ public final class Dispatcher {
     withdrawn.settle("is stopping", completion, failures, sessions);
   }
 
+  /**
+   * The worker's process has exited: waits at most {@code timeout} until what it wrote before it died
+   * has been read (the thread reading its socket reads on to the end), so that a reply it sent just
+   * before is not lost, and a call written ahead that it may have begun is not taken for one it never
+   * began. Call before its channels are closed, then {@link #gone}.
+   */
+  public void awaitLastReplies(WorkerSlot slot, Duration timeout) throws InterruptedException {
+    lock.lock();
+    try {
+      slot.role.awaitSettled(lock, timeout.toNanos());
+    } finally {
+      lock.unlock();
+    }
+  }
+
   /** The worker is dead: its current call, if its caller still waits, fails with {@code errorFor}'s error. */
   public void gone(WorkerSlot slot, Function<String, SnakepitException> errorFor) {
     PendingCall call;

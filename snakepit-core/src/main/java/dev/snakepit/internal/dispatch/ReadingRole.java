@@ -40,6 +40,8 @@ final class ReadingRole {
   private Holder holder = Holder.NONE;
   /** Signalled when the role goes to the reader thread or ends; made on first use from the dispatcher's lock. */
   private Condition readerTurn;
+  /** Signalled when nobody holds the role any more (none, or ended); made on first use from the dispatcher's lock. */
+  private Condition settled;
 
   Holder holder() {
     return holder;
@@ -85,6 +87,23 @@ final class ReadingRole {
     return true;
   }
 
+  /**
+   * Waits, holding {@code lock}, at most {@code nanos} until nobody holds the role: the reply being
+   * read has been read, or the connection ended. True when nobody does.
+   */
+  boolean awaitSettled(Lock lock, long nanos) throws InterruptedException {
+    while (holder == Holder.CALLER || holder == Holder.READER) {
+      if (nanos <= 0) {
+        return false;
+      }
+      if (settled == null) {
+        settled = lock.newCondition();
+      }
+      nanos = settled.awaitNanos(nanos);
+    }
+    return true;
+  }
+
   private void moveTo(Holder next) {
     if (!holder.canMoveTo(next)) {
       throw new IllegalStateException("the reading role cannot go from " + holder + " to " + next);
@@ -92,6 +111,9 @@ final class ReadingRole {
     holder = next;
     if ((next == Holder.READER || next == Holder.ENDED) && readerTurn != null) {
       readerTurn.signal();
+    }
+    if ((next == Holder.NONE || next == Holder.ENDED) && settled != null) {
+      settled.signalAll();
     }
   }
 }

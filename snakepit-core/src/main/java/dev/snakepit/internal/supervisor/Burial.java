@@ -9,6 +9,7 @@ import dev.snakepit.internal.dispatch.Dispatcher;
 import dev.snakepit.internal.process.ExitStatus;
 import dev.snakepit.internal.process.WorkerLimits;
 import dev.snakepit.spi.WorkerEvent;
+import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,6 +21,11 @@ import org.slf4j.LoggerFactory;
  */
 final class Burial {
   private static final Logger LOG = LoggerFactory.getLogger(Burial.class);
+  /**
+   * How long a burial waits for the dead worker's last replies to be read. The socket ends with the
+   * process, so this is microseconds, unless a child it left holds the socket until its keeper kills it.
+   */
+  private static final Duration LAST_REPLIES = Duration.ofMillis(200);
 
   private final PoolConfig config;
   private final String pool;
@@ -59,6 +65,7 @@ final class Burial {
     workers.remove(worker);
     worker.process().forget();
     recycler.buried(worker);
+    awaitLastReplies(worker);
     worker.process().closeChannels();
     boolean intended = worker.stopReason != null && worker.failure == null;
     if (worker.slot != null) {
@@ -75,6 +82,21 @@ final class Burial {
         LOG.warn("{}", Failures.startFailed(pool, config.adapter(), worker, exit).getMessage());
       }
       size.died(!worker.wasReady);
+    }
+  }
+
+  /**
+   * Lets the thread reading a dead worker's socket read what the worker wrote before it died, up to the
+   * connection's end, before the channels close: a reply sent just before the death answers its call.
+   */
+  private void awaitLastReplies(Worker worker) {
+    if (worker.slot == null) {
+      return;
+    }
+    try {
+      dispatcher.awaitLastReplies(worker.slot, LAST_REPLIES);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 
