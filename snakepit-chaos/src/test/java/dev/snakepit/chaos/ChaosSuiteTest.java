@@ -21,6 +21,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -59,6 +60,55 @@ class ChaosSuiteTest {
   void randomKillsDuringFiftyCallsWithoutRetriesLoseAtMostOneInTen() throws Exception {
     Stats stats = callsUnderRandomKills("kills-plain", 0, 0.05, Duration.ofMillis(300));
     assertThat(stats.succeeded()).isGreaterThanOrEqualTo(CALLS * 9 / 10);
+  }
+
+  @Test
+  void randomKillsUnderPipeliningLoseNoCallAndMixNoAnswers() throws Exception {
+    // Six callers on two workers keep calls written ahead (pipelineDepth 2) on every worker that is
+    // killed: those never begun go elsewhere, the running ones are retried, and every caller gets its
+    // own answer.
+    try (Snakepit pool = ChaosPools.start(ChaosPools.builder("kills-pipelined").size(2).pipelineDepth(2)
+        .acquireTimeout(Duration.ofSeconds(20)).crashLoop(1000, Duration.ofMinutes(1)))) {
+      SplittableRandom random = new SplittableRandom(11);
+      AtomicInteger kills = new AtomicInteger();
+      AtomicInteger wrong = new AtomicInteger();
+      List<Throwable> failures = Collections.synchronizedList(new ArrayList<>());
+      ScheduledExecutorService killer = Executors.newSingleThreadScheduledExecutor();
+      List<Thread> callers = new ArrayList<>();
+      try {
+        killer.scheduleAtFixedRate(() -> Faults.killRandomWorker(pool, random).ifPresent(pid -> kills.incrementAndGet()),
+            150, 150, TimeUnit.MILLISECONDS);
+        for (int t = 0; t < 6; t++) {
+          int caller = t;
+          callers.add(Thread.ofPlatform().start(() -> {
+            for (int i = 0; i < 25; i++) {
+              try {
+                String mine = caller + "-" + i;
+                Object answer = i % 2 == 0 ? pool.execute(Call.of("echo").withArg("value", mine).withRetries(3))
+                    : pool.execute(Call.of("sleep").withArg("seconds", 0.02).withRetries(3));
+                if (i % 2 == 0 && !mine.equals(answer)) {
+                  wrong.incrementAndGet();
+                }
+              } catch (RuntimeException e) {
+                failures.add(e);
+              }
+            }
+          }));
+        }
+        for (Thread caller : callers) {
+          caller.join(60_000);
+        }
+      } finally {
+        killer.shutdownNow();
+        killer.awaitTermination(10, TimeUnit.SECONDS);
+      }
+      assertThat(failures).isEmpty();
+      assertThat(wrong).hasValue(0);
+      assertThat(kills.get()).isPositive();
+      await().atMost(Duration.ofSeconds(30)).until(() -> pool.stats().idle() == 2 && pool.health().healthy());
+      System.out.printf("chaos-figure: kills-pipelined: 150/150 calls answered with their own answer, %d kills, %d retries%n",
+          kills.get(), pool.stats().callsRetried());
+    }
   }
 
   private record Stats(int succeeded, long retried) {}
