@@ -7,6 +7,7 @@ import dev.snakepit.Snakepit;
 import dev.snakepit.cli.TextTable;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -35,11 +36,19 @@ final class ArrayPayloads {
 
   private ArrayPayloads() {}
 
-  static List<Row> run(BenchPython python, boolean quick) throws Exception {
+  /**
+   * Measures the pools of {@link #SETUPS} and, with {@code hugePages} (a tmpfs mounted with
+   * {@code huge=always}; null for none), a third pool with its shared memory there.
+   */
+  static List<Row> run(BenchPython python, boolean quick, Path hugePages) throws Exception {
     List<Row> rows = new ArrayList<>();
     List<Snakepit> pools = new ArrayList<>();
+    List<Setup> setups = new ArrayList<>(SETUPS);
+    if (hugePages != null) {
+      setups.add(1, new Setup("sharedMemoryDirectory(huge-page tmpfs)", builder -> builder.sharedMemoryDirectory(hugePages)));
+    }
     try {
-      for (Setup setup : SETUPS) {
+      for (Setup setup : setups) {
         // A 256 MiB array and its frame: above the default maximum frame size of 128 MiB.
         pools.add(Snakepit.start(setup.change().apply(python.pool("arrays", 1).maxFrameBytes((256 << 20) + (1 << 20))).build()));
       }
@@ -63,8 +72,8 @@ final class ArrayPayloads {
           data.putDouble(i * 8, i);
         }
         NdArray array = NdArray.wrap(NdArray.DType.FLOAT64, new long[] {size / 8}, data);
-        for (int i = 0; i < SETUPS.size(); i++) {
-          rows.add(measure(pools.get(i), SETUPS.get(i).name(), array, size));
+        for (int i = 0; i < setups.size(); i++) {
+          rows.add(measure(pools.get(i), setups.get(i).name(), array, size));
         }
       }
     } finally {

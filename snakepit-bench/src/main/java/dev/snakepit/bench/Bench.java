@@ -53,6 +53,11 @@ public final class Bench implements Callable<Integer> {
           + " their tables still go to OUT/latest.md")
   String only;
 
+  @Option(names = "--huge-pages", paramLabel = "DIR",
+      description = "section arrays also measures shared memory in DIR, a tmpfs mounted with huge=always"
+          + " (mount -t tmpfs -o huge=always,size=8g tmpfs DIR; root only)")
+  Path hugePages;
+
   @Option(names = {"-h", "--help"}, usageHelp = true, description = "print this usage and exit")
   boolean help;
 
@@ -144,7 +149,7 @@ public final class Bench implements Callable<Integer> {
       }
       if (sections.contains("arrays")) {
         section("arrays: float64, 1 MiB to 256 MiB, each way");
-        report.add("## Arrays\n\n" + ArrayPayloads.table(ArrayPayloads.run(python, quick)));
+        report.add("## Arrays\n\n" + ArrayPayloads.table(ArrayPayloads.run(python, quick, hugePages)));
       }
       if (sections.contains("records")) {
         section("records: Arrow tables against JSON, each way");
