@@ -39,6 +39,18 @@ def no_process_left_behind():
     assert not left, "test left processes behind (pid, ppid, pgrp, state): %r" % left
 
 
+@pytest.fixture(params=["numpy", "memoryview"])
+def backend(request):
+    """Arrays decode as numpy arrays or, without numpy, as memoryviews (snakepit/arrays.py): a test
+    that takes this fixture runs under both."""
+    from snakepit import arrays
+    if request.param == "numpy":
+        pytest.importorskip("numpy")
+    arrays.use(request.param)
+    yield request.param
+    arrays.use(None)
+
+
 @pytest.fixture
 def jvm_factory():
     """Makes fake JVMs with running workers, and ends every one of them after the test."""

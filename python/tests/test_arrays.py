@@ -15,13 +15,6 @@ ALL_DTYPES = ["bool", "int8", "uint8", "int16", "uint16", "int32", "uint32", "in
               "float16", "float32", "float64"]
 
 
-@pytest.fixture(params=["numpy", "memoryview"])
-def backend(request):
-    arrays.use(request.param)
-    yield request.param
-    arrays.use(None)
-
-
 @pytest.fixture
 def stdlib():
     arrays.use("memoryview")

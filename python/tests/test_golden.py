@@ -82,18 +82,8 @@ def test_golden_frames_exist():
     assert len(VALID) >= 14 and len(INVALID) >= 8
 
 
-@pytest.fixture(params=["numpy", "memoryview"])
-def array_backend(request):
-    """Arrays decode as numpy arrays or, without numpy, as memoryviews: every frame under both."""
-    if request.param == "numpy":
-        pytest.importorskip("numpy")
-    arrays.use(request.param)
-    yield request.param
-    arrays.use(None)
-
-
 @pytest.mark.parametrize("path", VALID, ids=name_of)
-def test_valid_golden_frame(path, array_backend):
+def test_valid_golden_frame(path, backend):
     description, data = load(path)
     reader = protocol.FrameReader(io.BufferedReader(io.BytesIO(data)))
     frame = reader.read_frame()

@@ -10,7 +10,7 @@ import time
 import pytest
 
 import harness
-from snakepit import arrays, protocol, shm, values
+from snakepit import protocol, shm, values
 from snakepit.values import SerializationError
 
 THRESHOLD = shm.MIN_THRESHOLD
@@ -25,15 +25,6 @@ def directory(tmp_path):
     shm.use(str(path), THRESHOLD, own="w1", peer="j")
     yield str(path)
     shm.use(None)
-
-
-@pytest.fixture(params=["numpy", "memoryview"])
-def backend(request):
-    if request.param == "numpy":
-        pytest.importorskip("numpy")
-    arrays.use(request.param)
-    yield request.param
-    arrays.use(None)
 
 
 @pytest.fixture
