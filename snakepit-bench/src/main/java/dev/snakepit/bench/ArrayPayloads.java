@@ -83,7 +83,7 @@ final class ArrayPayloads {
   }
 
   /** The pools are measured one after the other at each size, each warmed up first, so that neither is favoured. */
-  private static Row measure(Snakepit pool, String name, NdArray array, int size) {
+  private static Row measure(Snakepit pool, String name, NdArray array, int size) throws Exception {
     int repeats = size >= (256 << 20) ? 9 : size >= (64 << 20) ? 15 : 200;
     Call to = Call.of("take_array").withArg("data", array);
     Call from = Call.of("make_array").withArg("n", size);

@@ -4,7 +4,6 @@ import dev.snakepit.BatchResult;
 import dev.snakepit.Snakepit;
 import dev.snakepit.cli.TextTable;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -54,8 +53,8 @@ final class Batches {
         check(two.map("ping", items));
         batchTwo[r] = (System.nanoTime() - start) / 1e3 / batchItems;
       }
-      List<Row> rows = List.of(new Row("single calls", 1, singleCalls, median(single)),
-          new Row("map, 1 worker", 1, batchItems, median(batchOne)), new Row("map, 2 workers", 2, batchItems, median(batchTwo)));
+      List<Row> rows = List.of(new Row("single calls", 1, singleCalls, Medians.of(single)),
+          new Row("map, 1 worker", 1, batchItems, Medians.of(batchOne)), new Row("map, 2 workers", 2, batchItems, Medians.of(batchTwo)));
       for (Row row : rows) {
         System.out.printf(Locale.ROOT, "  %s: %.2f us per item%n", row.side(), row.microsPerItem());
       }
@@ -68,12 +67,6 @@ final class Batches {
       throw new IllegalStateException("a benchmark batch failed: " + result + ": " + result.error(result.failedIndexes().getFirst())
           .orElseThrow().getMessage());
     }
-  }
-
-  private static double median(double[] values) {
-    double[] sorted = values.clone();
-    Arrays.sort(sorted);
-    return sorted[(sorted.length - 1) / 2];
   }
 
   /** The table, and the per-item cost of a batch on one worker against a single call (target: at most 0.1). */

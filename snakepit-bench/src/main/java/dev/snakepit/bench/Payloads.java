@@ -48,15 +48,8 @@ final class Payloads {
   }
 
   /** The median time of {@code repeats} calls, in seconds. */
-  static double median(Snakepit pool, Call call, int repeats) {
-    long[] nanos = new long[repeats];
-    for (int i = 0; i < repeats; i++) {
-      long start = System.nanoTime();
-      pool.execute(call);
-      nanos[i] = System.nanoTime() - start;
-    }
-    Arrays.sort(nanos);
-    return nanos[(repeats - 1) / 2] / 1e9;
+  static double median(Snakepit pool, Call call, int repeats) throws Exception {
+    return Medians.seconds(repeats, () -> pool.execute(call));
   }
 
   static byte[] bytes(int size) {

@@ -7,7 +7,6 @@ import dev.snakepit.arrow.ArrowTables;
 import dev.snakepit.cli.TextTable;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -50,11 +49,11 @@ final class Records {
           check(pool.execute(Call.of("take_table").withArg("table", ArrowTables.toArrowData(table))), n);
           pool.execute(makeJson); // the worker makes its rows once
           pool.execute(makeTable);
-          double jsonTo = median(repeats, () -> check(pool.execute(takeJson), n));
-          double arrowTo = median(repeats, () -> check(pool.execute(Call.of("take_table")
+          double jsonTo = Medians.seconds(repeats, () -> check(pool.execute(takeJson), n));
+          double arrowTo = Medians.seconds(repeats, () -> check(pool.execute(Call.of("take_table")
               .withArg("table", ArrowTables.toArrowData(table))), n));
-          double jsonFrom = median(repeats, () -> check(((List<?>) pool.execute(makeJson)).size(), n));
-          double arrowFrom = median(repeats, () -> {
+          double jsonFrom = Medians.seconds(repeats, () -> check(((List<?>) pool.execute(makeJson)).size(), n));
+          double arrowFrom = Medians.seconds(repeats, () -> {
             try (VectorSchemaRoot back = ArrowTables.read((ArrowData) pool.execute(makeTable), allocator)) {
               check(back.getRowCount(), n);
             }
@@ -67,23 +66,6 @@ final class Records {
       }
     }
     return rows;
-  }
-
-  /** One timed step. */
-  @FunctionalInterface
-  interface Step {
-    void run() throws Exception;
-  }
-
-  private static double median(int repeats, Step step) throws Exception {
-    long[] nanos = new long[repeats];
-    for (int i = 0; i < repeats; i++) {
-      long start = System.nanoTime();
-      step.run();
-      nanos[i] = System.nanoTime() - start;
-    }
-    Arrays.sort(nanos);
-    return nanos[(repeats - 1) / 2] / 1e9;
   }
 
   private static void check(Object count, int rows) {

@@ -118,9 +118,7 @@ final class References {
   /** One side's calls per second in each round. */
   record Rate(String name, double[] rounds) {
     double median() {
-      double[] sorted = rounds.clone();
-      Arrays.sort(sorted);
-      return sorted[(sorted.length - 1) / 2];
+      return Medians.of(rounds);
     }
   }
 

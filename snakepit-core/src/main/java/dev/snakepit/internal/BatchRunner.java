@@ -18,7 +18,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -95,11 +94,7 @@ public final class BatchRunner {
     try {
       return batch.get(bound.toNanos(), TimeUnit.NANOSECONDS);
     } catch (ExecutionException e) {
-      if (e.getCause() instanceof SnakepitException s) {
-        s.fillInStackTrace();
-        throw s;
-      }
-      throw new CompletionException(e.getCause());
+      throw CallRunner.forCaller(e.getCause());
     } catch (InterruptedException e) {
       batch.cancel(true);
       Thread.currentThread().interrupt();
@@ -249,8 +244,7 @@ public final class BatchRunner {
           return;
         }
         if (error != null) {
-          failed(chunk, error instanceof SnakepitException s ? s
-              : SnakepitException.builder(ErrorKind.WORKER_CRASHED, "internal error: " + error).cause(error).build());
+          failed(chunk, error instanceof SnakepitException s ? s : CallRunner.forCaller(error));
         } else {
           answered(chunk, answered);
         }

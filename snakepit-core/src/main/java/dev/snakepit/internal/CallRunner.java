@@ -302,7 +302,7 @@ public final class CallRunner {
    * replaced with the caller's, which is where a reader of the log wants to look. It belongs to this
    * call alone, so changing it is safe.
    */
-  private static RuntimeException forCaller(Throwable error) {
+  static SnakepitException forCaller(Throwable error) {
     if (error instanceof SnakepitException s) {
       s.fillInStackTrace();
       return s;

@@ -58,11 +58,7 @@ final class Cancellation {
     lock.lock();
     try {
       queued = checkout.leave(call);
-      behind = queued || call.abandoned ? null : call.aheadOn;
-      if (behind != null) {
-        call.abandoned = true; // written ahead: it stays there until the worker comes to it and skips it
-        call.checkedOut = true;
-      }
+      behind = queued ? null : leaveAhead(call);
       slot = call.slot;
       if (!queued && behind == null && (slot == null || !slot.runs(call) || call.abandoned)) {
         return;
@@ -111,13 +107,8 @@ final class Cancellation {
     WorkerSlot behind = null;
     lock.lock();
     try {
-      if (!checkout.leave(call)) {
-        if (call.aheadOn == null || call.abandoned) {
-          return;
-        }
-        behind = call.aheadOn; // written ahead, and the call before it still runs
-        call.abandoned = true;
-        call.checkedOut = true;
+      if (!checkout.leave(call) && (behind = leaveAhead(call)) == null) {
+        return;
       }
       hostWait = allWaitingForHost.getAsBoolean();
     } finally {
@@ -127,6 +118,19 @@ final class Cancellation {
     if (behind != null) {
       behind.control.cancel(call.requestId, "timeout");
     }
+  }
+
+  /**
+   * Ends the wait of a call written ahead to a busy worker: it stays there, abandoned, until the worker
+   * comes to it and skips it. Returns that worker, or null when the call does not wait ahead. Under lock.
+   */
+  private static WorkerSlot leaveAhead(PendingCall call) {
+    WorkerSlot behind = call.abandoned ? null : call.aheadOn;
+    if (behind != null) {
+      call.abandoned = true;
+      call.checkedOut = true; // its checkout ends with this answer, not when it comes up
+    }
+    return behind;
   }
 
   /**
