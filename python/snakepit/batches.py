@@ -76,7 +76,7 @@ def run(runner: Any, name: str, args: list, common: dict, items: List[Dict[str, 
             raise
         except BaseException as exc:  # SystemExit and KeyboardInterrupt in a tool are its errors
             strip_runtime_frames(exc)
-            failed.append([index, errors.error_body(errors.PYTHON_EXCEPTION, errors.summary(exc), exc)])
+            failed.append([index, errors.raised(exc)])
     return Batch(results, failed)
 
 

@@ -143,6 +143,11 @@ def error_body(kind: str, message: str, exception: Optional[BaseException] = Non
     return body
 
 
+def raised(exc: BaseException) -> Dict[str, Any]:
+    """The PYTHON_EXCEPTION body of what a tool raised, with its summary as the message."""
+    return error_body(PYTHON_EXCEPTION, summary(exc), exc)
+
+
 def cancelled(tool: str, exception: Optional[BaseException] = None) -> Dict[str, Any]:
     """A CANCELLED answer; with the CallCancelled whose traceback shows where the cancel landed."""
     return error_body(CANCELLED, "call to '%s' was cancelled" % tool, exception)

@@ -190,7 +190,7 @@ class Worker:
                 raise
             except BaseException as exc:  # SystemExit and KeyboardInterrupt in a tool are its errors
                 strip_runtime_frames(exc)
-                result = _Failure(errors.error_body(errors.PYTHON_EXCEPTION, errors.summary(exc), exc))
+                result = _Failure(errors.raised(exc))
             switch.finish(request_id)
             return result
         except (CallCancelled, KeyboardInterrupt) as landed:
@@ -203,7 +203,7 @@ class Worker:
                     switch.finish(request_id)
                     if type(landed) is CallCancelled:
                         return _Cancelled(landed)
-                    return _Failure(errors.error_body(errors.PYTHON_EXCEPTION, errors.summary(landed), landed))
+                    return _Failure(errors.raised(landed))
                 except (CallCancelled, KeyboardInterrupt):
                     pass
 
