@@ -174,14 +174,32 @@ public final class Dispatcher {
 
   /** The worker gets no more calls; one it is running may still finish. */
   public void retire(WorkerSlot slot) {
+    retire(slot, null);
+  }
+
+  /**
+   * The worker gets no more calls, and {@code idle} runs once it has finished those it has: at once if
+   * it runs none, else on the thread that reads its last reply; never if it dies first. A frame written
+   * by {@code idle} (SHUTDOWN) thus reaches the worker behind every call it was given, even one a
+   * caller took it for just before and is still writing.
+   */
+  public void retire(WorkerSlot slot, Runnable idle) {
     Withdrawal withdrawn;
+    boolean idleNow;
     lock.lock();
     try {
       withdrawn = withdraw(slot);
+      idleNow = idle != null && slot.current == null;
+      if (idle != null && !idleNow) {
+        slot.onIdle = idle;
+      }
     } finally {
       lock.unlock();
     }
     withdrawn.settle("is stopping", completion, failures, sessions);
+    if (idleNow) {
+      idle.run();
+    }
   }
 
   /**
@@ -208,6 +226,7 @@ public final class Dispatcher {
     lock.lock();
     try {
       withdrawn = withdraw(slot);
+      slot.onIdle = null;
       reading.end(slot);
       nested = hostCalls.workerGone(slot);
       back = ahead.takeBack(slot);
@@ -236,6 +255,7 @@ public final class Dispatcher {
     List<PendingCall> refill = List.of();
     RecycleReason recycle = null;
     PendingCall nested = null;
+    Runnable idle = null;
     lock.lock();
     try {
       call = slot.current;
@@ -261,6 +281,8 @@ public final class Dispatcher {
           assign(slot, next);
         } else {
           slot.role.release();
+          idle = slot.onIdle;
+          slot.onIdle = null;
         }
         if (begun) {
           refill = ahead.refill(slot, checkout);
@@ -280,6 +302,9 @@ public final class Dispatcher {
     events.checkin(call.callId, call.tool, slot.id, call.submittedNanos, now);
     if (recycle != null) {
       host.recycle(slot, recycle);
+    }
+    if (idle != null) {
+      idle.run();
     }
     if (begun) {
       ahead.begin(slot, next);

@@ -84,6 +84,11 @@ public final class WorkerSlot {
   boolean draining;
   /** Run once the last session of a draining worker has left it. Guarded by the dispatcher's lock. */
   Runnable onDrained;
+  /**
+   * Run once a retired worker has no call left, neither its current one nor one written ahead to it.
+   * Guarded by the dispatcher's lock.
+   */
+  Runnable onIdle;
 
   /** When the worker is due for recycling; counts its answered calls. */
   private final RecyclePolicy recycling;

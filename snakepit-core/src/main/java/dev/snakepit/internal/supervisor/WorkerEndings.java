@@ -152,21 +152,25 @@ final class WorkerEndings {
   }
 
   /**
-   * Stops a worker on purpose: one still starting is killed; a ready one gets no new call, and the
-   * SHUTDOWN it is sent queues behind the call it runs, if any, so it answers that call, then stops.
+   * Stops a worker on purpose: one still starting is killed; a ready one gets no new call, and is sent
+   * SHUTDOWN once it has answered the calls it was given, then stops. Sent any earlier, SHUTDOWN could
+   * overtake the frame of a call a caller took the worker for just before, which the worker would never
+   * read.
    */
   void stopGracefully(Worker worker, String reason, WorkerExit.PoolReason poolReason) {
     markStopped(worker, reason, poolReason);
     if (worker.state() == WorkerState.READY) {
       worker.moveTo(WorkerState.STOPPING);
-      dispatcher.retire(worker.slot);
-      askToShutDown(worker, worker.stopReason);
+      dispatcher.retire(worker.slot, () -> loop.post(() -> askToShutDown(worker, worker.stopReason)));
     } else if (worker.state() == WorkerState.STARTING) {
       kill(worker);
     }
   }
 
   private void askToShutDown(Worker worker, String reason) {
+    if (worker.state() != WorkerState.STOPPING) {
+      return; // killed and dead meanwhile
+    }
     try {
       worker.slot.data().write(FrameKind.SHUTDOWN, 0, Messages.shutdown(reason));
     } catch (Exception e) {

@@ -367,6 +367,29 @@ class DispatcherTest {
     assertThat(dispatcher.counts().queued()).isZero();
   }
 
+  @Test
+  void aRetiredWorkerIsIdleOnlyOnceItHasAnsweredItsCallAndTheOnesWrittenAheadToIt() throws Exception {
+    Connected w1 = pipelinedWorker(Duration.ofSeconds(10), 1);
+    List<String> idle = new ArrayList<>();
+    PendingCall first = dispatcher.submit("echo", body("first"), null);
+    PendingCall second = dispatcher.submit("echo", body("second"), null);
+    Frame firstFrame = w1.reader().read();
+    Frame secondFrame = w1.reader().read();
+
+    dispatcher.retire(w1.slot(), () -> idle.add("w1"));
+    dispatcher.onReply(w1.slot(), result(firstFrame.requestId(), "one"));
+    assertThat(idle).as("the call written ahead still runs there").isEmpty();
+    dispatcher.onReply(w1.slot(), result(secondFrame.requestId(), "two"));
+
+    assertThat(idle).containsExactly("w1");
+    assertThat(first.future()).isCompletedWithValue("one");
+    assertThat(second.future()).isCompletedWithValue("two");
+    WorkerSlot w2 = worker("w2", pipe());
+    dispatcher.add(w2);
+    dispatcher.retire(w2, () -> idle.add("w2"));
+    assertThat(idle).as("a worker running nothing is idle at once").containsExactly("w1", "w2");
+  }
+
   /** A worker and the reading end of its data socket. */
   private record Connected(WorkerSlot slot, FrameReader reader) {}
 

@@ -233,6 +233,29 @@ class SupervisorTest {
     assertThat(counters.workersCrashed.sum()).isZero();
   }
 
+  // A caller that took the worker just before it was retired may still be writing its call's frame:
+  // a SHUTDOWN written at once could reach the worker first, and the worker would stop without it.
+  @Test
+  void aRecycledWorkerIsSentShutdownOnlyOnceItHasAnsweredTheCallItWasGiven() throws Exception {
+    running(1, UnaryOperator.identity());
+    FakeProcess w1 = worker("w1");
+    PendingCall call = supervisor.dispatcher().submit("echo", new ValueEncoder().encode(Map.of("tool", "echo")), null);
+    supervisor.recycleWorker(w1.pid);
+    clock.runDue();
+
+    worker("w2").ready();
+    assertThat(w1.sent()).containsExactly(FrameKind.CALL);
+
+    long requestId = w1.frames().getFirst().requestId();
+    supervisor.dispatcher().onReply(w1.slot, new Frame(FrameKind.RESULT, requestId,
+        new ValueEncoder().encode(Map.of("value", "done")).jsonBytes()));
+    clock.runDue();
+    assertThat(call.future()).isCompletedWithValue("done");
+    assertThat(w1.sent()).containsExactly(FrameKind.CALL, FrameKind.SHUTDOWN);
+    w1.exit(0);
+    assertThat(events).containsExactly("w1 started", "w2 started", "w1 stopped: RECYCLE");
+  }
+
   @Test
   void whenTheReplacementOfARecycledWorkerDiesTheOldOneServesOnAndTheRecycleIsRetried() throws Exception {
     running(1, b -> b.recycleAfterAge(Duration.ofHours(1)).recycleJitter(0));
@@ -404,16 +427,21 @@ class SupervisorTest {
 
     /** The kinds of the frames the pool wrote to the worker. */
     List<FrameKind> sent() {
-      List<FrameKind> kinds = new ArrayList<>();
+      return frames().stream().map(Frame::kind).toList();
+    }
+
+    /** The frames the pool wrote to the worker. */
+    List<Frame> frames() {
+      List<Frame> frames = new ArrayList<>();
       FrameReader reader = new FrameReader(new ByteArrayInputStream(data.toByteArray()), MAX_FRAME);
       try {
         for (Frame frame; (frame = reader.read()) != null; ) {
-          kinds.add(frame.kind());
+          frames.add(frame);
         }
       } catch (IOException e) {
         throw new AssertionError("the pool wrote a malformed frame", e);
       }
-      return kinds;
+      return frames;
     }
 
     @Override
