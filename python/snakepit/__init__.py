@@ -17,7 +17,9 @@ Users write an adapter::
             self.weights.close()
 
 and the JVM runs ``python -m snakepit --adapter package.module:Model``. ``@tool(name=..., description=...)``
-renames or describes a tool; ``async def`` tools run on one event loop kept for the worker's life. A
+renames or describes a tool; ``async def`` tools run on one event loop kept for the worker's life.
+``@tool(concurrency=N)`` lets the worker run up to N plain calls of a tool at once, off the main thread
+(async tools on an event loop of their own, plain ones on N threads); such tools cannot call Java. A
 cancelled call raises ``CallCancelled`` (a BaseException) inside the tool; ``current_call()`` tells a
 tool its request id, name and deadline, and ``current_session()`` the session of the call, whose
 ``state`` dict keeps what its tools put there across calls (hooks ``open_session(session)`` and

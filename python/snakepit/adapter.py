@@ -8,46 +8,57 @@ hooks when a session opens, closes or moves (sessions.py). A class that defines
 
 Arguments are bound to the tool's signature before the call, so "wrong arguments" (the caller's
 fault, INVALID_REQUEST) is told apart from a TypeError raised inside the tool (PYTHON_EXCEPTION).
+
+``@tool(concurrency=N)`` lets the worker run up to N plain calls of a tool at once, off the main thread
+(concurrent.py): an async tool's as tasks of one event loop of their own (taskloop.py), a plain one's
+on N threads of the tool's own. In dispatch mode ``execute_tool`` every call is serial.
 """
 import importlib
 import inspect
 import types
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional
 
-from . import errors, streams, values
+from . import errors, streams
+from .signatures import describe_parameter, explain_mismatch, plain_parameters
 
 _MARK = "__snakepit_tool__"
 _GENERATORS = frozenset((types.GeneratorType, types.AsyncGeneratorType))
-_PARAMETER_KINDS = {
-    inspect.Parameter.POSITIONAL_ONLY: "positional_only",
-    inspect.Parameter.POSITIONAL_OR_KEYWORD: "positional_or_keyword",
-    inspect.Parameter.KEYWORD_ONLY: "keyword_only",
-    inspect.Parameter.VAR_POSITIONAL: "var_positional",
-    inspect.Parameter.VAR_KEYWORD: "var_keyword",
-}
-
 
 class _ToolMark:
-    __slots__ = ("name", "description")
+    __slots__ = ("name", "description", "concurrency")
 
-    def __init__(self, name: Optional[str], description: Optional[str]) -> None:
+    def __init__(self, name: Optional[str], description: Optional[str], concurrency: int) -> None:
         self.name = name
         self.description = description
+        self.concurrency = concurrency
 
 
 def tool(function: Optional[Callable] = None, *, name: Optional[str] = None,
-         description: Optional[str] = None) -> Any:
+         description: Optional[str] = None, concurrency: int = 1) -> Any:
     """Marks an adapter method as a tool.
 
-    Use as ``@tool`` or ``@tool(name="other", description="...")``. The tool's name defaults to the
-    method's name and its description to the method's docstring.
+    Use as ``@tool`` or ``@tool(name="other", description="...", concurrency=4)``. The tool's name
+    defaults to the method's name and its description to the method's docstring. ``concurrency``, an
+    int of at least 1, is how many plain calls of the tool the worker may run at once: above 1 they run
+    off the main thread, so the tool must be safe to run in parallel with itself and with the other
+    tools, and it cannot call Java (snakepit.host). A generator function streams, and streamed tools
+    run one call at a time.
     """
+    if type(concurrency) is not int:  # bool is an int, and no concurrency
+        raise TypeError("@tool concurrency must be an int of at least 1, not %r" % (concurrency,))
+    if concurrency < 1:
+        raise ValueError("@tool concurrency must be at least 1, got %d" % concurrency)
+
     def mark(fn: Any) -> Any:
         # staticmethod/classmethod objects: mark the function they wrap, which discovery inspects.
         target = getattr(fn, "__func__", fn)
         if not callable(target):
             raise TypeError("@tool applies to functions and methods, not %r" % (fn,))
-        setattr(target, _MARK, _ToolMark(name, description))
+        if concurrency > 1 and (inspect.isgeneratorfunction(target) or inspect.isasyncgenfunction(target)):
+            raise ValueError("@tool(concurrency=%d) cannot mark %s: it is a generator function, and streamed tools "
+                             "run one call at a time (concurrency 1)"
+                             % (concurrency, getattr(target, "__qualname__", target)))
+        setattr(target, _MARK, _ToolMark(name, description, concurrency))
         return fn
 
     if function is not None:
@@ -76,9 +87,9 @@ class Adapter:
 class Tool:
     """One callable tool with its cached signature."""
 
-    __slots__ = ("name", "function", "signature", "bind", "is_async", "streams", "doc", "_plain")
+    __slots__ = ("name", "function", "signature", "bind", "is_async", "streams", "doc", "concurrency", "_plain")
 
-    def __init__(self, name: str, function: Callable, doc: Optional[str]) -> None:
+    def __init__(self, name: str, function: Callable, doc: Optional[str], concurrency: int = 1) -> None:
         self.name = name
         self.function = function
         self.signature = inspect.signature(function)
@@ -87,7 +98,8 @@ class Tool:
         # A generator function: a plain call gets its items as a list, a streamed call one by one.
         self.streams = inspect.isgeneratorfunction(function) or inspect.isasyncgenfunction(function)
         self.doc = doc
-        self._plain = _plain_parameters(self.signature)
+        self.concurrency = concurrency
+        self._plain = plain_parameters(self.signature)
 
     def check(self, args: list, kwargs: dict) -> None:
         """Raises TypeError, as calling would, when the arguments do not fit the signature.
@@ -106,68 +118,13 @@ class Tool:
         self.bind(*args, **kwargs)
 
     def describe(self) -> Dict[str, Any]:
-        return {"name": self.name, "doc": self.doc, "stream": self.streams,
-                "parameters": [_describe_parameter(p) for p in self.signature.parameters.values()]}
+        return {"name": self.name, "doc": self.doc, "stream": self.streams, "concurrency": self.concurrency,
+                "parameters": [describe_parameter(p) for p in self.signature.parameters.values()]}
 
 
-def _plain_parameters(signature: inspect.Signature) -> Optional[Tuple[Tuple[str, ...], frozenset, Tuple[str, ...]]]:
-    """(positional names, all names, required names) when every parameter is an ordinary named one
-    (positional-or-keyword, or keyword-only); None when the signature needs Signature.bind."""
-    positional = []
-    required = []
-    for parameter in signature.parameters.values():
-        if parameter.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD:
-            positional.append(parameter.name)
-        elif parameter.kind is not inspect.Parameter.KEYWORD_ONLY:
-            return None
-        if parameter.default is inspect.Parameter.empty:
-            required.append(parameter.name)
-    return tuple(positional), frozenset(signature.parameters), tuple(required)
-
-
-def explain_mismatch(signature: inspect.Signature, args: list, kwargs: dict,
-                     error: TypeError) -> Tuple[str, Dict[str, Any]]:
-    """Why arguments do not fit a signature, and details to add to the error: every keyword the signature
-    has no parameter for, with the closest parameter name not given yet, and surplus positional
-    arguments, then whatever else Signature.bind finds.
-
-    bind stops at the first problem, and it looks for missing parameters before unknown names, so on
-    its own a misspelled keyword (``valu=1`` for ``value``) reads as "missing a required argument".
-    """
-    import difflib  # here, not at the top: about a millisecond of every worker's start, for a failure path
-    parameters = list(signature.parameters.values())
-    kinds = {p.kind for p in parameters}
-    positional = [p.name for p in parameters
-                  if p.kind in (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)]
-    problems = []
-    extra: Dict[str, Any] = {}
-    unexpected = []
-    if inspect.Parameter.VAR_KEYWORD not in kinds:
-        # A positional-only name given as a keyword is left to bind, which says exactly that.
-        known = {p.name for p in parameters}
-        unexpected = [key for key in kwargs if key not in known]
-        filled = set(positional[:len(args)]) | set(kwargs)
-        candidates = [p.name for p in parameters if p.name not in filled and p.kind in (
-            inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)]
-        for key in unexpected:
-            close = difflib.get_close_matches(key, candidates, n=1)
-            hint = " (did you mean %r?)" % close[0] if close else ""
-            problems.append("unexpected keyword argument %r%s" % (key, hint))
-        if unexpected:
-            extra["unexpected"] = unexpected
-    surplus = inspect.Parameter.VAR_POSITIONAL not in kinds and len(args) > len(positional)
-    if surplus:
-        problems.append("too many positional arguments: %d given, %s" % (
-            len(args), "it takes at most %d" % len(positional) if positional else "it takes none"))
-        extra["too_many_positional"] = {"given": len(args), "max": len(positional)}
-    if not problems:
-        return str(error), extra
-    try:
-        signature.bind(*(args[:len(positional)] if surplus else args),
-                       **{key: value for key, value in kwargs.items() if key not in unexpected})
-    except TypeError as rest:
-        problems.append(str(rest))
-    return "; ".join(problems), extra
+def _bad_arguments(found: Tool, args: list, kwargs: dict, error: TypeError) -> errors.InvalidCall:
+    reason, extra = explain_mismatch(found.signature, args, kwargs, error)
+    return errors.InvalidCall(errors.bad_arguments(found.name, str(found.signature), reason, extra))
 
 
 def load_class(spec: str) -> type:
@@ -201,51 +158,13 @@ def discover_tools(instance: Any) -> Dict[str, Tool]:
             raise ValueError("two tools are named %r in %s" % (name, type(instance).__qualname__))
         function = getattr(instance, attribute)
         doc = mark.description if mark.description is not None else inspect.getdoc(function)
-        tools[name] = Tool(name, function, doc)
+        tools[name] = Tool(name, function, doc, mark.concurrency)
     return tools
 
 
-def _describe_parameter(parameter: inspect.Parameter) -> Dict[str, Any]:
-    kind = parameter.kind
-    out = {"name": parameter.name, "kind": _PARAMETER_KINDS[kind],
-           "required": parameter.default is parameter.empty and kind not in (
-               parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD)}
-    if parameter.default is not parameter.empty:
-        if _is_protocol_value(parameter.default):
-            out["default"] = parameter.default
-        out["default_repr"] = _safe_repr(parameter.default)
-    if parameter.annotation is not parameter.empty:
-        out["annotation"] = annotation_text(parameter.annotation)
-    return out
-
-
-def annotation_text(annotation: Any) -> str:
-    """An annotation as text: strings as written, classes by name, anything else by its repr."""
-    if isinstance(annotation, str):
-        return annotation
-    generic_alias = getattr(types, "GenericAlias", ())
-    if isinstance(annotation, type) and not isinstance(annotation, generic_alias):
-        return annotation.__name__
-    return _safe_repr(annotation).replace("typing.", "")
-
-
-def _is_protocol_value(value: Any) -> bool:
-    try:
-        values.encode(value)
-    except values.SerializationError:
-        return False
-    return True
-
-
-def _safe_repr(value: Any) -> str:
-    try:
-        return repr(value)
-    except Exception:
-        return "<unrepresentable %s>" % type(value).__qualname__
-
-
 class ToolRunner:
-    """Runs calls on an adapter instance, on the calling (main) thread."""
+    """Runs calls on an adapter instance, on the calling thread: the main thread, or for a tool with
+    concurrency > 1 one of the threads that run it concurrently (concurrent.py)."""
 
     def __init__(self, instance: Any) -> None:
         self.instance = instance
@@ -263,9 +182,29 @@ class ToolRunner:
                                          for t in self.tools.values()):
             import asyncio
             self._asyncio = asyncio
+        # The tools whose plain calls the worker runs concurrently, by name; none with execute_tool.
+        self.concurrent = {} if self._execute is not None else {
+            name: t for name, t in self.tools.items() if t.concurrency > 1}
+        self._tasks = None  # the event loop of async tools with concurrency > 1, started on first use
 
     def describe_tools(self) -> List[Dict[str, Any]]:
+        if self._execute is not None:
+            # execute_tool receives every call, one at a time: declared tools run serially too.
+            return [dict(t.describe(), concurrency=1) for t in self.tools.values()]
         return [t.describe() for t in self.tools.values()]
+
+    def concurrency_of(self, name: str) -> int:
+        """How many calls of the tool ``name`` may run at once (1 for a name that is no such tool)."""
+        found = self.concurrent.get(name)
+        return 1 if found is None else found.concurrency
+
+    def tasks(self) -> Any:
+        """The event loop of async tools with concurrency > 1 (taskloop.py), started now if need be;
+        main thread only."""
+        if self._tasks is None:
+            from .taskloop import TaskLoop
+            self._tasks = TaskLoop()
+        return self._tasks
 
     def call(self, name: str, args: list, kwargs: dict) -> Any:
         """Runs one call and returns its result; a generator's items come as a list (streams.py).
@@ -284,6 +223,7 @@ class ToolRunner:
             function = self._execute
             args, kwargs = (name, args, kwargs), {}
             is_async = self._execute_is_async
+            found = None
         else:
             found = self.tools.get(name)
             if found is None:
@@ -291,13 +231,25 @@ class ToolRunner:
             try:
                 found.check(args, kwargs)
             except TypeError as err:
-                reason, extra = explain_mismatch(found.signature, args, kwargs, err)
-                raise errors.InvalidCall(errors.bad_arguments(name, str(found.signature), reason, extra)) from None
+                raise _bad_arguments(found, args, kwargs, err) from None
             function = found.function
             is_async = found.is_async
         if is_async:
-            return self._run_async(function(*args, **kwargs))
+            if found is None or found.concurrency == 1:
+                return self._run_async(function(*args, **kwargs))
+            # A tool with concurrency > 1 called serially: on the loop its concurrent calls run on, so
+            # that what they bound to that loop serves this call too.
+            return self.tasks().run(function(*args, **kwargs))
         return function(*args, **kwargs)
+
+    def coroutine(self, found: Tool, args: list, kwargs: dict) -> Any:
+        """The coroutine of a call of the async tool ``found``, not started; raises errors.InvalidCall
+        when the arguments do not fit."""
+        try:
+            found.check(args, kwargs)
+        except TypeError as err:
+            raise _bad_arguments(found, args, kwargs, err) from None
+        return found.function(*args, **kwargs)
 
     def invoke(self, function: Callable, *args: Any) -> Any:
         """Runs a hook of the adapter (a function or a coroutine function) on this thread."""
@@ -334,6 +286,9 @@ class ToolRunner:
             raise
 
     def close(self) -> None:
+        if self._tasks is not None:
+            self._tasks.stop()
+            self._tasks = None
         if self._loop is not None:
             self._asyncio.set_event_loop(None)
             self._loop.close()

@@ -23,7 +23,14 @@ Invariants, all under ``CallSwitch._lock``:
   JVM during a call (streams.py), so that an exception never lands half-way through a frame.
 So once ``finish()`` has returned, no injected exception can reach the main thread; before that, at
 most one can. The worker's serve loop relies on exactly that.
+
+A call of a tool with concurrency > 1 runs off the main thread (concurrent.py). One on a thread of the
+tool's own runs under a switch made for that thread, with the same guarantees, but without the wake-up
+signal: a thread blocked in a system call sees the cancel only once the call returns to Python. One on
+the event loop of such tools is cancelled as asyncio tasks are. Either way ``current_call()`` finds the
+call in ``CONCURRENT_CALL``, which each such thread and task sets for itself.
 """
+import contextvars
 import ctypes
 import signal
 import threading
@@ -62,6 +69,13 @@ class CallInfo:
 
     def __repr__(self) -> str:
         return "CallInfo(request_id=%d, tool=%r, deadline=%r)" % (self.request_id, self.tool, self.deadline)
+
+
+# The call of a tool with concurrency > 1 that this thread or asyncio task runs (concurrent.py); None
+# elsewhere, where the main thread's switch tells the call. A ContextVar, so that each task of the
+# event loop has its own.
+CONCURRENT_CALL: "contextvars.ContextVar[Optional[CallInfo]]" = contextvars.ContextVar(
+    "snakepit_concurrent_call", default=None)
 
 
 def _async_exc_setter() -> Optional[Callable]:
@@ -124,6 +138,12 @@ class CallSwitch:
             if not self._early or self._early.pop(request_id, 0) == 0:
                 return
         raise CallCancelled("cancelled before it began")
+
+    def take_early(self, request_id: int) -> bool:
+        """Whether a cancel came for ``request_id`` before its call began; forgets it. For a call that
+        begins elsewhere than on this switch's thread (concurrent.py)."""
+        with self._lock:
+            return bool(self._early) and self._early.pop(request_id, 0) is None
 
     def finish(self, request_id: Optional[int] = None) -> bool:
         """Ends the current call (only if it is ``request_id``, when given); returns whether it was
@@ -257,5 +277,9 @@ SWITCH = CallSwitch()
 
 
 def current_call() -> Optional[CallInfo]:
-    """The call the worker is running now (request id, tool, deadline), or None outside a call."""
+    """The call the worker is running now (request id, tool, deadline), or None outside a call. Inside a
+    call of a tool with concurrency > 1, that call."""
+    concurrent = CONCURRENT_CALL.get()
+    if concurrent is not None:
+        return concurrent
     return SWITCH.current()

@@ -192,9 +192,10 @@ def shortened(body: Dict[str, Any]) -> Dict[str, Any]:
                       + (" [truncated]" if len(message) > MAX_SHORT_MESSAGE else ""))
 
 
-# The modules whose frames head the traceback of whatever a tool raises: the serve loop and the runner.
+# The modules whose frames head the traceback of whatever a tool raises: the serve loop, the runner, and
+# the threads and event loop of tools with concurrency > 1.
 _RUNTIME_MODULES = frozenset(("snakepit.worker", "snakepit.adapter", "snakepit.sessions", "snakepit.streams",
-                              "snakepit.batches"))
+                              "snakepit.batches", "snakepit.calls", "snakepit.concurrent", "snakepit.taskloop"))
 
 
 def strip_runtime_frames(exc: BaseException) -> None:

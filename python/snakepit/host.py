@@ -15,11 +15,17 @@ call's deadline and is interrupted when the call is cancelled; a cancel lands in
 blocking call. While it waits, the worker serves calls that the Java function makes back into the pool
 (they are sent to this worker, nested, up to the pool's depth limit), so a pool of one cannot deadlock
 on itself. A Java exception arrives as ``HostError``, with the Java type and message.
+
+Only tools with concurrency 1 may call Java. The answer of a host call is read by the main thread while
+it waits, and a tool with concurrency > 1 does not run there when it runs concurrently; its calls refuse
+host calls at once, and so do its serial calls, so that a tool does not work in one kind of call and
+fail in another.
 """
 import threading
 from typing import Any, Dict, Optional
 
 from . import protocol, values
+from .cancel import CONCURRENT_CALL
 
 
 class HostError(Exception):
@@ -52,8 +58,9 @@ def call(function: str, *args: Any, **kwargs: Any) -> Any:
 
 
 async def acall(function: str, *args: Any, **kwargs: Any) -> Any:
-    """``call`` for async tools. A worker runs one call at a time, so the worker's event loop waits
-    with it: other tasks of the call do not run until the host function answers."""
+    """``call`` for async tools with concurrency 1. Their calls run one at a time on the main thread,
+    so the event loop waits with it: other tasks of the call do not run until the host function
+    answers."""
     return call(function, *args, **kwargs)
 
 
@@ -69,13 +76,18 @@ class HostLink:
         _link = self
 
     def call(self, function: str, args: list, kwargs: Dict[str, Any]) -> Any:
+        worker = self._worker
+        current = CONCURRENT_CALL.get() or worker.current()
+        if current is not None and worker.concurrency_of(current.tool) > 1:
+            raise RuntimeError("snakepit.host.call: calls from Python to Java are available only in tools with "
+                               "concurrency 1, and tool '%s' has concurrency %d"
+                               % (current.tool, worker.concurrency_of(current.tool)))
         if threading.current_thread() is not threading.main_thread():
             raise RuntimeError("snakepit.host.call works only on the worker's main thread, where tools run; not on %r"
                                % threading.current_thread().name)
-        worker = self._worker
-        running = worker.running()
-        if running is None:
+        if current is None:
             raise RuntimeError("snakepit.host.call works only while the worker runs a call from the JVM")
+        running = current.request_id
         if type(function) is not str or not function:
             raise TypeError("a host function is named by a non-empty str, not %r" % (function,))
         self._ids += 1

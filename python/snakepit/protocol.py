@@ -233,8 +233,10 @@ class _Writer:
 
     def __init__(self, max_frame_bytes: int) -> None:
         self.max_frame_bytes = max_frame_bytes
-        # Guards the channel: one frame's bytes are never interleaved with another's.
-        self._lock = threading.Lock()
+        # Guards the channel: one frame's bytes are never interleaved with another's, whichever threads
+        # write (the data socket's are the main thread and those of concurrent calls). Whoever needs the
+        # channel steady for a moment holds it too (worker.py, peeking at the socket without blocking).
+        self.lock = threading.Lock()
 
     def write(self, kind: int, request_id: int = 0, body: bytes = b"", attachments: Sequence[Buffer] = (),
               flags: int = 0) -> None:
@@ -251,7 +253,7 @@ class _Writer:
             if size > self.max_frame_bytes:
                 raise FrameTooLarge(size, self.max_frame_bytes)
             head = _HEADER.pack(size - 4, kind, flags, 0, request_id, len(body), 0)
-        with self._lock:
+        with self.lock:
             self._send(head, body, attachments)
 
     def _send(self, head: bytes, body: bytes, attachments: Sequence[Buffer]) -> None:
@@ -315,7 +317,7 @@ class PipeFrameWriter(_Writer):
         A frame this small (at most PIPE_BUF bytes) goes into a pipe in one piece once the pipe
         reports room, so the write itself cannot block.
         """
-        if not self._lock.acquire(timeout=timeout):
+        if not self.lock.acquire(timeout=timeout):
             return False
         try:
             _, writable, _ = select.select([], [self._fd], [], timeout)
@@ -324,4 +326,4 @@ class PipeFrameWriter(_Writer):
             os.write(self._fd, encode_header(kind, 0, request_id, 0, ()))
             return True
         finally:
-            self._lock.release()
+            self.lock.release()

@@ -11,6 +11,7 @@ import time
 from typing import Any, Callable, Dict, List, Optional
 
 from . import errors
+from .cancel import CONCURRENT_CALL
 from .errors import InvalidCall
 
 HOOKS = ("open_session", "close_session", "snapshot_session", "restore_session")
@@ -40,7 +41,10 @@ class Session:
 
 
 def current_session() -> Optional[Session]:
-    """The session of the call being run, or None outside a session's call."""
+    """The session of the call being run, or None outside a session's call. A call of a tool with
+    concurrency > 1 that runs concurrently (concurrent.py) belongs to no session."""
+    if CONCURRENT_CALL.get() is not None:
+        return None
     return _current
 
 

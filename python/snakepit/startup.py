@@ -32,6 +32,7 @@ from typing import List, NoReturn, Optional, Tuple
 from . import arrays, errors, guard, keeper, limits, logs, messages, protocol, shm, values
 from .adapter import ToolRunner, load_class
 from .cancel import SWITCH
+from .concurrent import CALLS
 from .control import ControlChannel, take_standard_streams
 from .exits import EXIT_OK, EXIT_START_FAILED, EXIT_USAGE, flush_std_streams
 from .heartbeat import DEFAULT_INTERVAL_MS, DEFAULT_TIMEOUT_MS, Heartbeat, heartbeat_settings
@@ -204,10 +205,11 @@ def start_heartbeat(channel: ControlChannel, settings: Settings) -> Heartbeat:
 
 
 def listen_to_the_jvm(channel: ControlChannel, heartbeat: Heartbeat) -> None:
-    """Starts the control plane's threads: CANCEL stops the running call (cancel.py), HEARTBEAT_ACK
-    keeps the heartbeat content, and the lifeline's end ends the worker."""
+    """Starts the control plane's threads: CANCEL stops the call it names (cancel.py; concurrent.py for
+    a call running concurrently), HEARTBEAT_ACK keeps the heartbeat content, and the lifeline's end ends
+    the worker."""
     SWITCH.install_wakeup()
-    channel.start(SWITCH.cancel, heartbeat.acknowledged)
+    channel.start(CALLS.cancel, heartbeat.acknowledged)
 
 
 def handle_signals(channel: ControlChannel) -> None:

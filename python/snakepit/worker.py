@@ -1,9 +1,13 @@
 """The serve loop: the worker's main thread answers the calls and session frames that arrive on the
 data socket (docs/protocol.md, sections 4.2, 4.3, 4.7, 4.12, 4.13 and 5).
 
-The data plane is served by the main thread alone, one call at a time (concurrency 1): Python's
-signal handling and many C libraries expect to run there, and no lock or queue sits in the hot path.
-startup.py gets the worker this far: the control plane, the guards, the adapter, the handshake.
+The main thread reads every frame, and runs every call itself, one at a time: Python's signal handling
+and many C libraries expect to run there, and no lock or queue sits in the hot path. The one exception
+is a plain call (no session, stream or batch) of a tool with concurrency > 1: the main thread hands it
+over to concurrent.py, which runs it on the tool's threads or on the event loop of such tools and
+answers it from there, and goes straight back to the socket; the socket's writer keeps the frames of
+concurrent answers whole. startup.py gets the worker this far: the control plane, the guards, the
+adapter, the handshake.
 """
 import logging
 import os
@@ -15,8 +19,10 @@ from typing import Any, Callable, Deque, Dict, Optional
 
 from . import batches, errors, messages, protocol, shm, values
 from .adapter import ToolRunner
-from .cancel import CallCancelled, CallSwitch
-from .errors import InvalidCall, strip_runtime_frames
+from .calls import Cancelled, Failure, run_call
+from .cancel import CallInfo, CallSwitch
+from .concurrent import CALLS, CallTable, Concurrency
+from .errors import InvalidCall
 from .exits import EXIT_OK, EXIT_VIOLATION, flush_std_streams
 from .host import HostLink
 from .protocol import FrameTooLarge, ProtocolError
@@ -30,10 +36,10 @@ _NESTED_KINDS = (protocol.CALL, protocol.SESSION_OPEN, protocol.SESSION_CLOSE)
 
 
 class Worker:
-    """Owns the data socket; every method runs on the main thread."""
+    """Owns the data socket; every method runs on the main thread, but send_outcome."""
 
     def __init__(self, sock: socket.socket, runner: ToolRunner, switch: CallSwitch,
-                 max_frame_bytes: int) -> None:
+                 max_frame_bytes: int, calls: CallTable = CALLS) -> None:
         self._sock = sock
         self._stream = sock.makefile("rb", buffering=_READ_BUFFER)
         self.reader = protocol.FrameReader(self._stream, max_frame_bytes)
@@ -48,6 +54,9 @@ class Worker:
         # after the calls before it, in the serve loop.
         self._queued: Deque[protocol.Frame] = deque()
         self.host = HostLink(self)
+        # The tools whose plain calls run concurrently, by name (usually none), and what runs them.
+        self._concurrent = runner.concurrent
+        self._parallel = Concurrency(runner, self.send_outcome, calls, switch) if runner.concurrent else None
         self._poll = select.poll()
         self._poll.register(sock, select.POLLIN)
 
@@ -114,7 +123,11 @@ class Worker:
             return
         deadline = messages.call_deadline(message)
         if session_id is None and credit is None and items is None:
-            result = self._run(request_id, name, deadline, self._runner.call, name, args, kwargs)
+            concurrent = self._concurrent
+            if concurrent and name in concurrent:
+                self._parallel.start(request_id, concurrent[name], args, kwargs, deadline)
+                return
+            result = run_call(self._switch, request_id, name, deadline, self._runner.call, name, args, kwargs)
         else:
             if items is not None:
                 work = (batches.run, self._runner, name, args, kwargs, items)
@@ -123,12 +136,13 @@ class Worker:
             else:
                 work = (self._streamer.run, request_id, credit, name, args, kwargs)
             if session_id is None:
-                result = self._run(request_id, name, deadline, *work)
+                result = run_call(self._switch, request_id, name, deadline, *work)
             elif self._sessions.get(session_id) is None and not open_flag:
                 self._send_error(request_id, errors.session_lost(session_id))
                 return
             else:
-                result = self._run(request_id, name, deadline, self._sessions.run, session_id, open_flag, *work)
+                result = run_call(self._switch, request_id, name, deadline, self._sessions.run, session_id,
+                                  open_flag, *work)
             if type(result) is batches.Batch:
                 self._send_batch(request_id, name, result)
                 return
@@ -154,58 +168,34 @@ class Worker:
             return
         deadline = messages.call_deadline(message)
         if opening:
-            result = self._run(request_id, hook, deadline, self._sessions.open, session_id, restore)
+            result = run_call(self._switch, request_id, hook, deadline, self._sessions.open, session_id, restore)
         else:
-            result = self._run(request_id, hook, deadline, self._sessions.close, session_id, reason, snapshot)
+            result = run_call(self._switch, request_id, hook, deadline, self._sessions.close, session_id, reason,
+                              snapshot)
         self._answer(request_id, hook, result)
 
     def _answer(self, request_id: int, name: str, result: Any) -> None:
         if self._credit:
             self._credit.pop(request_id, None)  # kept for a stream that has ended
-        if type(result) is _Cancelled:
+        self._send_outcome(request_id, name, result)
+
+    def _send_outcome(self, request_id: int, name: str, result: Any) -> None:
+        """Writes the answer of a call: its value, a Failure or a Cancelled (calls.py)."""
+        if type(result) is Cancelled:
             self._send_error(request_id, errors.cancelled(name, result.exception))
-        elif type(result) is _Failure:
+        elif type(result) is Failure:
             self._send_error(request_id, result.body)
         else:
             self._send_result(request_id, name, result)
 
-    def _run(self, request_id: int, name: str, deadline: Optional[float], work: Callable, *work_args: Any) -> Any:
-        """Runs ``work(*work_args)`` (a tool, or a session hook) as the call ``request_id``; returns its
-        value, a _Failure or a _Cancelled. Never lets CallCancelled, nor a KeyboardInterrupt the signal
-        thread injected, out.
-
-        The control thread (or the signal thread) injects at most one exception per call, and none
-        once finish() has returned. It may land anywhere up to then: in the tool, in the error description below, or
-        in finish() itself. Every place is inside the outer try, and the handler's finish() cannot be
-        interrupted because the one exception has been delivered already.
-        """
-        switch = self._switch
+    def send_outcome(self, request_id: int, name: str, result: Any) -> None:
+        """Answers a concurrent call (concurrent.py), from whichever thread ended it; when the answer
+        cannot be written, the JVM is gone, and the process ends as the serve loop ends it."""
         try:
-            switch.begin(request_id, name, deadline)
-            try:
-                result = work(*work_args)
-            except InvalidCall as invalid:
-                result = _Failure(invalid.body)
-            except CallCancelled:
-                raise
-            except BaseException as exc:  # SystemExit and KeyboardInterrupt in a tool are its errors
-                strip_runtime_frames(exc)
-                result = _Failure(errors.raised(exc))
-            switch.finish(request_id)
-            return result
-        except (CallCancelled, KeyboardInterrupt) as landed:
-            # A cancel's traceback says where it found the tool: the JVM reports it with a timeout. A
-            # KeyboardInterrupt (SIGINT, signals.py) that landed outside the tool's own code is still
-            # that call's error.
-            strip_runtime_frames(landed)
-            while True:
-                try:
-                    switch.finish(request_id)
-                    if type(landed) is CallCancelled:
-                        return _Cancelled(landed)
-                    return _Failure(errors.raised(landed))
-                except (CallCancelled, KeyboardInterrupt):
-                    pass
+            self._send_outcome(request_id, name, result)
+        except OSError:
+            flush_std_streams()
+            os._exit(EXIT_OK)
 
     def _send_result(self, request_id: int, name: str, value: Any) -> None:
         try:
@@ -267,10 +257,17 @@ class Worker:
         finally:
             switch.release()
 
+    def current(self) -> Optional[CallInfo]:
+        """The innermost call the main thread runs, or None between calls."""
+        return self._switch.current()
+
     def running(self) -> Optional[int]:
-        """The request id of the innermost call running, or None between calls."""
+        """The request id of the innermost call the main thread runs, or None between calls."""
         current = self._switch.current()
         return None if current is None else current.request_id
+
+    def concurrency_of(self, tool: str) -> int:
+        return self._runner.concurrency_of(tool)
 
     def _await_credit(self, request_id: int) -> int:
         """Waits, while the stream ``request_id`` runs, for the JVM to grant it credit; returns how much."""
@@ -313,6 +310,8 @@ class Worker:
                 if status is not None:
                     flush_std_streams()
                     os._exit(status)
+            elif frame.kind == protocol.CALL and self._parallel is not None and self._parallel.start_frame(frame):
+                pass  # a plain call of a tool with concurrency > 1: it runs besides this one
             elif frame.kind not in _LATE_KINDS:
                 self._exit_violation("unexpected %s frame while call %s runs"
                                      % (protocol.kind_name(frame.kind), self.running()))
@@ -325,14 +324,17 @@ class Worker:
             raise
 
     def _bytes_waiting(self) -> bool:
-        """Whether bytes from the JVM wait to be read, in the reader's buffer or the socket's."""
-        self._sock.setblocking(False)
-        try:
-            return bool(self._stream.peek(1))
-        except BlockingIOError:
-            return False
-        finally:
-            self._sock.setblocking(True)
+        """Whether bytes from the JVM wait to be read, in the reader's buffer or the socket's. The
+        writer's lock is held while the socket does not block: a concurrent call's answer written
+        meanwhile would fail half-way with BlockingIOError."""
+        with self.writer.lock:
+            self._sock.setblocking(False)
+            try:
+                return bool(self._stream.peek(1))
+            except BlockingIOError:
+                return False
+            finally:
+                self._sock.setblocking(True)
 
     def _read_during_call(self) -> protocol.Frame:
         """The JVM's next frame; a broken or closed channel ends the worker, as in serve()."""
@@ -368,6 +370,8 @@ class Worker:
                 teardown()
             except BaseException:
                 logging.getLogger("snakepit.worker").exception("teardown() failed")
+        if self._parallel is not None:
+            self._parallel.stop()
         self._runner.close()
         self.close()
         flush_std_streams()
@@ -395,21 +399,3 @@ def _unsendable(what: str, err: Exception) -> Dict[str, Any]:
         return errors.error_body(errors.RESOURCE_EXHAUSTED, "%s cannot be sent: %s" % (what, err),
                                  details=err.details())
     return errors.serialization_error("%s cannot be serialized: %s" % (what, errors.summary(err)), {}, err)
-
-
-class _Failure:
-    """An error answer computed while the call was current."""
-
-    __slots__ = ("body",)
-
-    def __init__(self, body: Dict[str, Any]) -> None:
-        self.body = body
-
-
-class _Cancelled:
-    """A call stopped by a cancel, with the CallCancelled that stopped it."""
-
-    __slots__ = ("exception",)
-
-    def __init__(self, exception: BaseException) -> None:
-        self.exception = exception

@@ -9,8 +9,9 @@ import typing
 import pytest
 
 from snakepit import Adapter, tool
-from snakepit.adapter import Tool, ToolRunner, annotation_text, discover_tools, load_class
+from snakepit.adapter import Tool, ToolRunner, discover_tools, load_class
 from snakepit.errors import InvalidCall, strip_runtime_frames
+from snakepit.signatures import annotation_text
 
 
 class Sample(Adapter):
@@ -76,7 +77,7 @@ def test_subclass_can_add_and_remove_tools():
 
 def test_metadata_of_a_simple_tool():
     assert describe(discover_tools(Sample()), "add") == {
-        "name": "add", "doc": "Add two numbers.\n\nMore text.", "stream": False,
+        "name": "add", "doc": "Add two numbers.\n\nMore text.", "stream": False, "concurrency": 1,
         "parameters": [
             {"name": "a", "kind": "positional_or_keyword", "required": True, "annotation": "int"},
             {"name": "b", "kind": "positional_or_keyword", "required": False, "default": 2,
@@ -275,6 +276,81 @@ def test_async_tools_run_on_a_persistent_loop():
     assert runner.call("twice", [3], {}) == 6
     assert runner._loop is loop
     runner.close()
+
+
+@pytest.mark.parametrize("value, error, message", [
+    (0, ValueError, "@tool concurrency must be at least 1, got 0"),
+    (-3, ValueError, "@tool concurrency must be at least 1, got -3"),
+    (True, TypeError, "@tool concurrency must be an int of at least 1, not True"),
+    (2.0, TypeError, "@tool concurrency must be an int of at least 1, not 2.0"),
+    ("4", TypeError, "@tool concurrency must be an int of at least 1, not '4'"),
+    (None, TypeError, "@tool concurrency must be an int of at least 1, not None"),
+])
+def test_a_bad_concurrency_is_refused_when_the_tool_is_marked(value, error, message):
+    with pytest.raises(error) as refused:
+        tool(concurrency=value)
+    assert str(refused.value) == message
+
+
+def test_streamed_tools_run_one_call_at_a_time():
+    def items():
+        yield 1
+
+    async def async_items():
+        yield 1
+
+    for function in (items, async_items):
+        with pytest.raises(ValueError, match=r"@tool\(concurrency=2\) cannot mark .*items: it is a generator "
+                                             r"function, and streamed tools run one call at a time"):
+            tool(concurrency=2)(function)
+    assert tool(concurrency=1)(items) is items
+
+
+class Concurrent:
+    @tool(concurrency=8)
+    async def fetch(self, url: str) -> str:
+        return url
+
+    @tool(concurrency=2)
+    def crunch(self, n: int) -> int:
+        return n
+
+    @tool
+    def plain(self) -> None:
+        pass
+
+
+def test_the_concurrency_of_a_tool_is_described_and_known_to_the_runner():
+    runner = ToolRunner(Concurrent())
+    described = {t["name"]: t["concurrency"] for t in runner.describe_tools()}
+    assert described == {"fetch": 8, "crunch": 2, "plain": 1}
+    assert sorted(runner.concurrent) == ["crunch", "fetch"]
+    assert [runner.concurrency_of(name) for name in ("fetch", "crunch", "plain", "unknown")] == [8, 2, 1, 1]
+
+
+def test_execute_tool_adapters_run_every_call_serially():
+    class Dispatching(Concurrent):
+        def execute_tool(self, name, args, kwargs):
+            return name
+
+    runner = ToolRunner(Dispatching())
+    assert runner.concurrent == {}
+    assert {t["name"]: t["concurrency"] for t in runner.describe_tools()} == {"fetch": 1, "crunch": 1, "plain": 1}
+    assert runner.concurrency_of("fetch") == 1
+
+
+def test_a_serial_call_of_an_async_tool_with_concurrency_runs_on_the_tools_loop():
+    runner = ToolRunner(Concurrent())
+    try:
+        assert runner.call("fetch", ["u"], {}) == "u"
+        assert runner._loop is None, "not on the main thread's loop"
+        tasks = runner.tasks()
+        assert tasks._thread.is_alive()
+        with pytest.raises(InvalidCall):
+            runner.call("fetch", [], {})
+    finally:
+        runner.close()
+    assert not tasks._thread.is_alive()
 
 
 def test_duplicate_tool_names_are_refused():

@@ -34,7 +34,7 @@ def test_hello_fields(jvm_factory):
     tools = {t["name"]: t for t in hello["tools"]}
     assert {"ping", "echo", "add", "sleep", "spin", "cpu", "fail", "pid", "bytes_len", "make_bytes",
             "big_result", "unserializable", "print_lines", "crash", "spawn_child"} <= set(tools)
-    assert tools["add"] == {"name": "add", "doc": "Adds two numbers.", "stream": False, "parameters": [
+    assert tools["add"] == {"name": "add", "doc": "Adds two numbers.", "stream": False, "concurrency": 1, "parameters": [
         {"name": "a", "kind": "positional_or_keyword", "required": True, "annotation": "int"},
         {"name": "b", "kind": "positional_or_keyword", "required": False, "default": 2, "default_repr": "2",
          "annotation": "int"}]}

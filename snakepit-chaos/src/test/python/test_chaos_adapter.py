@@ -17,7 +17,7 @@ from snakepit import protocol
 from snakepit_chaos import adapter, misbehaviour, settings
 
 MIB = 1024 * 1024
-TOOLS = ["ping", "echo", "count", "sleep", "pid", "calls", "rss", "crash", "exit", "segfault", "hang", "hold_gil", "garbage",
+TOOLS = ["ping", "echo", "echo_async", "count", "sleep", "pid", "calls", "rss", "crash", "exit", "segfault", "hang", "hold_gil", "garbage",
          "leak", "slow", "flood_stdout", "spawn_grandchildren", "work"]
 # Beats every 50 ms, and a timeout long enough that a held GIL never ends the worker on its own.
 FAST_BEATS = {"SNAKEPIT_HEARTBEAT_INTERVAL": "50", "SNAKEPIT_HEARTBEAT_TIMEOUT": "10000"}
@@ -108,6 +108,16 @@ def test_observing_tools_answer_and_every_call_is_counted(chaos):
     assert [jvm.reply(request_id).item for _ in range(3)] == [0, 1, 2]
     assert jvm.reply(request_id).value == 3
     assert jvm.call("calls").value == 8
+
+
+def test_echo_async_runs_beside_its_other_calls_and_a_long_one_does_not_hold_a_short_one(chaos):
+    jvm = chaos()
+    slow = jvm.send_call("echo_async", ["slow", 30.0])
+    quick = [jvm.send_call("echo_async", [i]) for i in range(5)]
+    assert [jvm.reply(request_id).value for request_id in quick] == list(range(5))
+    jvm.cancel(slow)
+    assert jvm.reply(slow).error["kind"] == "CANCELLED"
+    assert jvm.call("calls").value == 1  # echo_async is not counted
 
 
 def test_crash_kills_the_worker_with_sigkill(chaos):

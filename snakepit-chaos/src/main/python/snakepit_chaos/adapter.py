@@ -4,7 +4,8 @@ Load it as ``snakepit_chaos.adapter:ChaosAdapter``. A misbehaviour is chosen in 
 
 - **Per call**, by calling the tool named after it: ``crash``, ``exit``, ``segfault``, ``hang``,
   ``leak``, ``slow``, ``hold_gil``, ``garbage``, ``flood_stdout``, ``spawn_grandchildren``. Harmless
-  tools (``ping``, ``echo``, ``sleep``, ``pid``, ``calls``, ``rss``) observe the worker in between.
+  tools (``ping``, ``echo``, ``echo_async``, ``sleep``, ``pid``, ``calls``, ``rss``) observe the worker
+  in between.
 - **By environment**, for code that only makes ordinary calls: the tool ``work(value)`` answers
   ``{"pid": ..., "calls": <work calls so far>, "value": value}``, and misbehaves as these variables
   of the worker's environment say:
@@ -34,6 +35,7 @@ Load it as ``snakepit_chaos.adapter:ChaosAdapter``. A misbehaviour is chosen in 
 
 Both ways run the same code (misbehaviour.py). Standard library only; Linux only (/proc, ctypes).
 """
+import asyncio
 import functools
 import os
 import time
@@ -60,7 +62,8 @@ class ChaosAdapter(Adapter):
     """Tools that crash, hang, leak, slow down or corrupt the worker, on request."""
 
     def __init__(self) -> None:
-        # All state is the main thread's: the runtime runs every call there, one at a time.
+        # All state is the main thread's: the runtime runs every call there, one at a time, but those
+        # of echo_async, which touches none.
         self._settings = ChaosSettings()
         self._calls = 0  # tool calls served, the running one included
         self._work_calls = 0  # calls of work, the running one included
@@ -95,6 +98,14 @@ class ChaosAdapter(Adapter):
         """Sleeps, then returns the seconds slept: a call that takes a while, which a cancel ends."""
         time.sleep(seconds)
         return seconds
+
+    @tool(concurrency=8)
+    async def echo_async(self, value: Any, seconds: float = 0.0) -> Any:
+        """Awaits asyncio.sleep(seconds), then returns value; a worker runs up to 8 of these calls at
+        once, off its main thread, so that a kill lands on several calls in flight. Not counted by
+        ``calls`` (the count is the main thread's)."""
+        await asyncio.sleep(seconds)
+        return value
 
     @_counted_tool
     def pid(self) -> int:

@@ -4,6 +4,7 @@ Misbehaving toward the protocol needs the worker's private descriptors, which us
 given: they are found in /proc/self/fd (Linux), as a buggy C extension might stumble on them.
 """
 import array
+import asyncio
 import ctypes
 import fcntl
 import os
@@ -11,10 +12,11 @@ import socket
 import struct
 import sys
 import termios
+import threading
 import time
 from typing import Any, List, Optional
 
-from snakepit import CallCancelled, keeper, tool
+from snakepit import CallCancelled, current_call, keeper, tool
 from snakepit.examples.demo import DemoAdapter
 
 
@@ -40,6 +42,71 @@ class PoolTestAdapter(DemoAdapter):
                 return "finished"
             except CallCancelled:
                 pass
+
+    @tool(concurrency=8)
+    async def slow_async(self, seconds: float, value: Any) -> Any:
+        """Awaits asyncio.sleep(seconds), then returns value; a worker runs up to 8 calls at once."""
+        await asyncio.sleep(seconds)
+        return value
+
+    @tool(concurrency=4)
+    def slow_thread(self, seconds: float, value: Any) -> Any:
+        """Sleeps for the given seconds on one of its 4 threads, then returns value."""
+        time.sleep(seconds)
+        return value
+
+    @tool(concurrency=8)
+    async def overlap_async(self, key: str, parties: int, timeout: float) -> int:
+        """Waits until ``parties`` calls with ``key`` run at once on this worker; returns the most it saw
+        running at once. Raises TimeoutError, saying how many it saw, after ``timeout`` seconds."""
+        overlap = _overlaps.setdefault(key, [0, 0, asyncio.Event()])  # running, most at once, all there
+        overlap[0] += 1
+        overlap[1] = max(overlap[1], overlap[0])
+        if overlap[0] >= parties:
+            overlap[2].set()
+        try:
+            await asyncio.wait_for(overlap[2].wait(), timeout)
+        except asyncio.TimeoutError:
+            raise TimeoutError("%d of %d calls with key %r ran at once within %s s"
+                               % (overlap[1], parties, key, timeout)) from None
+        finally:
+            overlap[0] -= 1
+            if overlap[0] == 0:
+                del _overlaps[key]
+        return overlap[1]
+
+    @tool(concurrency=4)
+    def overlap_thread(self, key: str, parties: int, timeout: float) -> int:
+        """Waits on one of its 4 threads until ``parties`` calls with ``key`` run at once; returns
+        ``parties``. Raises TimeoutError after ``timeout`` seconds."""
+        with _barriers_lock:
+            barrier = _barriers.setdefault(key, threading.Barrier(parties))
+        try:
+            barrier.wait(timeout)
+        except threading.BrokenBarrierError:
+            raise TimeoutError("fewer than %d calls with key %r ran at once within %s s"
+                               % (parties, key, timeout)) from None
+        finally:
+            with _barriers_lock:
+                _barriers.pop(key, None)
+        return parties
+
+    @tool(concurrency=8)
+    async def hang_on_async(self, pid: int) -> int:
+        """Awaits for ever in the process ``pid``; in any other returns at once with its own pid."""
+        if os.getpid() == pid:
+            await asyncio.Event().wait()
+        return os.getpid()
+
+    @tool(concurrency=8)
+    async def whoami_async(self) -> int:
+        """The request id of this call, as current_call() tells it inside a concurrent call."""
+        return current_call().request_id
+
+    @tool(concurrency=8)
+    async def hang_async(self) -> None:
+        """Awaits for ever: ends only when cancelled (or at its deadline, by a cancel)."""
+        await asyncio.Event().wait()
 
     @tool
     def whoami(self) -> List[Any]:
@@ -280,6 +347,9 @@ class PoolTestAdapter(DemoAdapter):
 
 
 _hoard = []  # memory kept by hoard()
+_barriers = {}  # overlap_thread's barriers by key
+_barriers_lock = threading.Lock()
+_overlaps = {}  # overlap_async's calls by key; touched only on the event loop that runs them
 _held = []  # values kept by hold()
 
 

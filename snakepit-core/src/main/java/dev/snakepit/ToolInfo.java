@@ -13,13 +13,24 @@ import java.util.Optional;
  * @param parameters the parameters in declaration order, without {@code self}
  * @param streams whether the tool is a generator (or async generator) function, whose items
  *     {@link Snakepit#stream(Call)} delivers one by one; a plain call gets them as a list
+ * @param concurrency how many of its plain calls one worker runs at once ({@code @tool(concurrency=N)}):
+ *     1 for a tool run on the worker's main thread one call at a time, N above 1 for an async tool
+ *     run on the worker's event loop, or a function run on a pool of N threads
  */
-public record ToolInfo(String name, String doc, List<ToolParameter> parameters, boolean streams) {
+public record ToolInfo(String name, String doc, List<ToolParameter> parameters, boolean streams, int concurrency) {
   public ToolInfo {
     parameters = List.copyOf(Objects.requireNonNull(parameters, "ToolInfo: parameters must not be null; use List.of() for none"));
+    if (concurrency < 1) {
+      throw new IllegalArgumentException("ToolInfo: concurrency must be at least 1, got " + concurrency);
+    }
   }
 
-  /** A tool that is not a generator. */
+  /** A tool that runs one call at a time on each worker. */
+  public ToolInfo(String name, String doc, List<ToolParameter> parameters, boolean streams) {
+    this(name, doc, parameters, streams, 1);
+  }
+
+  /** A tool that is not a generator, and runs one call at a time on each worker. */
   public ToolInfo(String name, String doc, List<ToolParameter> parameters) {
     this(name, doc, parameters, false);
   }

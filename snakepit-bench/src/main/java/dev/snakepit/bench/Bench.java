@@ -32,7 +32,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
     description = "Runs the benchmarks; writes OUT/latest.md and the plots.")
 public final class Bench implements Callable<Integer> {
   static final List<String> SECTIONS = List.of("noop", "jmh", "throughput", "payloads", "arrays", "records", "batch", "references",
-      "startup");
+      "concurrency", "startup");
 
   @Option(names = "--python", paramLabel = "CMD", defaultValue = "python3",
       description = "an interpreter with grpcio; ./snakepit passes the one of .venv-bench/ (default ${DEFAULT-VALUE})")
@@ -48,7 +48,8 @@ public final class Bench implements Callable<Integer> {
   boolean quick;
 
   @Option(names = "--only", paramLabel = "SECTIONS",
-      description = "a comma-separated subset of noop, jmh, throughput, payloads, arrays, records, batch, references, startup"
+      description = "a comma-separated subset of noop, jmh, throughput, payloads, arrays, records, batch, references,"
+          + " concurrency, startup"
           + " (default all);"
           + " their tables still go to OUT/latest.md")
   String only;
@@ -163,6 +164,10 @@ public final class Bench implements Callable<Integer> {
       if (sections.contains("references")) {
         section("references: Py4J and Jep beside Snakepit");
         report.add("## References: Py4J and Jep\n\n" + References.run(python, quick));
+      }
+      if (sections.contains("concurrency")) {
+        section("concurrency: a tool that waits, at concurrency 1 and 8");
+        report.add("## Concurrency above 1 per worker\n\n" + Concurrency.run(python, quick));
       }
       if (sections.contains("startup")) {
         section("start-up and recovery");

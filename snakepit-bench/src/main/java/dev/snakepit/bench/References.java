@@ -89,14 +89,16 @@ final class References {
         out.append('\n').append(py4jMissing).append('\n');
       }
 
-      out.append('\n').append(THREADS).append(" threads calling one Python process (Snakepit: a one-worker pool, without"
-          + " and with pipelining):\n\n");
+      out.append('\n').append(THREADS).append(" threads calling one Python process (Snakepit: a one-worker pool, `ping` without"
+          + " and with pipelining, then a no-op tool of `@tool(concurrency=8)`, async and on threads):\n\n");
       List<Named> threaded = new ArrayList<>();
       if (py4j != null) {
         threaded.add(new Named("py4j", py4j::ping));
       }
       threaded.add(new Named("snakepit", () -> pool.execute("ping", none)));
       threaded.add(new Named("snakepit, pipelineDepth " + PIPELINE_DEPTH, () -> pipelined.execute("ping", none)));
+      threaded.add(new Named("snakepit, async tool of concurrency 8", () -> pool.execute("ping_async", none)));
+      threaded.add(new Named("snakepit, 8-thread tool", () -> pool.execute("ping_threads", none)));
       out.append(threadsTable(threads(plan, threaded)));
       if (py4j == null) {
         out.append('\n').append(py4jMissing).append('\n');
@@ -123,7 +125,7 @@ final class References {
   }
 
   /** {@link #THREADS} threads calling each side in a loop, the sides taking turns in rounds whose order rotates. */
-  private static List<Rate> threads(Plan plan, List<Named> sides) throws Exception {
+  static List<Rate> threads(Plan plan, List<Named> sides) throws Exception {
     System.out.printf(Locale.ROOT, "  %d threads: %d rounds of %.1f s per side%n", THREADS, plan.rateRounds(),
         plan.rateWindow().toMillis() / 1e3);
     for (Named side : sides) {

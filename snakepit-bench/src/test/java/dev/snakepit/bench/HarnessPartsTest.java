@@ -45,7 +45,7 @@ class HarnessPartsTest {
     assertThat(bench.sections()).containsExactly("startup", "payloads");
 
     assertThat(refused("--only", "noop,nope"))
-        .contains("--only: unknown section 'nope'; sections: noop, jmh, throughput, payloads, arrays, records, batch, references, startup");
+        .contains("--only: unknown section 'nope'; sections: noop, jmh, throughput, payloads, arrays, records, batch, references, concurrency, startup");
   }
 
   /** Runs the harness on {@code args}, which must be refused before anything is measured: status 1; returns what it printed. */

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.snakepit.Call;
 import dev.snakepit.ErrorKind;
+import dev.snakepit.PoolConfig;
 import dev.snakepit.PoolStats;
 import dev.snakepit.RecycleReason;
 import dev.snakepit.Snakepit;
@@ -32,6 +33,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiFunction;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -67,26 +69,46 @@ class ChaosSuiteTest {
     // Six callers on two workers keep calls written ahead (pipelineDepth 2) on every worker that is
     // killed: those never begun go elsewhere, the running ones are retried, and every caller gets its
     // own answer.
-    try (Snakepit pool = ChaosPools.start(ChaosPools.builder("kills-pipelined").size(2).pipelineDepth(2)
-        .acquireTimeout(Duration.ofSeconds(20)).crashLoop(1000, Duration.ofMinutes(1)))) {
+    ownAnswersUnderKills("kills-pipelined", ChaosPools.builder("kills-pipelined").pipelineDepth(2), 6,
+        (mine, i) -> i % 2 == 0 ? Call.of("echo").withArg("value", mine) : Call.of("sleep").withArg("seconds", 0.02));
+  }
+
+  @Test
+  void randomKillsUnderConcurrentCallsLoseNoCallAndMixNoAnswers() throws Exception {
+    // Eight callers on two workers that run up to 8 calls of echo_async at once: each kill ends several
+    // calls in flight, which are retried, beside serial calls of echo; every caller gets its own answer.
+    ownAnswersUnderKills("kills-concurrent", ChaosPools.builder("kills-concurrent"), 8,
+        (mine, i) -> i % 4 == 0 ? Call.of("echo").withArg("value", mine)
+            : Call.of("echo_async").withArg("value", mine).withArg("seconds", 0.05));
+  }
+
+  /**
+   * Callers on two workers, 25 calls each, made by {@code calls} from the caller's own token and the
+   * call's index, with 3 retries, while a random worker is SIGKILLed every 150 ms; none may fail, and
+   * each call that answers a value answers the token it was given (or nothing, for sleep).
+   */
+  private static void ownAnswersUnderKills(String name, PoolConfig.Builder builder, int callers,
+      BiFunction<String, Integer, Call> calls) throws Exception {
+    try (Snakepit pool = ChaosPools.start(builder.size(2).acquireTimeout(Duration.ofSeconds(20))
+        .crashLoop(1000, Duration.ofMinutes(1)))) {
       SplittableRandom random = new SplittableRandom(11);
       AtomicInteger kills = new AtomicInteger();
       AtomicInteger wrong = new AtomicInteger();
       List<Throwable> failures = Collections.synchronizedList(new ArrayList<>());
       ScheduledExecutorService killer = Executors.newSingleThreadScheduledExecutor();
-      List<Thread> callers = new ArrayList<>();
+      List<Thread> threads = new ArrayList<>();
       try {
         killer.scheduleAtFixedRate(() -> Faults.killRandomWorker(pool, random).ifPresent(pid -> kills.incrementAndGet()),
             150, 150, TimeUnit.MILLISECONDS);
-        for (int t = 0; t < 6; t++) {
+        for (int t = 0; t < callers; t++) {
           int caller = t;
-          callers.add(Thread.ofPlatform().start(() -> {
+          threads.add(Thread.ofPlatform().start(() -> {
             for (int i = 0; i < 25; i++) {
               try {
                 String mine = caller + "-" + i;
-                Object answer = i % 2 == 0 ? pool.execute(Call.of("echo").withArg("value", mine).withRetries(3))
-                    : pool.execute(Call.of("sleep").withArg("seconds", 0.02).withRetries(3));
-                if (i % 2 == 0 && !mine.equals(answer)) {
+                Call call = calls.apply(mine, i).withRetries(3);
+                Object answer = pool.execute(call);
+                if (!call.tool().equals("sleep") && !mine.equals(answer)) {
                   wrong.incrementAndGet();
                 }
               } catch (RuntimeException e) {
@@ -95,8 +117,8 @@ class ChaosSuiteTest {
             }
           }));
         }
-        for (Thread caller : callers) {
-          caller.join(60_000);
+        for (Thread thread : threads) {
+          thread.join(60_000);
         }
       } finally {
         killer.shutdownNow();
@@ -106,8 +128,8 @@ class ChaosSuiteTest {
       assertThat(wrong).hasValue(0);
       assertThat(kills.get()).isPositive();
       await().atMost(Duration.ofSeconds(30)).until(() -> pool.stats().idle() == 2 && pool.health().healthy());
-      System.out.printf("chaos-figure: kills-pipelined: 150/150 calls answered with their own answer, %d kills, %d retries%n",
-          kills.get(), pool.stats().callsRetried());
+      System.out.printf("chaos-figure: %s: %d/%d calls answered with their own answer, %d kills, %d retries%n",
+          name, callers * 25, callers * 25, kills.get(), pool.stats().callsRetried());
     }
   }
 

@@ -274,7 +274,7 @@ public final class CallRunner {
       return nested; // made by a host function: it runs on the worker waiting for that function
     }
     return dispatcher.submit(request.kind(), request.name(), encoded, request.target(), stream, request.timeout(),
-        readsOwnReply);
+        readsOwnReply, request.body().containsKey(Messages.BATCH));
   }
 
   /** Writes the files of the arguments that go through shared memory; a failure leaves none and sends nothing. */

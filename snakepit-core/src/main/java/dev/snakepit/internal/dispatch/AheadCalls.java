@@ -58,7 +58,7 @@ final class AheadCalls {
 
   /** Whether {@code call} may be written ahead to a busy worker. */
   static boolean eligible(PendingCall call) {
-    return call.kind == FrameKind.CALL && call.target == null && call.stream == null && call.depth == 0
+    return call.kind == FrameKind.CALL && call.target == null && call.stream == null && call.depth == 0 && !call.overlaps
         && call.body.frameBytes() <= MAX_FRAME_AHEAD;
   }
 
@@ -87,7 +87,8 @@ final class AheadCalls {
   private boolean accepts(WorkerSlot slot, int ownWrites) {
     PendingCall running = slot.current;
     return slot.ahead.size() < depth && slot.unwritten.get() == ownWrites && !slot.retired && !slot.draining
-        && slot.pinned.isEmpty() && slot.nested.isEmpty() && running != null && !running.abandoned
+        && slot.pinned.isEmpty() && slot.nested.isEmpty() && slot.lanes.isEmpty() && running != null && !running.abandoned
+        && !running.overlaps
         && running.stream == null && (running.hostThreads == null || running.hostThreads.isEmpty());
   }
 

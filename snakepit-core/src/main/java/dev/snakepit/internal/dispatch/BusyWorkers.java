@@ -11,7 +11,8 @@ import java.util.concurrent.locks.Lock;
 /**
  * The workers running a call, possibly one already abandoned by its caller: starts a worker on a call
  * and takes the call back, and lets a closing pool wait until no worker runs one. Invariant: it holds
- * exactly the workers with a current call, and each such call names its worker.
+ * exactly the workers with a current call or a call in a {@linkplain Lanes lane}, and each such call
+ * names its worker.
  *
  * <p>Confined to the dispatcher's lock: every method is called with it held, except the two named
  * {@code ...Locking}, which take it; {@link #awaitNone} waits on a condition of that lock.
@@ -54,24 +55,49 @@ final class BusyWorkers implements Iterable<WorkerSlot> {
   void release(WorkerSlot slot) {
     slot.current.slot = null;
     slot.current = null;
-    slots.remove(slot);
-    if (slots.isEmpty()) {
-      none.signalAll();
+    ended(slot);
+  }
+
+  /** The worker started a call in a lane ({@link Lanes#start}). */
+  void startLane(WorkerSlot slot) {
+    slots.add(slot);
+  }
+
+  /** A call in one of the worker's lanes ended, or they all did (the worker is gone), and left it. */
+  void ended(WorkerSlot slot) {
+    if (slot.idle()) {
+      slots.remove(slot);
+      if (slots.isEmpty()) {
+        none.signalAll();
+      }
     }
   }
 
   /** Whether workers are busy and each one's call waits for a host function. */
   boolean allWaitingForHost() {
-    return !slots.isEmpty() && slots.stream().allMatch(s -> s.current.hostThreads != null && !s.current.hostThreads.isEmpty());
+    return !slots.isEmpty() && slots.stream().allMatch(s -> s.current != null && s.current.hostThreads != null
+        && !s.current.hostThreads.isEmpty());
   }
 
   /** How many of the busy workers run a streamed call. */
   int streaming() {
     int streams = 0;
     for (WorkerSlot slot : slots) {
-      streams += slot.current.stream != null ? 1 : 0;
+      streams += slot.current != null && slot.current.stream != null ? 1 : 0;
     }
     return streams;
+  }
+
+  /**
+   * How many of the busy workers run calls in lanes only: with no current call, they are also idle,
+   * free to take one. Retired and draining workers are never idle.
+   */
+  int idleWithLanes() {
+    int count = 0;
+    for (WorkerSlot slot : slots) {
+      count += slot.current == null && !slot.retired && !slot.draining ? 1 : 0;
+    }
+    return count;
   }
 
   int size() {
@@ -82,7 +108,7 @@ final class BusyWorkers implements Iterable<WorkerSlot> {
   boolean runningLocking(WorkerSlot slot) {
     lock.lock();
     try {
-      return slot.current != null;
+      return !slot.idle();
     } finally {
       lock.unlock();
     }

@@ -87,6 +87,15 @@ final class Checkout {
     return mayWaitNow();
   }
 
+  /**
+   * Decides for a new call that may run in a lane ({@link Lanes}): it does not take a free worker as
+   * its current call, but a lane, and waits when it finds none; with {@link Admission#WAIT} the caller
+   * looks for a lane first.
+   */
+  Admission admitToLane() {
+    return closed ? Admission.CLOSED : mayWaitNow();
+  }
+
   private Admission mayWaitNow() {
     if (waitingCount() >= maxQueue) {
       return Admission.QUEUE_FULL;

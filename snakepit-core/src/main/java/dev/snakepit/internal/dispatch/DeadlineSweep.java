@@ -2,6 +2,7 @@ package dev.snakepit.internal.dispatch;
 
 import dev.snakepit.internal.Ticker;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -68,8 +69,14 @@ final class DeadlineSweep {
     long now = ticker.nanoTime();
     long earliest = 0;
     boolean pending = false;
+    List<PendingCall> running = new ArrayList<>();
     for (WorkerSlot slot : busy) {
-      PendingCall call = slot.current;
+      if (slot.current != null) {
+        running.add(slot.current);
+      }
+      running.addAll(slot.lanes.values());
+    }
+    for (PendingCall call : running) {
       if (call.abandoned) {
         continue;
       }

@@ -27,7 +27,8 @@ import java.util.function.Function;
  * the {@link Checkout} (idle workers, waiting calls), the {@link BusyWorkers}, the {@link DeadlineSweep},
  * the {@link SessionPlacement} and each worker's {@link ReadingRole}; those that take a lock take this
  * one. Invariants: a slot is idle only if it is not retired and has no current call; a queued call has
- * no slot; the busy workers are exactly the slots with a current call; a call of a strict session
+ * no slot; the busy workers are exactly the slots with a current call or a call in a {@linkplain Lanes
+ * lane}; a call of a strict session
  * waits only in its worker's own queue. Frames are written outside the lock, so a slow socket never
  * blocks other callers. A worker keeps a call until its reply arrives or the worker dies, even when the
  * caller was answered earlier (deadline, cancel): a worker still busy past the cancel grace is reported
@@ -68,7 +69,10 @@ public final class Dispatcher {
   private final HostCalls hostCalls;
   /** Calls written to busy workers ahead of their turn. Guarded by lock. */
   private final AheadCalls ahead;
+  /** Calls that run beside others on their worker. Guarded by lock. */
+  private final Lanes lanes;
   private final Resending resending;
+  private final Departures departures;
   private final AtomicLong callIds = new AtomicLong();
 
   private final ReentrantLock lock = new ReentrantLock();
@@ -98,14 +102,17 @@ public final class Dispatcher {
     this.busy = new BusyWorkers(lock, ticker, deadlines);
     this.cancels = new Cancellation(lock, checkout, limits, timer, host, failures, completion, busy::allWaitingForHost);
     this.ahead = new AheadCalls(limits.pipelineDepth(), events, host, cancels);
-    this.resending = new Resending(this, lock, checkout, reading, busy, completion, failures, sessions);
+    this.lanes = new Lanes(ticker, deadlines, busy, ahead.enabled());
+    this.resending = new Resending(this, lock, checkout, reading, busy, lanes, completion, failures, sessions);
     this.chunks = new StreamRouting(lock, host);
     this.hostCalls = new HostCalls(pool, lock, host, limits, ticker, events, completion, callIds::incrementAndGet);
+    this.departures = new Departures(this, lock, reading, busy, lanes, ahead, hostCalls, resending, cancels, completion,
+        failures, sessions);
   }
 
   /** Accepts a call whose body is already encoded and within the frame limit; the reader thread reads its reply. */
   public PendingCall submit(String tool, EncodedBody body, Duration timeout) {
-    return submit(FrameKind.CALL, tool, body, null, null, timeout, false);
+    return submit(FrameKind.CALL, tool, body, null, null, timeout, false, false);
   }
 
   /**
@@ -114,20 +121,27 @@ public final class Dispatcher {
    * {@code tool} names it in events and messages. A streamed call's items go to {@code stream} (null
    * for a plain call), read by the worker's reader thread. With {@code readsOwnReply} (never for a
    * stream) the calling thread must then call {@link #readOwnReply}, which reads the reply on that thread.
+   * A {@code batch} (section 4.15) runs one at a time on its worker, as streams and session calls do;
+   * other calls of a tool whose concurrency is above 1 run beside other calls ({@link Lanes}).
    */
   public PendingCall submit(FrameKind kind, String tool, EncodedBody body, Target target, StreamItems stream, Duration timeout,
-      boolean readsOwnReply) {
+      boolean readsOwnReply, boolean batch) {
     PendingCall call = new PendingCall(callIds.incrementAndGet(), kind, tool, body, target, stream,
         timeout == null ? limits.callTimeout() : timeout, readsOwnReply && stream == null, ticker.nanoTime());
     events.callStart(call.callId, tool);
     events.checkoutStart(call.callId, tool);
     WorkerSlot slot = null;
     WorkerSlot behind = null;
+    WorkerSlot lane = null;
     Checkout.Admission admission;
     lock.lock();
     try {
-      admission = call.pinned() ? checkout.admit(target.slot()) : checkout.admit();
-      if (admission == Checkout.Admission.WORKER) {
+      call.overlaps = lanes.overlaps(kind, tool, target, stream, batch);
+      if (call.overlaps && !checkout.closed() && (lane = lanes.slotFor(call)) != null) {
+        lanes.start(lane, call);
+        admission = Checkout.Admission.WORKER;
+      } else if ((admission = call.pinned() ? checkout.admit(target.slot())
+          : call.overlaps ? checkout.admitToLane() : checkout.admit()) == Checkout.Admission.WORKER) {
         slot = checkout.take(target);
         assign(slot, call);
       } else if (admission == Checkout.Admission.WAIT && (behind = ahead.slotFor(call, busy)) != null) {
@@ -141,6 +155,8 @@ public final class Dispatcher {
     }
     if (slot != null) {
       send(slot, call);
+    } else if (lane != null) {
+      send(lane, call);
     } else if (behind != null) {
       ahead.write(behind, List.of(call));
     } else if (admission != Checkout.Admission.WAIT) {
@@ -157,19 +173,23 @@ public final class Dispatcher {
   /** A worker became ready: it takes the oldest queued call, or waits in the idle set. */
   public void add(WorkerSlot slot) {
     PendingCall next;
+    List<PendingCall> started;
     lock.lock();
     try {
       sessions.serving(slot);
+      lanes.serving(slot);
       next = checkout.free(slot);
       if (next != null) {
         assign(slot, next);
       }
+      started = lanes.fill(slot, checkout);
     } finally {
       lock.unlock();
     }
     if (next != null) {
       sendAndWake(slot, next);
     }
+    sendAll(slot, started);
   }
 
   /** The worker gets no more calls; one it is running may still finish. */
@@ -184,22 +204,7 @@ public final class Dispatcher {
    * caller took it for just before and is still writing.
    */
   public void retire(WorkerSlot slot, Runnable idle) {
-    Withdrawal withdrawn;
-    boolean idleNow;
-    lock.lock();
-    try {
-      withdrawn = withdraw(slot);
-      idleNow = idle != null && slot.current == null;
-      if (idle != null && !idleNow) {
-        slot.onIdle = idle;
-      }
-    } finally {
-      lock.unlock();
-    }
-    withdrawn.settle("is stopping", completion, failures, sessions);
-    if (idleNow) {
-      idle.run();
-    }
+    departures.retire(slot, idle);
   }
 
   /**
@@ -209,41 +214,12 @@ public final class Dispatcher {
    * began. Call before its channels are closed, then {@link #gone}.
    */
   public void awaitLastReplies(WorkerSlot slot, Duration timeout) throws InterruptedException {
-    lock.lock();
-    try {
-      slot.role.awaitSettled(lock, timeout.toNanos());
-    } finally {
-      lock.unlock();
-    }
+    departures.awaitLastReplies(slot, timeout);
   }
 
-  /** The worker is dead: its current call, if its caller still waits, fails with {@code errorFor}'s error. */
+  /** The worker is dead: the calls it runs, if their callers still wait, fail with {@code errorFor}'s error. */
   public void gone(WorkerSlot slot, Function<String, SnakepitException> errorFor) {
-    PendingCall call;
-    Withdrawal withdrawn;
-    List<PendingCall> nested;
-    List<PendingCall> back;
-    lock.lock();
-    try {
-      withdrawn = withdraw(slot);
-      slot.onIdle = null;
-      reading.end(slot);
-      nested = hostCalls.workerGone(slot);
-      back = ahead.takeBack(slot);
-      call = slot.current;
-      if (call != null) {
-        busy.release(slot);
-      }
-    } finally {
-      lock.unlock();
-    }
-    ReadingHandOff.wake(slot); // a caller reading its own reply stops waiting on the dead worker's socket
-    withdrawn.settle("died", completion, failures, sessions);
-    nested.forEach(inner -> completion.fail(inner, slot.id, errorFor.apply(inner.tool)));
-    if (call != null) {
-      completion.fail(call, slot.id, cancels.lostPastDeadline(slot, call, errorFor.apply(call.tool)));
-    }
-    resending.resend(slot, back);
+    departures.gone(slot, errorFor);
   }
 
   /** A RESULT or ERROR frame arrived from {@code slot}; runs on the thread holding its reading role. */
@@ -256,22 +232,35 @@ public final class Dispatcher {
     RecycleReason recycle = null;
     PendingCall nested = null;
     Runnable idle = null;
+    List<PendingCall> started = List.of();
+    boolean inLane = false;
     lock.lock();
     try {
       call = slot.current;
       if (call == null || call.requestId != frame.requestId()) {
-        call = null;
-        nested = slot.nested.remove(frame.requestId());
-        if (nested != null) {
+        call = lanes.finish(slot, frame.requestId());
+        inLane = call != null;
+        if (!inLane && (nested = slot.nested.remove(frame.requestId())) != null) {
           nested.answeredBy = slot;
           nested.answeredNanos = now;
         }
       } else {
-        call.answeredBy = slot;
-        call.answeredNanos = now;
         busy.release(slot);
         call.readingFrom = null;
+      }
+      if (call != null) {
+        call.answeredBy = slot;
+        call.answeredNanos = now;
         recycle = slot.answered(frame.kind() == FrameKind.ERROR);
+      }
+      if (inLane) {
+        started = lanes.fill(slot, checkout);
+        if (slot.idle()) {
+          slot.role.release();
+          idle = slot.onIdle;
+          slot.onIdle = null;
+        }
+      } else if (call != null) {
         next = slot.ahead.pollFirst();
         if (next != null) {
           begun = true; // written ahead: it begins now, with nothing to send
@@ -279,6 +268,8 @@ public final class Dispatcher {
           busy.start(slot, next);
         } else if ((next = checkout.free(slot)) != null) {
           assign(slot, next);
+        } else if (!slot.lanes.isEmpty()) {
+          slot.role.giveTo(false); // the reader thread reads on, for the calls in lanes
         } else {
           slot.role.release();
           idle = slot.onIdle;
@@ -286,6 +277,8 @@ public final class Dispatcher {
         }
         if (begun) {
           refill = ahead.refill(slot, checkout);
+        } else {
+          started = lanes.fill(slot, checkout);
         }
       }
     } finally {
@@ -312,6 +305,7 @@ public final class Dispatcher {
       // Keep the worker busy while this thread decodes the previous result.
       sendAndWake(slot, next);
     }
+    sendAll(slot, started);
     if (!refill.isEmpty()) {
       // Not on this thread: the worker reads them only after its current call, and this thread may be
       // the one that is to read that call's reply, which could wait for it.
@@ -404,7 +398,7 @@ public final class Dispatcher {
   public Counts counts() {
     lock.lock();
     try {
-      return new Counts(checkout.idleCount(), busy.size(), checkout.waitingCount() + ahead.waiting(busy), sessions.held(),
+      return new Counts(checkout.idleCount() - busy.idleWithLanes(), busy.size(), checkout.waitingCount() + ahead.waiting(busy), sessions.held(),
           busy.streaming());
     } finally {
       lock.unlock();
@@ -439,6 +433,7 @@ public final class Dispatcher {
   /** The worker gets no more calls. Under lock; {@linkplain Withdrawal#settle settle} the result without it. */
   Withdrawal withdraw(WorkerSlot slot) {
     slot.retired = true;
+    lanes.withdraw(slot);
     return Withdrawal.of(slot, checkout.withdraw(slot), sessions.ended(slot));
   }
 
@@ -463,6 +458,13 @@ public final class Dispatcher {
   void sendAndWake(WorkerSlot slot, PendingCall call) {
     send(slot, call);
     call.wakeWaiter();
+  }
+
+  /** Sends calls started in lanes of {@code slot}, in order. */
+  private void sendAll(WorkerSlot slot, List<PendingCall> calls) {
+    for (PendingCall call : calls) {
+      send(slot, call);
+    }
   }
 
   private void send(WorkerSlot slot, PendingCall call) {
@@ -493,7 +495,4 @@ public final class Dispatcher {
       slot.unwritten.decrementAndGet();
     }
   }
-
-
-
 }

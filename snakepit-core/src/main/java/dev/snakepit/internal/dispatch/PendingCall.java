@@ -31,6 +31,11 @@ public final class PendingCall {
   final CompletableFuture<Object> future = new CompletableFuture<>();
   private final AtomicBoolean claimed = new AtomicBoolean();
 
+  /**
+   * Whether the call may run beside other calls on its worker, in a {@linkplain Lanes lane}: a plain
+   * call of a tool whose concurrency is above 1. Set before the call is published.
+   */
+  boolean overlaps;
   /** The worker running the call, once it has one. Guarded by the dispatcher's lock. */
   WorkerSlot slot;
   /**

@@ -26,12 +26,13 @@ final class ReadingHandOff {
 
   /**
    * The worker was given {@code call}: its reading role goes to the call's caller if it reads its own
-   * reply, or else to the worker's reader thread. Under lock; whoever sends the call then wakes a
-   * caller parked for a worker.
+   * reply, or else to the worker's reader thread; always to the reader thread while the worker runs
+   * calls in lanes, since it may be reading their replies now. Under lock; whoever sends the call then
+   * wakes a caller parked for a worker.
    */
   void give(WorkerSlot slot, PendingCall call) {
     if (!slot.role.ended()) {
-      boolean callerReads = call.callerReads && slot.replies != null;
+      boolean callerReads = call.callerReads && slot.replies != null && slot.lanes.isEmpty();
       slot.role.giveTo(callerReads);
       if (callerReads) {
         call.readingFrom = slot; // a caller parked for a worker is woken once the call is sent
@@ -108,7 +109,7 @@ final class ReadingHandOff {
       }
       call.readingFrom = null;
       if (slot.role.holder() == ReadingRole.Holder.CALLER) {
-        if (slot.current != null) {
+        if (!slot.idle()) {
           slot.role.giveTo(false);
         } else {
           slot.role.release();

@@ -19,17 +19,19 @@ final class Resending {
   private final Checkout checkout;
   private final ReadingHandOff reading;
   private final BusyWorkers busy;
+  private final Lanes lanes;
   private final CallCompletion completion;
   private final CallFailures failures;
   private final SessionPlacement sessions;
 
   Resending(Dispatcher dispatcher, ReentrantLock lock, Checkout checkout, ReadingHandOff reading, BusyWorkers busy,
-      CallCompletion completion, CallFailures failures, SessionPlacement sessions) {
+      Lanes lanes, CallCompletion completion, CallFailures failures, SessionPlacement sessions) {
     this.dispatcher = dispatcher;
     this.lock = lock;
     this.checkout = checkout;
     this.reading = reading;
     this.busy = busy;
+    this.lanes = lanes;
     this.completion = completion;
     this.failures = failures;
     this.sessions = sessions;
@@ -46,16 +48,21 @@ final class Resending {
     try {
       withdrawn = dispatcher.withdraw(failed);
       reading.end(failed);
-      if (failed.current != call) {
+      boolean inLane = lanes.takeBack(failed, call);
+      if (!inLane && failed.current != call) {
         return; // the worker's death was handled first and has already answered the caller
       }
-      busy.release(failed);
+      if (!inLane) {
+        busy.release(failed);
+      }
       if (call.abandoned || call.claimed()) {
         timedOut = call.timedOut != null; // a cancelled call has its answer; a timed-out one is answered below
       } else if (checkout.closed()) {
         poolClosed = true;
       } else if (call.pinned()) {
         stranded = true; // it may run on no other worker
+      } else if (call.overlaps && (slot = lanes.slotFor(call)) != null) {
+        lanes.start(slot, call);
       } else if ((slot = checkout.takeIdle()) != null) {
         dispatcher.assign(slot, call);
       } else {

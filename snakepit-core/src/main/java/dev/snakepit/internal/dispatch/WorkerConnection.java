@@ -244,7 +244,7 @@ public final class WorkerConnection implements Runnable, WorkerSlot.Replies {
     }
     Hello hello = ((Handshake.Accepted) outcome).hello();
     WorkerSlot ready = new WorkerSlot(workerId, hello.pid() > 0 ? hello.pid() : knownPid.getAsLong(), writer, control, this,
-        settings.recycling());
+        settings.recycling(), hello.concurrentTools());
     slot = ready; // before the pool can give the worker a call whose caller reads the reply
     listener.ready(ready, hello);
     return ready;

@@ -10,9 +10,10 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The dispatcher's view of one ready worker: where to send calls and cancels, which call it runs, and
- * who reads its replies. With a concurrency of one, a worker runs at most one call, so {@code current}
- * is a single field; calls written ahead of their turn wait in {@code ahead}.
+ * The dispatcher's view of one ready worker: where to send calls and cancels, which calls it runs, and
+ * who reads its replies. Its main thread runs one call at a time, {@code current}; calls written ahead
+ * of their turn wait in {@code ahead}; calls of tools that run several at once run beside it, in
+ * {@code lanes} ({@link Lanes}).
  */
 public final class WorkerSlot {
   /**
@@ -93,23 +94,51 @@ public final class WorkerSlot {
   /** When the worker is due for recycling; counts its answered calls. */
   private final RecyclePolicy recycling;
 
+  /**
+   * How many calls of each tool the worker runs at once, for the tools that run more than one (from
+   * its HELLO); the others run one at a time, as its current call.
+   */
+  final Map<String, Integer> concurrency;
+  /**
+   * The calls the worker runs beside its current call, by request id: calls of tools whose concurrency
+   * is above 1. Guarded by the dispatcher's lock.
+   */
+  final Map<Long, PendingCall> lanes = new HashMap<>();
+  /** How many of {@link #lanes} each tool has. Guarded by the dispatcher's lock. */
+  final Map<String, Integer> lanesByTool = new HashMap<>();
+
   public WorkerSlot(String id, long pid, FrameWriter data, ControlChannel control) {
     this(id, pid, data, control, null, RecyclePolicy.NEVER);
   }
 
   /** A slot whose replies {@code replies} reads (null: none are read here), recycled as {@code recycling} says. */
   public WorkerSlot(String id, long pid, FrameWriter data, ControlChannel control, Replies replies, RecyclePolicy recycling) {
+    this(id, pid, data, control, replies, recycling, Map.of());
+  }
+
+  /** The same, for a worker that runs the tools {@code concurrency} names that many calls at a time. */
+  public WorkerSlot(String id, long pid, FrameWriter data, ControlChannel control, Replies replies, RecyclePolicy recycling,
+      Map<String, Integer> concurrency) {
     this.id = id;
     this.pid = pid;
     this.data = data;
     this.control = control;
     this.replies = replies;
     this.recycling = recycling;
+    this.concurrency = Map.copyOf(concurrency);
   }
 
-  /** Whether the worker runs {@code call}, as its current call or nested in it. Under the dispatcher's lock. */
+  /**
+   * Whether the worker runs {@code call}, as its current call, nested in it, or beside it. Under the
+   * dispatcher's lock.
+   */
   boolean runs(PendingCall call) {
-    return current == call || (call != null && nested.get(call.requestId) == call);
+    return current == call || (call != null && (nested.get(call.requestId) == call || lanes.get(call.requestId) == call));
+  }
+
+  /** Whether the worker runs no call at all. Under the dispatcher's lock. */
+  boolean idle() {
+    return current == null && lanes.isEmpty();
   }
 
   /** Whether the worker may take one more session, holding at most {@code max}. Under the dispatcher's lock. */

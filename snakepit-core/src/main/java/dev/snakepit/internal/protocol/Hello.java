@@ -3,6 +3,7 @@ package dev.snakepit.internal.protocol;
 import dev.snakepit.ToolInfo;
 import dev.snakepit.ToolParameter;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -54,6 +55,18 @@ public record Hello(long pid, String pythonVersion, boolean selfDispatching, Lis
         List.copyOf(hooks));
   }
 
+  /**
+   * The tools that run more than one call at a time on a worker, with how many; none for an adapter
+   * that dispatches calls itself, whose calls all run one at a time.
+   */
+  public Map<String, Integer> concurrentTools() {
+    Map<String, Integer> concurrent = new HashMap<>();
+    if (!selfDispatching) {
+      tools.stream().filter(tool -> tool.concurrency() > 1).forEach(tool -> concurrent.put(tool.name(), tool.concurrency()));
+    }
+    return concurrent;
+  }
+
   /** Whether the adapter can move a session between workers: it defines snapshot_session and restore_session. */
   public boolean movesSessions() {
     return sessionHooks.contains("snapshot_session") && sessionHooks.contains("restore_session");
@@ -62,6 +75,9 @@ public record Hello(long pid, String pythonVersion, boolean selfDispatching, Lis
   public boolean speaks(long version) {
     return protocols.contains(version);
   }
+
+  /** The most calls of one tool a worker is given at once, whatever its HELLO says. */
+  public static final int MAX_CONCURRENCY = 1024;
 
   private static ToolInfo tool(Map<?, ?> tool) {
     List<ToolParameter> parameters = new ArrayList<>();
@@ -79,7 +95,20 @@ public record Hello(long pid, String pythonVersion, boolean selfDispatching, Lis
         }
       }
     }
-    return new ToolInfo(text(tool.get("name")), text(tool.get("doc")), parameters, Boolean.TRUE.equals(tool.get("stream")));
+    return new ToolInfo(text(tool.get("name")), text(tool.get("doc")), parameters, Boolean.TRUE.equals(tool.get("stream")),
+        concurrency(tool.get("concurrency")));
+  }
+
+  /**
+   * A tool's concurrency: 1 when absent (an older runtime) or not a whole number from 1 to
+   * {@link #MAX_CONCURRENCY}, which it is capped at.
+   */
+  private static int concurrency(Object value) {
+    if (value instanceof Long || value instanceof Integer) {
+      long n = ((Number) value).longValue();
+      return n < 1 ? 1 : (int) Math.min(n, MAX_CONCURRENCY);
+    }
+    return 1;
   }
 
   private static ToolParameter.Kind kind(String kind) {

@@ -12,6 +12,9 @@ import java.util.Map;
  * exceptions.)
  */
 public final class Messages {
+  /** The key of a CALL body that makes it a batch (section 4.15). */
+  public static final String BATCH = "batch";
+
   /** The protocol version this JVM speaks (section 4.1). */
   public static final long PROTOCOL = 1;
 
@@ -36,7 +39,7 @@ public final class Messages {
   public static Map<String, Object> batch(String tool, List<Object> args, Map<String, Object> kwargs,
       List<Map<String, Object>> items, long timeoutMillis) {
     Map<String, Object> body = call(tool, args, kwargs, timeoutMillis);
-    body.put("batch", items);
+    body.put(BATCH, items);
     return body;
   }
 

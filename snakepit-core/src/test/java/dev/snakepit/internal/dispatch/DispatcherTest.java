@@ -4,35 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.snakepit.ErrorKind;
-import dev.snakepit.RecycleReason;
 import dev.snakepit.SnakepitException;
-import dev.snakepit.WorkerExit;
-import dev.snakepit.internal.Counters;
-import dev.snakepit.internal.Events;
-import dev.snakepit.internal.control.ControlChannel;
-import dev.snakepit.internal.protocol.EncodedBody;
 import dev.snakepit.internal.protocol.Frame;
 import dev.snakepit.internal.protocol.FrameKind;
 import dev.snakepit.internal.protocol.FrameReader;
-import dev.snakepit.internal.protocol.FrameWriter;
-import dev.snakepit.internal.protocol.ValueEncoder;
-import dev.snakepit.spi.CallEvent;
-import dev.snakepit.spi.PoolListener;
 import dev.snakepit.testing.FakeClock;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.channels.Channels;
 import java.nio.channels.Pipe;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -44,69 +26,7 @@ import org.junit.jupiter.api.Timeout;
  * deadline passes exactly when a test moves the clock past it.
  */
 @Timeout(30)
-class DispatcherTest {
-  private static final int MAX_FRAME = 1 << 20;
-
-  private final FakeClock clock = new FakeClock();
-  private final Counters counters = new Counters();
-  private final List<String> lost = new ArrayList<>();
-  private final List<String> broken = new ArrayList<>();
-  private final List<String> recycles = new ArrayList<>();
-  private final List<Pipe> pipes = new ArrayList<>();
-  private final List<String> checkouts = new ArrayList<>();
-  /** Everything the workers' control planes were sent (cancel frames). */
-  private final ByteArrayOutputStream cancels = new ByteArrayOutputStream();
-  private Dispatcher dispatcher;
-
-  @BeforeEach
-  void createDispatcher() {
-    dispatcher = dispatcher(Duration.ofSeconds(10));
-  }
-
-  private Dispatcher dispatcher(Duration acquireTimeout) {
-    return dispatcher(acquireTimeout, 0);
-  }
-
-  private Dispatcher dispatcher(Duration acquireTimeout, int pipelineDepth) {
-    PoolListener listener = new PoolListener() {
-      @Override
-      public void checkoutStop(CallEvent event) {
-        checkouts.add(event.workerId());
-      }
-    };
-    return new Dispatcher("p", new DispatchLimits(acquireTimeout, 10, Duration.ofSeconds(10), Duration.ofMinutes(1), 64)
-        .withPipelineDepth(pipelineDepth),
-        clock.executor(), clock, new Events("p", listener, clock), counters, new DispatchHost() {
-          @Override
-          public void broken(WorkerSlot slot, String reason, WorkerExit.PoolReason poolReason) {
-            broken.add(slot.id() + ": " + reason);
-          }
-
-          @Override
-          public void lost(WorkerSlot slot, String reason) {
-            lost.add(slot.id() + ": " + reason);
-          }
-
-          @Override
-          public void recycle(WorkerSlot slot, RecycleReason reason) {
-            recycles.add(slot.id() + ": " + reason);
-          }
-
-          @Override
-          public String counts() {
-            return "counts";
-          }
-        });
-  }
-
-  @AfterEach
-  void closeEverything() throws IOException {
-    clock.executor().shutdownNow();
-    for (Pipe pipe : pipes) {
-      pipe.sink().close();
-      pipe.source().close();
-    }
-  }
+class DispatcherTest extends DispatchTestBase {
 
   @Test
   void theReplyRecordsWhichWorkerAnsweredAndWhenSoACallerCanTellQueuedFromRunTime() throws Exception {
@@ -388,69 +308,5 @@ class DispatcherTest {
     dispatcher.add(w2);
     dispatcher.retire(w2, () -> idle.add("w2"));
     assertThat(idle).as("a worker running nothing is idle at once").containsExactly("w1", "w2");
-  }
-
-  /** A worker and the reading end of its data socket. */
-  private record Connected(WorkerSlot slot, FrameReader reader) {}
-
-  /** A fresh dispatcher that writes up to {@code depth} calls ahead, with one worker, w1. */
-  private Connected pipelinedWorker(Duration acquireTimeout, int depth) throws IOException {
-    dispatcher = dispatcher(acquireTimeout, depth);
-    Pipe pipe = pipe();
-    WorkerSlot w1 = worker("w1", pipe);
-    dispatcher.add(w1);
-    return new Connected(w1, reader(pipe));
-  }
-
-  /** The request ids of the CANCEL frames sent so far, in order. */
-  private List<Long> cancelledIds() throws IOException {
-    FrameReader control = new FrameReader(new ByteArrayInputStream(cancels.toByteArray()), MAX_FRAME);
-    List<Long> ids = new ArrayList<>();
-    for (Frame frame = control.read(); frame != null; frame = control.read()) {
-      ids.add(frame.requestId());
-    }
-    return ids;
-  }
-
-  private Pipe pipe() throws IOException {
-    Pipe pipe = Pipe.open();
-    pipes.add(pipe);
-    return pipe;
-  }
-
-  private Pipe deadPipe() throws IOException {
-    Pipe pipe = pipe();
-    pipe.source().close();
-    return pipe;
-  }
-
-  private WorkerSlot worker(String id, Pipe pipe) {
-    ControlChannel control = new ControlChannel(InputStream.nullInputStream(), cancels, MAX_FRAME, null, null);
-    return new WorkerSlot(id, pidOf(id), new FrameWriter(pipe.sink(), MAX_FRAME), control);
-  }
-
-  /** A made-up process id for a worker; nothing runs. */
-  private static long pidOf(String id) {
-    return 10_000 + Math.floorMod(id.hashCode(), 90_000);
-  }
-
-  private static FrameReader reader(Pipe pipe) {
-    return new FrameReader(Channels.newInputStream(pipe.source()), MAX_FRAME);
-  }
-
-  private static EncodedBody body(String text) throws Exception {
-    return new ValueEncoder().encode(Map.of("tool", "echo", "args", List.of(text)));
-  }
-
-  private static Frame cancelled(long requestId, String traceback) throws Exception {
-    Map<String, Object> exception = Map.of("type", "CancelledError", "module", "snakepit.cancel", "message", "timeout",
-        "frames", List.of(), "traceback", "Traceback (most recent call last):\n" + traceback + "CancelledError: timeout\n");
-    EncodedBody body = new ValueEncoder().encode(Map.of("kind", "CANCELLED", "message", "cancelled", "exception", exception));
-    return new Frame(FrameKind.ERROR, requestId, body.jsonBytes());
-  }
-
-  private static Frame result(long requestId, String value) throws Exception {
-    EncodedBody body = new ValueEncoder().encode(Map.of("value", value));
-    return new Frame(FrameKind.RESULT, requestId, body.jsonBytes());
   }
 }

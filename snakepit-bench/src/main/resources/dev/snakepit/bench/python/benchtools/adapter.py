@@ -12,8 +12,16 @@ each way:
 - ``take_records``, ``make_records(rows)``, ``take_table``, ``make_table(rows)``: the same records
   (id, name, score, flag) as JSON and as a pyarrow table. The payload is built on the first call for a size and returned again by the
   next ones, so that what is measured is the crossing, not the building (the Java side, too, sends
-  one payload over and over).
+  one payload over and over);
+
+and tools that a worker runs several calls of at once (``@tool(concurrency=8)``), to measure that:
+
+- ``ping_async``, ``ping_threads``: nothing, as an async tool and as a function on 8 threads;
+- ``io_wait(seconds)``, ``io_wait8(seconds)``, ``io_wait_threads(seconds)``: waiting as I/O does
+  (``asyncio.sleep``, or ``time.sleep`` on a thread), at concurrency 1, 8 and 8 on threads.
 """
+import asyncio
+import time
 from typing import Any, Dict, List
 
 from snakepit import tool
@@ -39,6 +47,29 @@ class BenchAdapter(DemoAdapter):
         if made is None or made[0] != n:
             made = self._made[kind] = (n, build(n))
         return made[1]
+
+    @tool(concurrency=8)
+    async def ping_async(self) -> None:
+        """Does nothing, as an async tool a worker runs up to 8 calls of at once."""
+
+    @tool(concurrency=8)
+    def ping_threads(self) -> None:
+        """Does nothing, on one of 8 threads."""
+
+    @tool
+    async def io_wait(self, seconds: float) -> None:
+        """Awaits asyncio.sleep(seconds), one call at a time."""
+        await asyncio.sleep(seconds)
+
+    @tool(concurrency=8)
+    async def io_wait8(self, seconds: float) -> None:
+        """Awaits asyncio.sleep(seconds), up to 8 calls at once."""
+        await asyncio.sleep(seconds)
+
+    @tool(concurrency=8)
+    def io_wait_threads(self, seconds: float) -> None:
+        """Sleeps for the given seconds on one of 8 threads."""
+        time.sleep(seconds)
 
     @tool
     def take(self, data: Any) -> int:
