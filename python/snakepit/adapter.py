@@ -117,14 +117,17 @@ class Tool:
                     return
         self.bind(*args, **kwargs)
 
+    def require_fit(self, args: list, kwargs: dict) -> None:
+        """Raises errors.InvalidCall, saying why, when the arguments do not fit the signature."""
+        try:
+            self.check(args, kwargs)
+        except TypeError as err:
+            reason, extra = explain_mismatch(self.signature, args, kwargs, err)
+            raise errors.InvalidCall(errors.bad_arguments(self.name, str(self.signature), reason, extra)) from None
+
     def describe(self) -> Dict[str, Any]:
         return {"name": self.name, "doc": self.doc, "stream": self.streams, "concurrency": self.concurrency,
                 "parameters": [describe_parameter(p) for p in self.signature.parameters.values()]}
-
-
-def _bad_arguments(found: Tool, args: list, kwargs: dict, error: TypeError) -> errors.InvalidCall:
-    reason, extra = explain_mismatch(found.signature, args, kwargs, error)
-    return errors.InvalidCall(errors.bad_arguments(found.name, str(found.signature), reason, extra))
 
 
 def load_class(spec: str) -> type:
@@ -228,10 +231,7 @@ class ToolRunner:
             found = self.tools.get(name)
             if found is None:
                 raise errors.InvalidCall(errors.unknown_tool(name, list(self.tools)))
-            try:
-                found.check(args, kwargs)
-            except TypeError as err:
-                raise _bad_arguments(found, args, kwargs, err) from None
+            found.require_fit(args, kwargs)
             function = found.function
             is_async = found.is_async
         if is_async:
@@ -245,10 +245,7 @@ class ToolRunner:
     def coroutine(self, found: Tool, args: list, kwargs: dict) -> Any:
         """The coroutine of a call of the async tool ``found``, not started; raises errors.InvalidCall
         when the arguments do not fit."""
-        try:
-            found.check(args, kwargs)
-        except TypeError as err:
-            raise _bad_arguments(found, args, kwargs, err) from None
+        found.require_fit(args, kwargs)
         return found.function(*args, **kwargs)
 
     def invoke(self, function: Callable, *args: Any) -> Any:

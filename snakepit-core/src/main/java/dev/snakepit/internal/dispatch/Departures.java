@@ -2,6 +2,7 @@ package dev.snakepit.internal.dispatch;
 
 import dev.snakepit.SnakepitException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
@@ -76,11 +77,10 @@ final class Departures {
 
   /** See {@link Dispatcher#gone}, which this is. */
   void gone(WorkerSlot slot, Function<String, SnakepitException> errorFor) {
-    PendingCall call;
     Withdrawal withdrawn;
     List<PendingCall> nested;
     List<PendingCall> back;
-    List<PendingCall> beside;
+    List<PendingCall> running = new ArrayList<>();
     lock.lock();
     try {
       withdrawn = dispatcher.withdraw(slot);
@@ -88,21 +88,18 @@ final class Departures {
       reading.end(slot);
       nested = hostCalls.workerGone(slot);
       back = ahead.takeBack(slot);
-      beside = lanes.gone(slot);
-      call = slot.current;
-      if (call != null) {
+      if (slot.current != null) {
+        running.add(slot.current);
         busy.release(slot);
       }
+      running.addAll(lanes.gone(slot));
     } finally {
       lock.unlock();
     }
     ReadingHandOff.wake(slot); // a caller reading its own reply stops waiting on the dead worker's socket
     withdrawn.settle("died", completion, failures, sessions);
     nested.forEach(inner -> completion.fail(inner, slot.id, errorFor.apply(inner.tool)));
-    if (call != null) {
-      completion.fail(call, slot.id, cancels.lostPastDeadline(slot, call, errorFor.apply(call.tool)));
-    }
-    beside.forEach(lost -> completion.fail(lost, slot.id, cancels.lostPastDeadline(slot, lost, errorFor.apply(lost.tool))));
+    running.forEach(lost -> completion.fail(lost, slot.id, cancels.lostPastDeadline(slot, lost, errorFor.apply(lost.tool))));
     resending.resend(slot, back);
   }
 }

@@ -256,9 +256,7 @@ public final class Dispatcher {
       if (inLane) {
         started = lanes.fill(slot, checkout);
         if (slot.idle()) {
-          slot.role.release();
-          idle = slot.onIdle;
-          slot.onIdle = null;
+          idle = nothingLeft(slot);
         }
       } else if (call != null) {
         next = slot.ahead.pollFirst();
@@ -271,9 +269,7 @@ public final class Dispatcher {
         } else if (!slot.lanes.isEmpty()) {
           slot.role.giveTo(false); // the reader thread reads on, for the calls in lanes
         } else {
-          slot.role.release();
-          idle = slot.onIdle;
-          slot.onIdle = null;
+          idle = nothingLeft(slot);
         }
         if (begun) {
           refill = ahead.refill(slot, checkout);
@@ -458,6 +454,17 @@ public final class Dispatcher {
   void sendAndWake(WorkerSlot slot, PendingCall call) {
     send(slot, call);
     call.wakeWaiter();
+  }
+
+  /**
+   * The worker answered its last call and got no other: nobody reads its socket until it gets one, and
+   * the hook set for that moment ({@link #retire}) is taken, to run after the lock. Under lock.
+   */
+  private static Runnable nothingLeft(WorkerSlot slot) {
+    slot.role.release();
+    Runnable idle = slot.onIdle;
+    slot.onIdle = null;
+    return idle;
   }
 
   /** Sends calls started in lanes of {@code slot}, in order. */

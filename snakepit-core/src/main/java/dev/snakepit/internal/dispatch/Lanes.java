@@ -121,10 +121,9 @@ final class Lanes {
 
   /** Takes {@code call} out of its lane on {@code slot}, if it is there: its frame could not be written. */
   boolean takeBack(WorkerSlot slot, PendingCall call) {
-    if (slot.lanes.get(call.requestId) != call) {
+    if (!slot.lanes.remove(call.requestId, call)) {
       return false;
     }
-    slot.lanes.remove(call.requestId);
     ended(slot, call);
     return true;
   }
