@@ -24,8 +24,9 @@ cancelled call raises ``CallCancelled`` (a BaseException) inside the tool; ``cur
 tool its request id, name and deadline, and ``current_session()`` the session of the call, whose
 ``state`` dict keeps what its tools put there across calls (hooks ``open_session(session)`` and
 ``close_session(session, reason)``). A tool that is a generator streams its items to Java one by one;
-``host.call("name", ...)`` calls a function the JVM registered. Standard library only; Python 3.9 or
-later.
+``host.call("name", ...)`` calls a function the JVM registered. ``trace_context()`` gives the W3C trace
+context of a traced call; with OpenTelemetry installed it is also the current context while the call
+runs. Standard library only; Python 3.9 or later.
 """
 __version__ = "0.1.0"
 
@@ -34,6 +35,7 @@ from . import host  # noqa: E402
 from .cancel import CallCancelled, CallInfo, current_call  # noqa: E402
 from .host import HostError  # noqa: E402
 from .sessions import Session, current_session  # noqa: E402
+from .tracing import trace_context  # noqa: E402
 
 __all__ = ["Adapter", "CallCancelled", "CallInfo", "HostError", "Session", "current_call", "current_session", "host",
-           "tool", "__version__"]
+           "tool", "trace_context", "__version__"]

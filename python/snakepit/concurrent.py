@@ -25,7 +25,7 @@ import time
 from collections import deque
 from typing import Any, Callable, Deque, Dict, List, Optional
 
-from . import errors, messages, values
+from . import errors, messages, tracing, values
 from .calls import Cancelled, Failure, run_call
 from .cancel import CONCURRENT_CALL, SWITCH, CallCancelled, CallInfo, CallSwitch
 from .errors import InvalidCall, strip_runtime_frames
@@ -86,10 +86,11 @@ CALLS = CallTable(SWITCH)
 class _ThreadCall:
     """A call for a tool's threads; ``switch`` and ``cancelled`` are guarded by the table's lock."""
 
-    __slots__ = ("info", "args", "kwargs", "switch", "cancelled")
+    __slots__ = ("info", "args", "kwargs", "trace", "switch", "cancelled")
 
-    def __init__(self, info: CallInfo, args: list, kwargs: dict) -> None:
+    def __init__(self, info: CallInfo, args: list, kwargs: dict, trace: Optional[Dict[str, str]]) -> None:
         self.info = info
+        self.trace = trace
         self.args = args
         self.kwargs = kwargs
         self.switch: Optional[CallSwitch] = None
@@ -107,11 +108,12 @@ class _TaskCall:
     A task cancelled before its first step would end without running its try blocks, so the task is
     cancelled only once it has started, and one that has not finds the request in ``cancel_requested``."""
 
-    __slots__ = ("info", "loop", "task", "cancel_requested")
+    __slots__ = ("info", "loop", "trace", "task", "cancel_requested")
 
-    def __init__(self, info: CallInfo, loop: Any) -> None:
+    def __init__(self, info: CallInfo, loop: Any, trace: Optional[Dict[str, str]]) -> None:
         self.info = info
         self.loop = loop
+        self.trace = trace
         self.task = None
         self.cancel_requested = False
 
@@ -144,13 +146,14 @@ class Concurrency:
         self._pools: Dict[str, _ThreadPool] = {}  # main thread only
         self._limits: Dict[str, Any] = {}  # each async tool's asyncio.Semaphore; the loop's thread only
 
-    def start(self, request_id: int, found: Any, args: list, kwargs: dict, deadline: Optional[float]) -> None:
+    def start(self, request_id: int, found: Any, args: list, kwargs: dict, deadline: Optional[float],
+              trace: Optional[Dict[str, str]] = None) -> None:
         """Hands the call of ``found`` (a Tool with concurrency > 1) over, or answers it CANCELLED at once
-        when it was cancelled before it was read."""
+        when it was cancelled before it was read; ``trace`` is its trace context (tracing.py)."""
         switch = self._switch
         try:
             switch.hold()
-            self._hand_over(request_id, found, args, kwargs, deadline)
+            self._hand_over(request_id, found, args, kwargs, deadline, trace)
         finally:
             switch.release()
 
@@ -166,27 +169,29 @@ class Concurrency:
                                                     for key in ("session", "stream", "batch")):
                     return False
                 name, args, kwargs = messages.parse_call(message)
+                trace = tracing.parse(message)
             except (values.SerializationError, InvalidCall):
                 return False
             found = self._runner.concurrent.get(name)
             if found is None:
                 return False
-            self._hand_over(frame.request_id, found, args, kwargs, messages.call_deadline(message))
+            self._hand_over(frame.request_id, found, args, kwargs, messages.call_deadline(message), trace)
             return True
         finally:
             switch.release()
 
-    def _hand_over(self, request_id: int, found: Any, args: list, kwargs: dict, deadline: Optional[float]) -> None:
+    def _hand_over(self, request_id: int, found: Any, args: list, kwargs: dict, deadline: Optional[float],
+                   trace: Optional[Dict[str, str]]) -> None:
         info = CallInfo(request_id, found.name, deadline)
         if found.is_async:
             tasks = self._runner.tasks()
-            call = _TaskCall(info, tasks.loop)
+            call = _TaskCall(info, tasks.loop, trace)
             if self._table.enter(call):
                 tasks.asyncio.run_coroutine_threadsafe(self._serve_task(call, tasks.asyncio, found, args, kwargs),
                                                        tasks.loop)
                 return
         else:
-            call = _ThreadCall(info, args, kwargs)
+            call = _ThreadCall(info, args, kwargs, trace)
             if self._table.enter(call):
                 pool = self._pools.get(found.name)
                 if pool is None:
@@ -203,8 +208,9 @@ class Concurrency:
         else:
             token = CONCURRENT_CALL.set(info)
             try:
-                outcome = run_call(switch, info.request_id, info.tool, info.deadline, self._runner.call, info.tool,
-                                   call.args, call.kwargs)
+                with tracing.attached(call.trace):
+                    outcome = run_call(switch, info.request_id, info.tool, info.deadline, self._runner.call, info.tool,
+                                       call.args, call.kwargs)
             finally:
                 CONCURRENT_CALL.reset(token)
         self._table.leave(info.request_id)
@@ -222,7 +228,8 @@ class Concurrency:
             if limit is None:
                 limit = self._limits[found.name] = asyncio.Semaphore(found.concurrency)
             async with limit:
-                outcome = await self._runner.coroutine(found, args, kwargs)
+                with tracing.attached(call.trace):
+                    outcome = await self._runner.coroutine(found, args, kwargs)
         except InvalidCall as invalid:
             outcome = Failure(invalid.body)
         except asyncio.CancelledError as cancelled:

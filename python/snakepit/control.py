@@ -13,7 +13,7 @@ import queue
 import sys
 import threading
 import time
-from typing import Any, Callable, Dict, Tuple
+from typing import Any, Callable, Dict, Optional, Tuple
 
 from . import messages, protocol, values
 from .exits import EXIT_OK, EXIT_VIOLATION, write_stderr
@@ -100,10 +100,12 @@ class ControlChannel:
         """Asks the JVM to replace this worker (RETIRE, section 4.11); returns whether it was sent."""
         return self.send(protocol.RETIRE, messages.retire_body(reason))
 
-    def beat(self, sequence: int, timeout: float) -> bool:
-        """Sends HEARTBEAT number ``sequence`` unless the pipe stays busy for ``timeout`` seconds;
-        returns whether it was sent. Raises OSError when the JVM's end of the pipe is closed."""
-        return self._writer.try_write_empty(protocol.HEARTBEAT, sequence, timeout)
+    def beat(self, sequence: int, timeout: float, round_trip_us: Optional[int] = None) -> bool:
+        """Sends HEARTBEAT number ``sequence``, with the round trip of the last acknowledged beat when
+        one is known, unless the pipe stays busy for ``timeout`` seconds; returns whether it was sent.
+        Raises OSError when the JVM's end of the pipe is closed."""
+        body = b"" if round_trip_us is None else b'{"rtt_us":%d}' % round_trip_us
+        return self._writer.try_write_small(protocol.HEARTBEAT, sequence, body, timeout)
 
     def start(self, on_cancel: Callable[[int], Any], on_ack: Callable[[int], Any] = lambda sequence: None) -> None:
         """Starts the threads; ``on_cancel(request_id)`` runs on the reader for each CANCEL,

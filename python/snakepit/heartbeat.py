@@ -3,7 +3,7 @@
 import os
 import threading
 import time
-from typing import Any, Callable, Tuple
+from typing import Any, Callable, Optional, Tuple
 
 from .control import ControlChannel
 from .exits import EXIT_HEARTBEAT, EXIT_OK, write_stderr
@@ -37,6 +37,9 @@ class Heartbeat:
     frozen or overwhelmed). No write can keep it from checking: a beat that cannot go out within an
     interval is skipped.
 
+    Each beat after the first acknowledged one carries the round trip of the last acknowledged beat,
+    in microseconds, so that the JVM sees how quickly it answers as the worker sees it.
+
     ``clock`` measures the silence and ``exit`` ends the process; tests replace both.
     """
 
@@ -49,10 +52,18 @@ class Heartbeat:
         self._clock = clock
         # Written by the control reader, read by the beating thread; a float store is atomic.
         self._last_ack = clock()
+        # (sequence, when it was written) of the last beat sent: written by the beating thread before
+        # the beat goes out, read by the control reader; a tuple store is atomic.
+        self._sent: Tuple[int, float] = (0, 0.0)
+        self._round_trip_us: Optional[int] = None
         self._stopped = threading.Event()
 
     def acknowledged(self, sequence: int) -> None:
-        self._last_ack = self._clock()
+        now = self._clock()
+        self._last_ack = now
+        sent_sequence, sent_at = self._sent
+        if sequence == sent_sequence:
+            self._round_trip_us = max(0, int((now - sent_at) * 1e6))
 
     def start(self) -> None:
         threading.Thread(target=self._run, name="snakepit-heartbeat", daemon=True).start()
@@ -70,8 +81,9 @@ class Heartbeat:
                 self._exit(EXIT_HEARTBEAT)
                 return
             sequence += 1
+            self._sent = (sequence, self._clock())
             try:
-                self._channel.beat(sequence, self._interval)
+                self._channel.beat(sequence, self._interval, self._round_trip_us)
             except OSError as err:
                 write_stderr("snakepit: cannot send a heartbeat, the JVM is gone (%s); exiting\n" % err)
                 self._exit(EXIT_OK)

@@ -309,21 +309,23 @@ class PipeFrameWriter(_Writer):
             written = os.write(self._fd, data)
             data = data[written:]
 
-    def try_write_empty(self, kind: int, request_id: int, timeout: float) -> bool:
-        """Writes a frame without a body unless that would wait longer than ``timeout`` seconds (another
-        writer holds the pipe, or the pipe is full because nobody reads it); returns whether it was
-        written. Raises OSError when the pipe is broken.
+    def try_write_small(self, kind: int, request_id: int, body: bytes, timeout: float) -> bool:
+        """Writes a frame with a short plain JSON ``body`` (possibly empty) unless that would wait longer
+        than ``timeout`` seconds (another writer holds the pipe, or the pipe is full because nobody
+        reads it); returns whether it was written. Raises OSError when the pipe is broken.
 
         A frame this small (at most PIPE_BUF bytes) goes into a pipe in one piece once the pipe
         reports room, so the write itself cannot block.
         """
+        if HEADER_SIZE + len(body) > select.PIPE_BUF:
+            raise ValueError("a small frame's body must fit in one pipe write, not %d bytes" % len(body))
         if not self.lock.acquire(timeout=timeout):
             return False
         try:
             _, writable, _ = select.select([], [self._fd], [], timeout)
             if not writable:
                 return False
-            os.write(self._fd, encode_header(kind, 0, request_id, 0, ()))
+            os.write(self._fd, encode_header(kind, 0, request_id, len(body), ()) + body)
             return True
         finally:
             self.lock.release()

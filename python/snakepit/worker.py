@@ -17,7 +17,7 @@ import sys
 from collections import deque
 from typing import Any, Callable, Deque, Dict, Optional
 
-from . import batches, errors, messages, protocol, shm, values
+from . import batches, errors, messages, protocol, shm, tracing, values
 from .adapter import ToolRunner
 from .calls import Cancelled, Failure, run_call
 from .cancel import CallInfo, CallSwitch
@@ -118,6 +118,7 @@ class Worker:
             session_id, open_flag = messages.call_session(message)
             items = batches.parse(message) if "batch" in message else None
             credit = messages.call_stream(message) if "stream" in message else None
+            trace = tracing.parse(message) if "trace" in message else None
         except InvalidCall as invalid:
             self._send_error(request_id, invalid.body)
             return
@@ -125,9 +126,10 @@ class Worker:
         if session_id is None and credit is None and items is None:
             concurrent = self._concurrent
             if concurrent and name in concurrent:
-                self._parallel.start(request_id, concurrent[name], args, kwargs, deadline)
+                self._parallel.start(request_id, concurrent[name], args, kwargs, deadline, trace)
                 return
-            result = run_call(self._switch, request_id, name, deadline, self._runner.call, name, args, kwargs)
+            with tracing.attached(trace):
+                result = run_call(self._switch, request_id, name, deadline, self._runner.call, name, args, kwargs)
         else:
             if items is not None:
                 work = (batches.run, self._runner, name, args, kwargs, items)
@@ -135,14 +137,15 @@ class Worker:
                 work = (self._runner.call, name, args, kwargs)
             else:
                 work = (self._streamer.run, request_id, credit, name, args, kwargs)
-            if session_id is None:
-                result = run_call(self._switch, request_id, name, deadline, *work)
-            elif self._sessions.get(session_id) is None and not open_flag:
+            if session_id is not None and self._sessions.get(session_id) is None and not open_flag:
                 self._send_error(request_id, errors.session_lost(session_id))
                 return
-            else:
-                result = run_call(self._switch, request_id, name, deadline, self._sessions.run, session_id,
-                                  open_flag, *work)
+            with tracing.attached(trace):
+                if session_id is None:
+                    result = run_call(self._switch, request_id, name, deadline, *work)
+                else:
+                    result = run_call(self._switch, request_id, name, deadline, self._sessions.run, session_id,
+                                      open_flag, *work)
             if type(result) is batches.Batch:
                 self._send_batch(request_id, name, result)
                 return

@@ -266,8 +266,8 @@ def test_the_call_table_routes_a_cancel_to_its_call_or_else_to_the_main_switch()
     main = CallSwitch(thread_id=0)  # idle: it injects nothing, and keeps cancels of calls not begun
     table = CallTable(main)
     assert table.cancel(5) is False
-    assert table.enter(_ThreadCall(CallInfo(5, "park", None), [], {})) is False, "its cancel came first"
-    call = _ThreadCall(CallInfo(6, "park", None), [], {})
+    assert table.enter(_ThreadCall(CallInfo(5, "park", None), [], {}, None)) is False, "its cancel came first"
+    call = _ThreadCall(CallInfo(6, "park", None), [], {}, None)
     assert table.enter(call) is True
     assert table.cancel(6) is True and call.cancelled
     assert table.begin_on(call, CallSwitch(thread_id=0)) is False, "cancelled before its thread took it"

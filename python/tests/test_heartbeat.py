@@ -24,7 +24,7 @@ def beats(jvm, count):
         item = jvm.control.get(timeout=harness.TIMEOUT)
         assert item is not None, "control plane closed; stderr:\n" + jvm.stderr_text()
         if item[0] == protocol.HEARTBEAT:
-            assert item[2] is None, "a HEARTBEAT has no body"
+            assert item[2] is None or set(item[2]) == {"rtt_us"}, "a HEARTBEAT body holds only the round trip"
             ids.append(item[1])
     return ids, time.monotonic() - started
 
@@ -38,6 +38,21 @@ def test_beats_are_numbered_from_one_and_come_at_the_interval(jvm_factory):
     assert ids == [1, 2, 3, 4, 5, 6]
     assert seconds >= 5 * 0.05 * 0.8  # five intervals between the first beat and the sixth, at least
     assert jvm.proc.poll() is None
+
+
+def test_beats_after_an_acknowledged_one_carry_its_round_trip(jvm_factory):
+    jvm = jvm_factory(env=fast(interval_ms=50, timeout_ms=5000))
+    jvm.start()
+
+    bodies = []
+    while len(bodies) < 4:
+        item = jvm.control.get(timeout=harness.TIMEOUT)
+        if item[0] == protocol.HEARTBEAT:
+            bodies.append(item[2])
+
+    assert bodies[0] is None  # nothing was acknowledged before the first beat
+    later = [body["rtt_us"] for body in bodies[2:]]
+    assert all(isinstance(us, int) and 0 <= us < 5_000_000 for us in later), bodies
 
 
 def test_beats_start_before_the_adapter_is_imported(jvm_factory):
@@ -106,12 +121,14 @@ class RecordingChannel:
     def __init__(self, clock: FakeClock) -> None:
         self.clock = clock
         self.beats = queue.Queue()
+        self.round_trips = queue.Queue()
         self.fail = None
 
-    def beat(self, sequence, timeout):
+    def beat(self, sequence, timeout, round_trip_us=None):
         if self.fail is not None:
             raise self.fail
         self.beats.put((sequence, self.clock()))
+        self.round_trips.put((sequence, round_trip_us))
         return True
 
 
@@ -152,6 +169,27 @@ def test_beats_are_numbered_from_one_and_go_on_while_acks_keep_coming(beating):
     later = beats_at(channel, clock.now, 2)
 
     assert later[0] > 3 and later[1] == later[0] + 1
+    assert exit.status is None
+
+
+def test_the_round_trip_is_the_time_from_a_beat_to_its_ack_and_later_acks_of_old_beats_are_ignored():
+    clock = FakeClock()
+    channel, exit = RecordingChannel(clock), harness.Exits()
+    heartbeat = Heartbeat(channel, 0.001, 10.0, exit=exit, clock=clock)
+    heartbeat._sent = (7, clock.now)  # beat 7 went out now
+    clock.now += 0.0025
+    heartbeat.acknowledged(6)  # an answer to an older beat: no round trip
+    assert heartbeat._round_trip_us is None
+    heartbeat.acknowledged(7)
+    assert heartbeat._round_trip_us == 2500
+
+    heartbeat.start()
+    try:
+        sequence, round_trip = channel.round_trips.get(timeout=harness.TIMEOUT)
+    finally:
+        heartbeat.stop()
+
+    assert round_trip == 2500
     assert exit.status is None
 
 

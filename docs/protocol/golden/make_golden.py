@@ -312,6 +312,13 @@ def main():
           M(("tool", S("say")), ("args", L(S("hi"))), ("kwargs", M()), ("timeout_ms", I(5000)),
             ("session", S(sid)), ("open_session", B(True))))
 
+    parent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+    valid("call_traced", "A traced call: the W3C trace context of the JVM's span of it (section 4.2).",
+          "CALL", 26, '{"tool":"add","args":[1,2],"kwargs":{},"timeout_ms":5000,"trace":{"traceparent":"%s",'
+          '"tracestate":"vendor=1"}}' % parent,
+          M(("tool", S("add")), ("args", L(I(1), I(2))), ("kwargs", M()), ("timeout_ms", I(5000)),
+            ("trace", M(("traceparent", S(parent)), ("tracestate", S("vendor=1"))))))
+
     valid("error_session_lost", "A call of a session the worker does not hold.", "ERROR", 25,
           '{"kind":"SESSION_LOST","message":"session %s is not open on this worker",'
           '"details":{"session":"%s"}}' % (sid, sid),
@@ -387,6 +394,9 @@ def main():
 
     valid("heartbeat", "The worker's 42nd heartbeat: the number in the request id, no body.", "HEARTBEAT", 42,
           "", N())
+
+    valid("heartbeat_rtt", "Heartbeat 43, saying that beat 42 took 830 microseconds to be acknowledged.", "HEARTBEAT",
+          43, '{"rtt_us":830}', M(("rtt_us", I(830))))
 
     valid("heartbeat_ack", "The JVM acknowledges heartbeat 42.", "HEARTBEAT_ACK", 42, "", N())
 

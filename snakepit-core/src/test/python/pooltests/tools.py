@@ -16,7 +16,7 @@ import threading
 import time
 from typing import Any, List, Optional
 
-from snakepit import CallCancelled, current_call, keeper, tool
+from snakepit import CallCancelled, current_call, keeper, tool, trace_context
 from snakepit.examples.demo import DemoAdapter
 
 
@@ -107,6 +107,18 @@ class PoolTestAdapter(DemoAdapter):
     async def hang_async(self) -> None:
         """Awaits for ever: ends only when cancelled (or at its deadline, by a cancel)."""
         await asyncio.Event().wait()
+
+    @tool
+    def traced(self) -> dict:
+        """The call's W3C trace context, and OpenTelemetry's current span ids (hex) when its API is installed."""
+        result: dict = {"headers": trace_context(), "otel": None}
+        try:
+            from opentelemetry import trace
+        except ImportError:
+            return result
+        span = trace.get_current_span().get_span_context()
+        result["otel"] = {"trace_id": "%032x" % span.trace_id, "span_id": "%016x" % span.span_id} if span.is_valid else {}
+        return result
 
     @tool
     def whoami(self) -> List[Any]:

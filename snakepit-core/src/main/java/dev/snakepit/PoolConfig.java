@@ -1,5 +1,6 @@
 package dev.snakepit;
 
+import dev.snakepit.spi.CallTracer;
 import dev.snakepit.spi.DataPlaneInterceptor;
 import dev.snakepit.spi.PoolListener;
 import java.nio.file.Files;
@@ -79,6 +80,7 @@ public final class PoolConfig {
   private final Duration heartbeatTimeout;
   private final int crashLoopLimit;
   private final Duration crashLoopWindow;
+  private final double maxCrashRate;
   private final long recycleAfterCalls;
   private final Duration recycleAfterAge;
   private final long recycleAboveMemory;
@@ -100,9 +102,11 @@ public final class PoolConfig {
   private final Path sharedMemoryDirectory;
   private final PoolListener listener;
   private final DataPlaneInterceptor dataPlaneInterceptor;
+  private final CallTracer tracer;
 
   private PoolConfig(Builder b) {
     this.adapter = b.adapter;
+    this.tracer = b.tracer;
     this.name = b.name;
     this.size = b.size;
     this.pythonExecutable = b.pythonExecutable;
@@ -120,6 +124,7 @@ public final class PoolConfig {
     this.heartbeatTimeout = b.heartbeatTimeout;
     this.crashLoopLimit = b.crashLoopLimit;
     this.crashLoopWindow = b.crashLoopWindow;
+    this.maxCrashRate = b.maxCrashRate;
     this.recycleAfterCalls = b.recycleAfterCalls;
     this.recycleAfterAge = b.recycleAfterAge;
     this.recycleAboveMemory = b.recycleAboveMemory;
@@ -243,6 +248,14 @@ public final class PoolConfig {
   /** The window in which {@link #crashLoopLimit()} crashes make the pool crash-looping. */
   public Duration crashLoopWindow() {
     return crashLoopWindow;
+  }
+
+  /**
+   * The worker crashes per second, over the last minute, at which the pool stops being ready (see
+   * {@link PoolHealth}); 0.1 by default.
+   */
+  public double maxCrashRate() {
+    return maxCrashRate;
   }
 
   /** After how many calls a worker is recycled; 0 for never. */
@@ -370,6 +383,11 @@ public final class PoolConfig {
     return dataPlaneInterceptor;
   }
 
+  /** What traces the pool's calls; {@link CallTracer#NONE} by default. */
+  public CallTracer tracer() {
+    return tracer;
+  }
+
   @Override
   public String toString() {
     return "PoolConfig{name=" + name + ", adapter=" + adapter + ", size=" + size + ", python="
@@ -398,6 +416,7 @@ public final class PoolConfig {
     private Duration heartbeatTimeout;
     private int crashLoopLimit = 10;
     private Duration crashLoopWindow = Duration.ofSeconds(60);
+    private double maxCrashRate = 0.1;
     private long recycleAfterCalls;
     private Duration recycleAfterAge = Duration.ZERO;
     private long recycleAboveMemory;
@@ -419,6 +438,7 @@ public final class PoolConfig {
     private Path sharedMemoryDirectory = Files.isDirectory(DEFAULT_SHARED_MEMORY_DIRECTORY) ? DEFAULT_SHARED_MEMORY_DIRECTORY : null;
     private PoolListener listener = PoolListener.NONE;
     private DataPlaneInterceptor dataPlaneInterceptor = DataPlaneInterceptor.NONE;
+    private CallTracer tracer = CallTracer.NONE;
 
     private Builder(String adapter) {
       this(adapter, System.getenv());
@@ -596,6 +616,20 @@ public final class PoolConfig {
       }
       this.crashLoopWindow = positive("crashLoop.window", window);
       this.crashLoopLimit = crashes;
+      return this;
+    }
+
+    /**
+     * The worker crashes per second, averaged over the last minute, at which the pool reports itself
+     * not ready ({@link Snakepit#health()}): 0.1 by default, six crashes a minute. Above 0, at most
+     * 10,000. The pool is ready again once enough crashes are more than a minute old. This only
+     * reports; the crash-loop circuit ({@link #crashLoop}) is what holds replacements back.
+     */
+    public Builder maxCrashRate(double crashesPerSecond) {
+      if (!(crashesPerSecond > 0 && crashesPerSecond <= 10_000)) {
+        throw invalid("maxCrashRate", crashesPerSecond, "it must be a number of crashes per second above 0 and at most 10000");
+      }
+      this.maxCrashRate = crashesPerSecond;
       return this;
     }
 
@@ -846,6 +880,19 @@ public final class PoolConfig {
         throw invalid("listener", null, "it must not be null; use PoolListener.NONE for no listener");
       }
       this.listener = value;
+      return this;
+    }
+
+    /**
+     * Traces every call: a span per attempt, whose W3C trace context the worker gets, so that spans
+     * made in Python join the caller's trace (see {@code snakepit-opentelemetry}). The default,
+     * {@link CallTracer#NONE}, sends no trace context.
+     */
+    public Builder tracer(CallTracer value) {
+      if (value == null) {
+        throw invalid("tracer", null, "it must not be null; use CallTracer.NONE for none");
+      }
+      this.tracer = value;
       return this;
     }
 

@@ -31,6 +31,7 @@ import java.util.Map;
  *     {@code "none"}
  * @param sessions sessions the ready workers hold, or are opening (see {@link Snakepit#openSession})
  * @param streams streamed calls running now (see {@link Snakepit#stream})
+ * @param streamItems items of streamed calls that have arrived from workers
  */
 public record PoolStats(
     String pool,
@@ -52,7 +53,8 @@ public record PoolStats(
     Map<RecycleReason, Long> recycles,
     String limits,
     int sessions,
-    int streams) {
+    int streams,
+    long streamItems) {
 
   /** Copies {@code recycles}, filling in every reason that is missing with 0. */
   public PoolStats {
@@ -69,7 +71,7 @@ public record PoolStats(
       long callsSucceeded, long callsFailed, long callsRetried, long workersStarted, long workersCrashed, long workersReplaced,
       Duration uptime, boolean crashLooping, Map<RecycleReason, Long> recycles, String limits) {
     this(pool, state, targetSize, workers, idle, busy, starting, queued, callsSucceeded, callsFailed, callsRetried, workersStarted,
-        workersCrashed, workersReplaced, uptime, crashLooping, recycles, limits, 0, 0);
+        workersCrashed, workersReplaced, uptime, crashLooping, recycles, limits, 0, 0, 0);
   }
 
   /** Workers recycled on purpose, all reasons together. */

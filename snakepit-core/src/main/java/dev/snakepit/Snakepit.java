@@ -3,6 +3,7 @@ package dev.snakepit;
 import dev.snakepit.internal.PoolAccess;
 import dev.snakepit.internal.PoolCore;
 import dev.snakepit.internal.StreamPublisher;
+import dev.snakepit.spi.PoolListener;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -251,9 +252,41 @@ public final class Snakepit implements AutoCloseable {
     core.resize(size);
   }
 
-  /** Whether the pool serves as it should, and if not, why. */
+  /**
+   * Whether the pool is alive and ready to serve, and if not, why: the answer for liveness and
+   * readiness probes (see {@link PoolHealth} for the rules). Cheap enough to call on every probe.
+   */
   public PoolHealth health() {
     return core.health();
+  }
+
+  /**
+   * The pool's workers now, ordered by id, each with its state, uptime, resident memory (read from
+   * {@code /proc} for this call, for the worker and everything it started) and last heartbeat round
+   * trip. Workers that have exited are not listed.
+   */
+  public List<WorkerInfo> workers() {
+    return core.workers();
+  }
+
+  /**
+   * Adds a listener to the running pool, after the one in its configuration: it receives the events
+   * from now on (see {@link PoolListener} for the rules a listener must follow). Metrics and tracing
+   * modules attach themselves this way. A listener added twice receives each event twice.
+   *
+   * @throws NullPointerException if {@code listener} is null
+   */
+  public void addListener(PoolListener listener) {
+    Objects.requireNonNull(listener, "Snakepit.addListener: listener must not be null");
+    core.events().add(listener);
+  }
+
+  /**
+   * Removes a listener {@linkplain #addListener added} earlier (once, if it was added more than once);
+   * the listener of the pool's configuration cannot be removed. Returns whether it was there.
+   */
+  public boolean removeListener(PoolListener listener) {
+    return listener != null && core.events().remove(listener);
   }
 
   /** The configuration the pool was started with. */

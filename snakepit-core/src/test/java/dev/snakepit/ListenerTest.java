@@ -191,7 +191,8 @@ class ListenerTest {
       }
 
       assertThat(warnings.events()).isNotEmpty().allSatisfy(event -> {
-        assertThat(event.getFormattedMessage()).isEqualTo("PoolListener of pool 'listener-throws' threw; the event is dropped");
+        assertThat(event.getFormattedMessage())
+            .matches("PoolListener dev\\.snakepit\\.ListenerTest\\$\\d+ of pool 'listener-throws' threw; the event is dropped");
         assertThat(event.getThrowableProxy().getMessage()).startsWith("listener bug in ");
       });
     }

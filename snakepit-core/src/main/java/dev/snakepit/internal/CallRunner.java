@@ -9,6 +9,7 @@ import dev.snakepit.ToolInfo;
 import dev.snakepit.internal.dispatch.Dispatcher;
 import dev.snakepit.internal.dispatch.PendingCall;
 import dev.snakepit.internal.dispatch.StreamItems;
+import dev.snakepit.spi.CallTracer;
 import dev.snakepit.internal.protocol.EncodedBody;
 import dev.snakepit.internal.protocol.FrameKind;
 import dev.snakepit.internal.protocol.FrameTooLargeException;
@@ -23,6 +24,7 @@ import java.nio.channels.ClosedByInterruptException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -64,6 +66,7 @@ public final class CallRunner {
   private final PoolConfig config;
   private final String pool;
   private final Counters counters;
+  private final CallTracing tracing;
   private final Dispatcher dispatcher;
   private final Supervisor supervisor;
   private final PoolShutdown shutdown;
@@ -75,6 +78,7 @@ public final class CallRunner {
     this.config = config;
     this.pool = config.name();
     this.counters = counters;
+    this.tracing = new CallTracing(config.name(), config.tracer());
     this.dispatcher = supervisor.dispatcher();
     this.supervisor = supervisor;
     this.shutdown = shutdown;
@@ -196,7 +200,7 @@ public final class CallRunner {
   public ItemStream stream(Request call, StreamOptions options, UnaryOperator<SnakepitException> failures) {
     Request request = new Request(FrameKind.CALL, call.name(), Messages.streamed(call.body(), options.credit()), call.timeout(), 0,
         call.target());
-    StreamItems items = new StreamItems(options.credit());
+    StreamItems items = new StreamItems(options.credit(), counters.streamItems);
     PendingCall pending = submit(request, false, items);
     items.grantWith(credit -> dispatcher.streams().grant(pending, credit));
     pending.future().whenComplete((value, error) -> items.end(error));
@@ -236,11 +240,28 @@ public final class CallRunner {
   }
 
   private PendingCall submit(Request request, boolean readsOwnReply, StreamItems stream) {
+    admit(request.kind(), request.name());
+    CallTracer.Trace trace = tracing.start(request.name());
+    if (trace == null) {
+      return submit(request, request.body(), readsOwnReply, stream);
+    }
+    PendingCall call;
+    try {
+      call = submit(request, tracing.traced(request.body(), trace), readsOwnReply, stream);
+    } catch (RuntimeException e) {
+      tracing.end(trace, null, e);
+      throw e;
+    }
+    call.future().whenComplete((value, error) -> tracing.end(trace, call, error));
+    return call;
+  }
+
+  /** Encodes {@code body}, the request's with any trace context, and hands the call to the dispatcher. */
+  private PendingCall submit(Request request, Map<String, Object> body, boolean readsOwnReply, StreamItems stream) {
     String tool = request.name();
-    admit(request.kind(), tool);
     EncodedBody encoded;
     try {
-      encoded = ENCODER.encode(request.body(), sharedMemory);
+      encoded = ENCODER.encode(body, sharedMemory);
     } catch (ValueEncodingException e) {
       throw failed(SnakepitException.builder(ErrorKind.SERIALIZATION_ERROR, "cannot send the arguments of tool '" + tool
           + "' to pool '" + pool + "': " + e.getMessage())

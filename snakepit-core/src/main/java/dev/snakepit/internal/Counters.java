@@ -1,6 +1,7 @@
 package dev.snakepit.internal;
 
 import dev.snakepit.RecycleReason;
+import java.util.ArrayDeque;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
@@ -13,7 +14,13 @@ public final class Counters {
   public final LongAdder workersStarted = new LongAdder();
   public final LongAdder workersCrashed = new LongAdder();
   public final LongAdder workersReplaced = new LongAdder();
+  /** Items of streamed calls that arrived from workers. */
+  public final LongAdder streamItems = new LongAdder();
   private final Map<RecycleReason, LongAdder> recycles = new EnumMap<>(RecycleReason.class);
+
+  /** When recent workers crashed, oldest first ({@link Ticker} terms); at most {@link #RECENT_CRASHES} kept. */
+  private final ArrayDeque<Long> recentCrashes = new ArrayDeque<>();
+  private static final int RECENT_CRASHES = 10_000;
 
   public Counters() {
     for (RecycleReason reason : RecycleReason.values()) {
@@ -23,6 +30,27 @@ public final class Counters {
 
   public void recycled(RecycleReason reason) {
     recycles.get(reason).increment();
+  }
+
+  /** A worker crashed at {@code nowNanos}. */
+  public void crashed(long nowNanos) {
+    workersCrashed.increment();
+    synchronized (recentCrashes) {
+      recentCrashes.addLast(nowNanos);
+      if (recentCrashes.size() > RECENT_CRASHES) {
+        recentCrashes.removeFirst();
+      }
+    }
+  }
+
+  /** How many workers crashed within {@code windowNanos} before {@code nowNanos}. */
+  public int crashesWithin(long windowNanos, long nowNanos) {
+    synchronized (recentCrashes) {
+      while (!recentCrashes.isEmpty() && nowNanos - recentCrashes.peekFirst() >= windowNanos) {
+        recentCrashes.removeFirst();
+      }
+      return recentCrashes.size();
+    }
   }
 
   /** The recycles so far, by reason. */

@@ -9,6 +9,7 @@ import dev.snakepit.PoolStats;
 import dev.snakepit.SnakepitException;
 import dev.snakepit.StreamOptions;
 import dev.snakepit.ToolInfo;
+import dev.snakepit.WorkerInfo;
 import dev.snakepit.internal.dispatch.Dispatcher;
 import dev.snakepit.internal.process.PythonInterpreter;
 import dev.snakepit.internal.process.PythonRuntime;
@@ -23,7 +24,9 @@ import dev.snakepit.internal.session.Sessions;
 import dev.snakepit.internal.supervisor.Supervisor;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -44,6 +47,8 @@ public final class PoolCore {
   private static final Logger LOG = LoggerFactory.getLogger(PoolCore.class);
   /** Extra wait beyond every timeout the pool enforces, before a blocked caller suspects a bug. */
   private static final Duration SAFETY_MARGIN = Duration.ofMinutes(1);
+  /** The window of the crash rate that readiness is judged by. */
+  private static final Duration CRASH_RATE_WINDOW = Duration.ofMinutes(1);
 
   private final PoolConfig config;
   private final String pool;
@@ -56,6 +61,7 @@ public final class PoolCore {
   private final CallRunner runner;
   private final BatchRunner batches;
   private final Sessions sessions;
+  private final Events events;
 
   private PoolCore(PoolConfig config, PythonInterpreter python, Path runtime, RunDirectory runDirectory, WorkerLimits limits,
       Ticker ticker) {
@@ -64,7 +70,7 @@ public final class PoolCore {
     this.startedNanos = ticker.nanoTime();
     this.pool = config.name();
     // Workers are forked from the loop's one long-lived thread, which their parent-death signal is tied to.
-    Events events = new Events(pool, config.listener(), ticker);
+    this.events = new Events(pool, config.listener(), ticker);
     ScheduledExecutorService loop = Supervisor.newLoopExecutor(pool);
     // One for the pool: the JVM's files are named by its counter.
     SharedMemory shared = runDirectory.sharedMemoryDirectory() == null ? SharedMemory.OFF
@@ -209,22 +215,37 @@ public final class PoolCore {
 
   public PoolHealth health() {
     PoolStats stats = stats();
-    int ready = stats.idle() + stats.busy();
+    long now = ticker.nanoTime();
+    double crashRate = counters.crashesWithin(CRASH_RATE_WINDOW.toNanos(), now) / (double) CRASH_RATE_WINDOW.toSeconds();
+    List<String> reasons = new ArrayList<>();
     Throwable failure = supervisor.internalFailure();
+    boolean live = failure == null && stats.state() != PoolStats.State.CLOSED;
     if (failure != null) {
-      return new PoolHealth(false, "pool '" + pool + "' is " + stats.state() + " after an internal error in its control loop ("
-          + failure + ")");
-    }
-    if (stats.state() != PoolStats.State.RUNNING) {
-      return new PoolHealth(false, "pool '" + pool + "' is " + stats.state());
+      reasons.add("pool '" + pool + "' is " + stats.state() + " after an internal error in its control loop (" + failure + ")");
+    } else if (stats.state() != PoolStats.State.RUNNING) {
+      reasons.add("pool '" + pool + "' is " + stats.state());
     }
     if (stats.crashLooping()) {
-      return new PoolHealth(false, supervisor.crashLoopDescription() + " [" + stats.describe() + "]");
+      reasons.add(supervisor.crashLoopDescription());
     }
-    if (ready == 0) {
-      return new PoolHealth(false, "no worker of pool '" + pool + "' is ready [" + stats.describe() + "]");
+    if (crashRate >= config.maxCrashRate()) {
+      reasons.add(String.format(Locale.ROOT, "workers of pool '%s' crashed %.3f times per second over the last minute, at or"
+          + " above the limit of %s (maxCrashRate)", pool, crashRate, config.maxCrashRate()));
     }
-    return new PoolHealth(true, ready + " of " + stats.targetSize() + " workers of pool '" + pool + "' are ready");
+    if (stats.idle() + stats.busy() == 0 && stats.state() == PoolStats.State.RUNNING) {
+      reasons.add("no worker of pool '" + pool + "' is ready [" + stats.describe() + "]");
+    }
+    return new PoolHealth(live, live && reasons.isEmpty(), reasons, crashRate, stats);
+  }
+
+  /** The pool's event delivery, to which listeners may be added. */
+  public Events events() {
+    return events;
+  }
+
+  /** See {@code Snakepit.workers}. */
+  public List<WorkerInfo> workers() {
+    return supervisor.workers();
   }
 
   public void close() {

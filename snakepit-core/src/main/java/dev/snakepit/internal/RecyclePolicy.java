@@ -27,8 +27,8 @@ public final class RecyclePolicy {
   private int next;
   private int filled;
   private int errors;
-  /** Calls answered. Guarded by the dispatcher's lock. */
-  private long answered;
+  /** Calls answered. Written under the dispatcher's lock; volatile so that snapshots may read it. */
+  private volatile long answered;
   /** Whether the count of calls or errors has asked for the recycle already. Guarded by the dispatcher's lock. */
   private boolean asked;
 
@@ -66,12 +66,17 @@ public final class RecyclePolicy {
     return Math.max(1, Math.round(value * factor));
   }
 
+  /** Calls answered so far. */
+  public long answeredCalls() {
+    return answered;
+  }
+
   /**
    * Counts an answered call; returns why the worker should now be recycled, once, or null. Under the
    * dispatcher's lock.
    */
   public RecycleReason answered(boolean error) {
-    answered++;
+    answered = answered + 1; // under the dispatcher's lock: no other writer
     if (outcomes.length > 0) {
       if (filled == outcomes.length) {
         errors -= outcomes[next] ? 1 : 0;

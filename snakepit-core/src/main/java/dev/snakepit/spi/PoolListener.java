@@ -10,6 +10,10 @@ import dev.snakepit.SnakepitException;
  * {@code workerStop} or {@code workerCrash}; a session's {@code sessionOpen} by exactly one
  * {@code sessionClose} or {@code sessionLost}.
  *
+ * <p>A pool delivers events to the listener of its {@link dev.snakepit.PoolConfig.Builder#listener
+ * configuration} and to those {@linkplain dev.snakepit.Snakepit#addListener added} while it runs, in
+ * that order.
+ *
  * <p>Methods run on the pool's own threads, sometimes while a call is being handed to a worker, so
  * they must be quick and must not block. An exception thrown by a listener is logged and ignored.
  *
@@ -49,6 +53,12 @@ public interface PoolListener {
 
   /** A worker died, or was killed because it broke the protocol or failed to start. */
   default void workerCrash(WorkerEvent event) {}
+
+  /**
+   * A worker's heartbeat reported its round trip: how long the JVM took to acknowledge its previous
+   * beat. Comes every heartbeat interval from every worker, from its control-plane thread.
+   */
+  default void heartbeat(HeartbeatEvent event) {}
 
   /** A session was opened: its worker ran {@code open_session}. */
   default void sessionOpen(SessionEvent event) {}

@@ -30,8 +30,12 @@ public final class ControlChannel implements Runnable {
     /** The channel broke the protocol; the worker must be replaced. */
     void violation(String description);
 
-    /** The worker sent HEARTBEAT number {@code sequence}; it has been acknowledged already. */
-    default void heartbeat(long sequence) {}
+    /**
+     * The worker sent HEARTBEAT number {@code sequence}; it has been acknowledged already.
+     * {@code roundTripMicros} is how long the worker waited for the acknowledgement of its previous
+     * beat, or -1 when it did not say.
+     */
+    default void heartbeat(long sequence, long roundTripMicros) {}
 
     /** The worker asks to be replaced (it received SIGTERM, say); {@code reason} says why. */
     default void retire(String reason) {}
@@ -89,7 +93,7 @@ public final class ControlChannel implements Runnable {
       case RETIRE -> listener.retire(Messages.retireReason(body));
       case HEARTBEAT -> {
         acknowledge(frame.requestId());
-        listener.heartbeat(frame.requestId());
+        listener.heartbeat(frame.requestId(), body.get("rtt_us") instanceof Long us && us >= 0 ? us : -1);
       }
       default -> listener.violation("sent a " + frame.kind() + " frame on the control plane, where workers may not send it");
     }

@@ -31,6 +31,7 @@ public final class HeartbeatMonitor {
   public static final class Beats {
     private final Ticker ticker;
     private volatile long lastNanos;
+    private volatile long roundTripMicros = -1;
 
     /** Beats of a worker that starts now. */
     public Beats(Ticker ticker) {
@@ -41,6 +42,19 @@ public final class HeartbeatMonitor {
     /** The worker sent a HEARTBEAT. */
     public void beat() {
       lastNanos = ticker.nanoTime();
+    }
+
+    /** The worker sent a HEARTBEAT saying its previous one took {@code micros} to be acknowledged (-1: not said). */
+    public void beat(long micros) {
+      beat();
+      if (micros >= 0) {
+        roundTripMicros = micros;
+      }
+    }
+
+    /** The round trip the worker last reported, in microseconds, or -1 before its first report. */
+    public long roundTripMicros() {
+      return roundTripMicros;
     }
   }
 

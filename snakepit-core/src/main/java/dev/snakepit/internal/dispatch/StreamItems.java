@@ -2,6 +2,7 @@ package dev.snakepit.internal.dispatch;
 
 import dev.snakepit.internal.protocol.Frame;
 import java.util.ArrayDeque;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.IntConsumer;
@@ -39,8 +40,17 @@ public final class StreamItems {
   /** Writes a CREDIT frame; set before the consumer takes its first item. */
   private volatile IntConsumer grant = n -> {};
 
+  /** Counts every item that arrives, the pool's total of streamed items. */
+  private final LongAdder arrivals;
+
   /** A stream that grants {@code credit} items at first and whenever the consumer has taken half of it. */
   public StreamItems(int credit) {
+    this(credit, new LongAdder());
+  }
+
+  /** A stream of {@code credit} whose items are counted in {@code arrivals} as they arrive. */
+  public StreamItems(int credit, LongAdder arrivals) {
+    this.arrivals = arrivals;
     this.credit = credit;
     this.grantAt = Math.max(1, credit / 2);
     this.outstanding = credit;
@@ -67,6 +77,7 @@ public final class StreamItems {
         return false;
       }
       outstanding--;
+      arrivals.increment();
       if (!closed) {
         items.add(chunk);
         arrived.signal();

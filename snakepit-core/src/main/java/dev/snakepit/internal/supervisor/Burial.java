@@ -119,8 +119,9 @@ final class Burial {
       events.workerStop(event);
       return;
     }
-    counters.workersCrashed.increment();
-    size.crashed(ticker.nanoTime());
+    long now = ticker.nanoTime();
+    counters.crashed(now);
+    size.crashed(now);
     events.workerCrash(event);
     if (lifecycle.running()) {
       LOG.warn("{} of pool '{}' {} ({}){}", worker, pool, worker.failure != null ? "was killed: " + worker.failure : "died",

@@ -7,6 +7,7 @@ import dev.snakepit.RecycleReason;
 import dev.snakepit.SnakepitException;
 import dev.snakepit.ToolInfo;
 import dev.snakepit.WorkerExit;
+import dev.snakepit.WorkerInfo;
 import dev.snakepit.internal.Counters;
 import dev.snakepit.internal.Events;
 import dev.snakepit.internal.RecyclePolicy;
@@ -26,6 +27,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -136,7 +138,8 @@ public final class Supervisor implements Worker.Reports, DispatchHost {
         workers.in(WorkerState.STARTING).size(), dispatch.queued(),
         counters.callsSucceeded.sum(), counters.callsFailed.sum(), counters.callsRetried.sum(), counters.workersStarted.sum(),
         counters.workersCrashed.sum(), counters.workersReplaced.sum(), Duration.ofNanos(ticker.nanoTime() - startedNanos),
-        size.crashLooping(), counters.recycles(), limits.describe(), dispatch.sessions(), dispatch.streams());
+        size.crashLooping(), counters.recycles(), limits.describe(), dispatch.sessions(), dispatch.streams(),
+        counters.streamItems.sum());
   }
 
   /** The pool's counts, for the messages of failed calls. */
@@ -236,6 +239,29 @@ public final class Supervisor implements Worker.Reports, DispatchHost {
   public boolean adapterSays(Predicate<Hello> what) {
     Hello said = adapter;
     return said != null && what.test(said);
+  }
+
+  /** The live workers now, each with its resident memory read from /proc. */
+  public List<WorkerInfo> workers() {
+    List<WorkerInfo> infos = new ArrayList<>();
+    for (Worker w : workers.all()) {
+      WorkerInfo.State state = switch (w.state()) {
+        case STARTING -> WorkerInfo.State.STARTING;
+        case READY -> w.draining ? WorkerInfo.State.DRAINING : WorkerInfo.State.READY;
+        case STOPPING, DEAD -> WorkerInfo.State.STOPPING;
+      };
+      WorkerProcess process = w.process();
+      long roundTrip = w.beats.roundTripMicros();
+      infos.add(new WorkerInfo(w.id, w.knownPid(), state, w.uptime(), process == null ? 0 : process.residentBytes(),
+          w.recycling.answeredCalls(), roundTrip < 0 ? null : Duration.ofNanos(roundTrip * 1000)));
+    }
+    infos.sort(Comparator.comparingInt((WorkerInfo i) -> i.id().length()).thenComparing(WorkerInfo::id));
+    return infos;
+  }
+
+  @Override
+  public void heartbeat(Worker worker, long sequence, long roundTripMicros) {
+    events.heartbeat(worker.id, sequence, roundTripMicros);
   }
 
   /** The pids of the live workers; a worker still starting is left out until its keeper has forked it. */

@@ -49,7 +49,7 @@ final class Worker {
   /** Whether the worker ever became ready. */
   volatile boolean wasReady;
   /** Set while the worker is drained of its sessions before it stops; it no longer counts toward the size. */
-  boolean draining;
+  volatile boolean draining;
   /** When this worker is due for recycling; fixed before its process is spawned. */
   final RecyclePolicy recycling;
   /** When the pool last asked the worker for its stacks ({@link Ticker} terms; 0 for never); loop only. */
@@ -73,6 +73,9 @@ final class Worker {
 
     /** The worker asks to be replaced (RETIRE): it received SIGTERM, say. */
     void retire(Worker worker, String reason);
+
+    /** A HEARTBEAT said how long the worker's previous beat took to be acknowledged. */
+    default void heartbeat(Worker worker, long sequence, long roundTripMicros) {}
   }
 
   Worker(String id, boolean replacement, RecyclePolicy recycling, Reports reports, Ticker ticker) {
@@ -129,8 +132,11 @@ final class Worker {
       }
 
       @Override
-      public void heartbeat(long sequence) {
-        beats.beat();
+      public void heartbeat(long sequence, long roundTripMicros) {
+        beats.beat(roundTripMicros);
+        if (roundTripMicros >= 0) {
+          reports.heartbeat(Worker.this, sequence, roundTripMicros);
+        }
         if (pid == 0) {
           knownPid(); // while the keeper lives, so that a worker dying before HELLO is reported by its own pid
         }

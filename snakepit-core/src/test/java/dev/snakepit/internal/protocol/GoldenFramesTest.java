@@ -34,7 +34,7 @@ class GoldenFramesTest {
   private static final List<String> VALID = List.of("hello", "welcome", "call_scalars", "call_bytes",
       "call_untagged_lookalike", "result_nested", "result_bytes", "error_python_exception",
       "error_exception_group", "error_invalid_request", "shutdown", "log", "fatal", "cancel", "empty_body",
-      "call_shm_lookalike");
+      "call_shm_lookalike", "call_traced", "heartbeat_rtt");
   private static final List<String> INVALID = List.of("oversize", "length_mismatch", "unknown_kind",
       "reserved_nonzero", "truncated", "short_length", "bad_tag", "bad_tag_value", "bad_shm_missing_size",
       "bad_shm_negative_size", "bad_shm_name", "shm_missing_file");

@@ -416,7 +416,7 @@ class SupervisorTest {
 
     /** The worker sends a HEARTBEAT. */
     void beat() {
-      wiring.reports().heartbeat(++beats);
+      wiring.reports().heartbeat(++beats, -1);
     }
 
     /** The worker exits with {@code status}, and its output ends. */
