@@ -90,7 +90,7 @@ class ChaosSuiteTest {
   private static void ownAnswersUnderKills(String name, PoolConfig.Builder builder, int callers,
       BiFunction<String, Integer, Call> calls) throws Exception {
     try (Snakepit pool = ChaosPools.start(builder.size(2).acquireTimeout(Duration.ofSeconds(20))
-        .crashLoop(1000, Duration.ofMinutes(1)))) {
+        .crashLoop(1000, Duration.ofMinutes(1)).maxCrashRate(1000))) {
       SplittableRandom random = new SplittableRandom(11);
       AtomicInteger kills = new AtomicInteger();
       AtomicInteger wrong = new AtomicInteger();
@@ -137,9 +137,10 @@ class ChaosSuiteTest {
 
   /** Fifty calls in a row on 5 workers while a random worker is SIGKILLed at a fixed rate. */
   private Stats callsUnderRandomKills(String name, int retries, double seconds, Duration killEvery) throws Exception {
-    // Kills by the dozen are the point here: the crash-loop circuit must not hold replacements back.
+    // Kills by the dozen are the point here: the crash-loop circuit must not hold replacements back,
+    // nor may their rate take the pool out of readiness once they stop.
     try (Snakepit pool = ChaosPools.start(ChaosPools.builder(name).size(5).acquireTimeout(Duration.ofSeconds(20))
-        .crashLoop(1000, Duration.ofMinutes(1)))) {
+        .crashLoop(1000, Duration.ofMinutes(1)).maxCrashRate(1000))) {
       SplittableRandom random = new SplittableRandom(name.hashCode());
       AtomicInteger kills = new AtomicInteger();
       ScheduledExecutorService killer = Executors.newSingleThreadScheduledExecutor();
