@@ -1,8 +1,12 @@
 package dev.snakepit;
 
+import dev.snakepit.internal.Generation;
+import dev.snakepit.internal.Generations;
+import dev.snakepit.internal.ItemStream;
 import dev.snakepit.internal.PoolAccess;
 import dev.snakepit.internal.PoolCore;
 import dev.snakepit.internal.StreamPublisher;
+import dev.snakepit.internal.session.Sessions;
 import dev.snakepit.spi.PoolListener;
 import java.util.List;
 import java.util.Map;
@@ -10,6 +14,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Flow;
+import java.util.function.Function;
 
 /**
  * A running pool of Python workers. Calls are routed to a free worker, wait in a bounded queue when
@@ -41,18 +46,18 @@ import java.util.concurrent.Flow;
  */
 public final class Snakepit implements AutoCloseable {
   static {
-    PoolAccess.install(pool -> pool.core);
+    PoolAccess.install(pool -> pool.generations.current());
   }
 
-  private final PoolCore core;
+  private final Generations generations;
 
-  /** The pool's internals, for fault injection in tests of this module. */
+  /** The internals of the generation serving, for fault injection in tests of this module. */
   PoolCore core() {
-    return core;
+    return generations.current();
   }
 
-  private Snakepit(PoolCore core) {
-    this.core = core;
+  private Snakepit(Generations generations) {
+    this.generations = generations;
   }
 
   /**
@@ -66,7 +71,7 @@ public final class Snakepit implements AutoCloseable {
    */
   public static Snakepit start(PoolConfig config) {
     Objects.requireNonNull(config, "Snakepit.start: config must not be null");
-    return new Snakepit(PoolCore.start(config));
+    return new Snakepit(Generations.start(config));
   }
 
   /**
@@ -84,7 +89,14 @@ public final class Snakepit implements AutoCloseable {
 
   /** Runs a call and waits for its result; see {@link #execute(String, Map)}. */
   public Object execute(Call call) {
-    return core.execute(Objects.requireNonNull(call, "Snakepit.execute: call must not be null"));
+    Objects.requireNonNull(call, "Snakepit.execute: call must not be null");
+    // No lambda here: this is the hot path.
+    Generation generation = generations.enter();
+    try {
+      return generation.core().execute(call);
+    } finally {
+      generation.exit();
+    }
   }
 
   /**
@@ -98,7 +110,13 @@ public final class Snakepit implements AutoCloseable {
    * }</pre>
    */
   public CallResult executeDetailed(Call call) {
-    return core.executeDetailed(Objects.requireNonNull(call, "Snakepit.executeDetailed: call must not be null"));
+    Objects.requireNonNull(call, "Snakepit.executeDetailed: call must not be null");
+    Generation generation = generations.enter();
+    try {
+      return generation.core().executeDetailed(call);
+    } finally {
+      generation.exit();
+    }
   }
 
   /**
@@ -113,12 +131,14 @@ public final class Snakepit implements AutoCloseable {
 
   /** Runs a call without blocking; see {@link #executeAsync(String, Map)}. */
   public CompletableFuture<Object> executeAsync(Call call) {
-    return core.executeAsync(Objects.requireNonNull(call, "Snakepit.executeAsync: call must not be null"));
+    Objects.requireNonNull(call, "Snakepit.executeAsync: call must not be null");
+    return inGeneration(core -> core.executeAsync(call));
   }
 
   /** Runs a call without blocking and completes with a {@link CallResult}; see {@link #executeDetailed(Call)}. */
   public CompletableFuture<CallResult> executeDetailedAsync(Call call) {
-    return core.executeDetailedAsync(Objects.requireNonNull(call, "Snakepit.executeDetailedAsync: call must not be null"));
+    Objects.requireNonNull(call, "Snakepit.executeDetailedAsync: call must not be null");
+    return inGeneration(core -> core.executeDetailedAsync(call));
   }
 
   /**
@@ -157,7 +177,12 @@ public final class Snakepit implements AutoCloseable {
    */
   public BatchResult map(Call template, List<? extends Map<String, ?>> inputs) {
     Objects.requireNonNull(template, "Snakepit.map: template must not be null");
-    return core.map(template, inputs, BatchResult::new);
+    Generation generation = generations.enter();
+    try {
+      return generation.core().map(template, inputs, BatchResult::new);
+    } finally {
+      generation.exit();
+    }
   }
 
   /**
@@ -168,7 +193,7 @@ public final class Snakepit implements AutoCloseable {
    */
   public CompletableFuture<BatchResult> mapAsync(Call template, List<? extends Map<String, ?>> inputs) {
     Objects.requireNonNull(template, "Snakepit.mapAsync: template must not be null");
-    return core.mapAsync("Snakepit.mapAsync", template, inputs, BatchResult::new);
+    return inGeneration(core -> core.mapAsync("Snakepit.mapAsync", template, inputs, BatchResult::new));
   }
 
   /**
@@ -187,7 +212,7 @@ public final class Snakepit implements AutoCloseable {
   public CallStream stream(Call call, StreamOptions options) {
     Objects.requireNonNull(call, "Snakepit.stream: call must not be null");
     Objects.requireNonNull(options, "Snakepit.stream: options must not be null");
-    return new CallStream(core.stream(call, options));
+    return new CallStream(streamInGeneration(call, options));
   }
 
   /**
@@ -198,7 +223,7 @@ public final class Snakepit implements AutoCloseable {
   public Flow.Publisher<Object> publisher(Call call, StreamOptions options) {
     Objects.requireNonNull(call, "Snakepit.publisher: call must not be null");
     Objects.requireNonNull(options, "Snakepit.publisher: options must not be null");
-    return new StreamPublisher(() -> core.stream(call, options));
+    return new StreamPublisher(() -> streamInGeneration(call, options));
   }
 
   /**
@@ -216,23 +241,30 @@ public final class Snakepit implements AutoCloseable {
   /** Opens a session with these options; see {@link #openSession()}. */
   public Session openSession(SessionOptions options) {
     Objects.requireNonNull(options, "Snakepit.openSession: options must not be null");
-    return new Session(core.sessions(), core.sessions().open(options));
+    // A session stays in the generation it opened in, which drains until its sessions have closed.
+    Generation generation = generations.enter();
+    try {
+      Sessions sessions = generation.core().sessions();
+      return new Session(sessions, sessions.open(options));
+    } finally {
+      generation.exit();
+    }
   }
 
   /** The tools the adapter declares, in its declaration order. */
   public List<ToolInfo> tools() {
-    return core.tools();
+    return generations.current().tools();
   }
 
   /** The tool of that name, if the adapter declares one. */
   public Optional<ToolInfo> tool(String name) {
     Objects.requireNonNull(name, "Snakepit.tool: name must not be null");
-    return core.tools().stream().filter(t -> t.name().equals(name)).findFirst();
+    return generations.current().tools().stream().filter(t -> t.name().equals(name)).findFirst();
   }
 
   /** The pool's current counts. */
   public PoolStats stats() {
-    return core.stats();
+    return generations.stats();
   }
 
   /**
@@ -249,7 +281,7 @@ public final class Snakepit implements AutoCloseable {
       throw new IllegalArgumentException("Snakepit.resize: size = " + size + " is invalid: it must be between 1 and "
           + PoolConfig.MAX_SIZE);
     }
-    core.resize(size);
+    generations.current().resize(size);
   }
 
   /**
@@ -257,7 +289,7 @@ public final class Snakepit implements AutoCloseable {
    * readiness probes (see {@link PoolHealth} for the rules). Cheap enough to call on every probe.
    */
   public PoolHealth health() {
-    return core.health();
+    return generations.current().health();
   }
 
   /**
@@ -266,7 +298,7 @@ public final class Snakepit implements AutoCloseable {
    * trip. Workers that have exited are not listed.
    */
   public List<WorkerInfo> workers() {
-    return core.workers();
+    return generations.workers();
   }
 
   /**
@@ -278,7 +310,7 @@ public final class Snakepit implements AutoCloseable {
    */
   public void addListener(PoolListener listener) {
     Objects.requireNonNull(listener, "Snakepit.addListener: listener must not be null");
-    core.events().add(listener);
+    generations.addListener(listener);
   }
 
   /**
@@ -286,12 +318,12 @@ public final class Snakepit implements AutoCloseable {
    * the listener of the pool's configuration cannot be removed. Returns whether it was there.
    */
   public boolean removeListener(PoolListener listener) {
-    return listener != null && core.events().remove(listener);
+    return listener != null && generations.removeListener(listener);
   }
 
   /** The configuration the pool was started with. */
   public PoolConfig config() {
-    return core.config();
+    return generations.current().config();
   }
 
   /**
@@ -300,7 +332,7 @@ public final class Snakepit implements AutoCloseable {
    * forked it), a few milliseconds after it is launched.
    */
   public List<Long> workerPids() {
-    return core.workerPids();
+    return generations.workerPids();
   }
 
   /**
@@ -311,7 +343,82 @@ public final class Snakepit implements AutoCloseable {
    */
   @Override
   public void close() {
-    core.close();
+    generations.close();
+  }
+
+  /**
+   * Rolls out new Python code, or any new configuration, without a failed call: starts a new generation
+   * of workers from {@code config}, gates it, makes it serve every new call, and lets the generation
+   * serving now finish its calls and close its sessions before it stops. Returns once the new generation
+   * serves; the old one drains meanwhile ({@link Reload#previousStopped()} says when it is gone).
+   *
+   * <pre>{@code
+   * PoolConfig v2 = PoolConfig.builder("scoring.adapter:Scorer").name("scoring").size(4)
+   *     .addPythonPath(Path.of("releases/2026-12-07")).build();
+   * Reload reload = python.reload(v2, ReloadOptions.defaults().withWarmUp(Call.of("score").withArg("text", "warm up")));
+   * }</pre>
+   *
+   * <p>The gate: every new worker ready (the adapter imported, constructed and set up), the pool healthy,
+   * each tool of the serving generation present unless {@link ReloadOptions#missingToolsAllowed()
+   * allowed} to go, and the warm-up call, if any, answered. A generation that fails it is stopped, and
+   * the serving one never stops serving: the reload is rolled back and throws.
+   *
+   * <p>While the old generation drains, the calls already in it (those queued included) and the calls of
+   * its {@linkplain Session sessions} run there; sessions opened from now on open in the new one.
+   * {@link #stats()} adds both generations up, so that its counters never go down; {@link #health()},
+   * {@link #tools()} and {@link #config()} are the new generation's; {@link #workers()} lists the old
+   * generation's workers as {@link WorkerInfo.State#DRAINING}. The new workers' ids tell their
+   * generation: {@code g2-w1} is the first worker of generation 2. Listeners
+   * {@linkplain #addListener added} to the pool receive the events of every generation.
+   *
+   * @throws SnakepitException when the new generation fails its gate, of the kind of its failure
+   *     ({@link ErrorKind#PYTHON_EXCEPTION} for code that fails to import, with its traceback;
+   *     {@link ErrorKind#INVALID_REQUEST} for missing tools), saying it was rolled back;
+   *     {@link ErrorKind#POOL_CLOSED} when the pool is closed
+   * @throws IllegalArgumentException if {@code config} names another pool
+   * @throws IllegalStateException if another reload of the pool is under way
+   */
+  public Reload reload(PoolConfig config, ReloadOptions options) {
+    Objects.requireNonNull(config, "Snakepit.reload: config must not be null");
+    Objects.requireNonNull(options, "Snakepit.reload: options must not be null");
+    return generations.reload(config, options);
+  }
+
+  /** Reloads with the default options; see {@link #reload(PoolConfig, ReloadOptions)}. */
+  public Reload reload(PoolConfig config) {
+    return reload(config, ReloadOptions.defaults());
+  }
+
+  /** The generation of workers serving new calls: 1 from the start, one more after each {@linkplain #reload reload}. */
+  public int generation() {
+    return generations.generation();
+  }
+
+  /** Runs {@code start} in the generation serving, which it leaves once the future {@code start} returns completes. */
+  private <T> CompletableFuture<T> inGeneration(Function<PoolCore, CompletableFuture<T>> start) {
+    Generation generation = generations.enter();
+    CompletableFuture<T> future;
+    try {
+      future = start.apply(generation.core());
+    } catch (RuntimeException | Error e) {
+      generation.exit();
+      throw e;
+    }
+    return Generations.exitWhenDone(generation, future);
+  }
+
+  /** Starts a stream in the generation serving, which it leaves once the stream's call has been answered. */
+  private ItemStream streamInGeneration(Call call, StreamOptions options) {
+    Generation generation = generations.enter();
+    ItemStream stream;
+    try {
+      stream = generation.core().stream(call, options);
+    } catch (RuntimeException | Error e) {
+      generation.exit();
+      throw e;
+    }
+    Generations.exitWhenDone(generation, stream.done());
+    return stream;
   }
 
   /** A call of {@code tool} with {@code kwargs}, whose nulls are named as arguments of {@code owner.method}. */
@@ -328,6 +435,6 @@ public final class Snakepit implements AutoCloseable {
 
   @Override
   public String toString() {
-    return "Snakepit[" + core.stats().describe() + "]";
+    return "Snakepit[" + stats().describe() + "]";
   }
 }

@@ -22,6 +22,7 @@ import dev.snakepit.internal.protocol.Messages;
 import dev.snakepit.internal.protocol.SharedMemory;
 import dev.snakepit.internal.session.Sessions;
 import dev.snakepit.internal.supervisor.Supervisor;
+import dev.snakepit.spi.PoolListener;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -64,18 +65,20 @@ public final class PoolCore {
   private final Events events;
 
   private PoolCore(PoolConfig config, PythonInterpreter python, Path runtime, RunDirectory runDirectory, WorkerLimits limits,
-      Ticker ticker) {
+      Ticker ticker, int generation, List<PoolListener> listeners) {
     this.config = config;
     this.ticker = ticker;
     this.startedNanos = ticker.nanoTime();
     this.pool = config.name();
     // Workers are forked from the loop's one long-lived thread, which their parent-death signal is tied to.
     this.events = new Events(pool, config.listener(), ticker);
+    listeners.forEach(events::add);
     ScheduledExecutorService loop = Supervisor.newLoopExecutor(pool);
     // One for the pool: the JVM's files are named by its counter.
     SharedMemory shared = runDirectory.sharedMemoryDirectory() == null ? SharedMemory.OFF
         : new SharedMemory(runDirectory.sharedMemoryDirectory(), config.sharedMemoryThreshold());
-    this.supervisor = new Supervisor(config, python, runtime, runDirectory, limits, loop, ticker, events, counters, shared);
+    this.supervisor = new Supervisor(config, python, runtime, runDirectory, limits, loop, ticker, events, counters, shared,
+        generation == 1 ? "w" : "g" + generation + "-w");
     this.dispatcher = supervisor.dispatcher();
     this.shutdown = new PoolShutdown(pool, config.shutdownGrace(), supervisor, runDirectory, ticker);
     this.runner = new CallRunner(config, counters, supervisor, shutdown, ticker, shared);
@@ -85,8 +88,12 @@ public final class PoolCore {
     supervisor.onInternalFailure(error -> Thread.ofPlatform().daemon().name("snakepit-" + pool + "-failure").start(this::close));
   }
 
-  /** Starts a pool and waits until all its workers are ready; see {@code Snakepit.start}. */
-  public static PoolCore start(PoolConfig config) {
+  /**
+   * Starts generation {@code generation} of a pool, with {@code listeners} besides its configuration's,
+   * and waits until all its workers are ready; see {@code Snakepit.start} and {@code Snakepit.reload}.
+   * Workers of generation 1 are {@code w1}, {@code w2} ...; those of generation 2 {@code g2-w1} ...
+   */
+  public static PoolCore start(PoolConfig config, int generation, List<PoolListener> listeners) {
     Path runtime;
     PythonInterpreter python;
     RunDirectory runDirectory;
@@ -100,15 +107,17 @@ public final class PoolCore {
       throw cannotStart(config, e);
     }
     try {
-      limits = WorkerLimits.create(config.name(), config.workerMemoryLimit(), config.workerCpuLimit());
+      // Two generations of a pool live side by side while one replaces the other: each has its own group.
+      limits = WorkerLimits.create(generation == 1 ? config.name() : config.name() + "-g" + generation,
+          config.workerMemoryLimit(), config.workerCpuLimit());
     } catch (RuntimeException e) {
       runDirectory.close();
       throw cannotStart(config, e);
     }
-    PoolCore core = new PoolCore(config, python, runtime, runDirectory, limits, Ticker.SYSTEM);
+    PoolCore core = new PoolCore(config, python, runtime, runDirectory, limits, Ticker.SYSTEM, generation, listeners);
     core.awaitStart();
-    LOG.info("pool '{}' started {} workers of {} on Python {} in {} ms", config.name(), config.size(),
-        config.adapter(), python.version(), Duration.ofNanos(core.ticker.nanoTime() - core.startedNanos).toMillis());
+    LOG.info("pool '{}' started {} workers of {}{} on Python {} in {} ms", config.name(), config.size(),
+        config.adapter(), generation == 1 ? "" : " (generation " + generation + ")", python.version(), Duration.ofNanos(core.ticker.nanoTime() - core.startedNanos).toMillis());
     return core;
   }
 
@@ -251,6 +260,15 @@ public final class PoolCore {
   public void close() {
     sessions.poolClosing();
     shutdown.close();
+  }
+
+  /**
+   * Stops a generation that a reload replaced: its sessions still open are lost ({@code why}), as they
+   * would be with their worker, since the pool itself serves on; then it closes.
+   */
+  public void retire(String why) {
+    sessions.loseAll(why);
+    close();
   }
 
   private static SnakepitException cannotStart(PoolConfig config, Exception cause) {

@@ -33,6 +33,8 @@ public final class MeterNames {
   public static final String CRASH_LOOPING = "snakepit.pool.crash.looping";
   /** Gauge: 1 while the pool is ready to serve, else 0. */
   public static final String READY = "snakepit.pool.ready";
+  /** Gauge: the generation of workers serving new calls, 1 until the first {@code Snakepit.reload}. */
+  public static final String GENERATION = "snakepit.pool.generation";
   /** Gauge: worker crashes per second over the last minute. */
   public static final String CRASH_RATE = "snakepit.pool.crash.rate";
   /** Gauge: sessions the workers hold. */

@@ -2,7 +2,6 @@ package dev.snakepit.micrometer;
 
 import dev.snakepit.Snakepit;
 import dev.snakepit.SnakepitException;
-import dev.snakepit.ToolInfo;
 import dev.snakepit.WorkerExit;
 import dev.snakepit.spi.CallEvent;
 import dev.snakepit.spi.HeartbeatEvent;
@@ -14,12 +13,12 @@ import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
+import java.util.HashSet;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiFunction;
-import java.util.stream.Collectors;
 
 /**
  * The meters fed by the pool's events, for one registry: call and acquire timers, crashes by cause, the
@@ -130,11 +129,17 @@ final class MetricsListener implements PoolListener {
         .register(registry)));
   }
 
-  /** {@code tool} if the adapter has it: a caller's typo must not become a new time series. */
+  /**
+   * {@code tool} if the adapter has it, or had it before a reload: a caller's typo must not become a
+   * new time series. The tools are read again when a name is not among them, for a reload may have
+   * brought new ones.
+   */
   private String knownTool(String tool) {
     Set<String> known = tools;
-    if (known.isEmpty()) {
-      known = pool.tools().stream().map(ToolInfo::name).collect(Collectors.toUnmodifiableSet());
+    if (!known.contains(tool)) {
+      Set<String> now = new HashSet<>(known);
+      pool.tools().forEach(t -> now.add(t.name()));
+      known = Set.copyOf(now);
       tools = known;
     }
     return known.contains(tool) ? tool : UNKNOWN;

@@ -76,6 +76,8 @@ public final class SnakepitMetrics implements MeterBinder, AutoCloseable {
         Tags.empty());
     keep(registry, Gauge.builder(MeterNames.READY, pool, p -> p.health().ready() ? 1 : 0).tags(tags)
         .description("1 while the pool is ready to serve (its readiness), else 0").register(registry));
+    keep(registry, Gauge.builder(MeterNames.GENERATION, pool, Snakepit::generation).tags(tags)
+        .description("the generation of workers serving new calls, one more after each reload").register(registry));
     keep(registry, Gauge.builder(MeterNames.CRASH_RATE, pool, p -> p.health().crashRate()).tags(tags)
         .description("worker crashes per second over the last minute, which readiness is judged by").register(registry));
     statsCounter(registry, MeterNames.WORKER_STARTS, "workers that became ready, replacements included",

@@ -6,8 +6,10 @@ import static org.awaitility.Awaitility.await;
 
 import dev.snakepit.Call;
 import dev.snakepit.CallStream;
+import dev.snakepit.PoolConfig;
 import dev.snakepit.Snakepit;
 import dev.snakepit.SnakepitException;
+import dev.snakepit.testing.NoLeaks;
 import dev.snakepit.testing.PoolTest;
 import dev.snakepit.testing.TestPools;
 import io.micrometer.core.instrument.Meter;
@@ -61,6 +63,7 @@ class SnakepitMetricsTest {
       "snakepit.heartbeat.round.trip{pool=metrics}",
       "snakepit.pool.crash.looping{pool=metrics}",
       "snakepit.pool.ready{pool=metrics}",
+      "snakepit.pool.generation{pool=metrics}",
       "snakepit.pool.crash.rate{pool=metrics}",
       "snakepit.sessions.open{pool=metrics}",
       "snakepit.streams.active{pool=metrics}",
@@ -140,9 +143,31 @@ class SnakepitMetricsTest {
           "snakepit_worker_starts_total{pool=\"metrics-prom\"} 1",
           "snakepit_worker_recycles_total{pool=\"metrics-prom\",reason=\"calls\"} 0",
           "snakepit_pool_ready{pool=\"metrics-prom\"} 1",
+          "snakepit_pool_generation{pool=\"metrics-prom\"} 1",
           "snakepit_worker_memory_bytes{pool=\"metrics-prom\",worker=\"w1\"} ");
     } finally {
       registry.close();
+    }
+  }
+
+  @Test
+  void theMetersCountOnAcrossAReloadAndShowTheNewGeneration() throws Exception {
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    PoolConfig.Builder builder = TestPools.testAdapter("metrics-reload").size(2);
+    try (Snakepit pool = TestPools.start(builder); SnakepitMetrics metrics = new SnakepitMetrics(pool)) {
+      metrics.bindTo(registry);
+      pool.execute("add", Map.of("a", 1, "b", 2));
+
+      pool.reload(builder.build()).previousStopped().get(WAIT.toSeconds(), TimeUnit.SECONDS);
+      NoLeaks.sawWorkers(pool.workerPids());
+      pool.execute("add", Map.of("a", 1, "b", 2));
+
+      assertThat(registry.get(MeterNames.GENERATION).gauge().value()).isEqualTo(2);
+      assertThat(timer(registry, "add", "success").count()).isEqualTo(2);
+      assertThat(registry.get(MeterNames.WORKER_STARTS).functionCounter().count()).isEqualTo(4);
+      assertThat(registry.get(MeterNames.WORKERS).tag(MeterNames.STATE, "idle").gauge().value()).isEqualTo(2);
+      await().atMost(WAIT).until(() -> registry.find(MeterNames.WORKER_MEMORY).gauges().stream()
+          .map(g -> g.getId().getTag(MeterNames.WORKER)).collect(Collectors.toSet()).equals(Set.of("g2-w1", "g2-w2")));
     }
   }
 

@@ -209,6 +209,19 @@ public final class Sessions {
     }
   }
 
+  /** The pool's workers stop for good, the pool serving on elsewhere ({@code why}): every open session is lost. */
+  public void loseAll(String why) {
+    for (OpenSession session : open.values()) {
+      WorkerSlot slot = session.slot();
+      if (session.finish(OpenSession.Status.LOST, why) != null) {
+        open.remove(session.id);
+        placement.left(slot, null);
+        LOG.info("pool '{}': session {} is lost: {}", pool, session.id, why);
+        events.sessionLost(session.id, slot == null ? null : slot.id(), session.openedNanos, why);
+      }
+    }
+  }
+
   private byte[] randomId() {
     byte[] id = new byte[16];
     RANDOM.nextBytes(id);

@@ -78,6 +78,8 @@ public final class Supervisor implements Worker.Reports, DispatchHost {
   private final WorkerTable workers = new WorkerTable();
   /** Loop only. */
   private int sequence;
+  /** What the ids of this supervisor's workers start with: {@code w}, or {@code g2-w} for a pool's second generation. */
+  private final String idPrefix;
   private final PoolLifecycle lifecycle = new PoolLifecycle();
   /** Buries dead workers; loop only. */
   private final Burial burial;
@@ -85,16 +87,25 @@ public final class Supervisor implements Worker.Reports, DispatchHost {
   /** The HELLO that said which tools the adapter has: the first with any, or the first. */
   private volatile Hello adapter;
 
-  /** A supervisor that forks its workers from {@code python}, with the runtime at {@code runtime}. */
+  /**
+   * A supervisor that forks its workers from {@code python}, with the runtime at {@code runtime}; the
+   * ids of its workers start with {@code idPrefix}.
+   */
   public Supervisor(PoolConfig config, PythonInterpreter python, Path runtime, RunDirectory runDirectory, WorkerLimits limits,
-      ScheduledExecutorService executor, Ticker ticker, Events events, Counters counters, SharedMemory shared) {
+      ScheduledExecutorService executor, Ticker ticker, Events events, Counters counters, SharedMemory shared, String idPrefix) {
     this(config, loop -> new WorkerLauncher(config, python, runtime, runDirectory, shared, limits, loop), limits, executor,
-        ticker, events, counters);
+        ticker, events, counters, idPrefix);
   }
 
-  /** A supervisor whose workers come from the spawner {@code spawners} makes for its loop. */
+  /** A supervisor whose workers, {@code w1}, {@code w2} ..., come from the spawner {@code spawners} makes for its loop. */
   Supervisor(PoolConfig config, Function<ControlLoop, Spawner> spawners, WorkerLimits limits,
       ScheduledExecutorService executor, Ticker ticker, Events events, Counters counters) {
+    this(config, spawners, limits, executor, ticker, events, counters, "w");
+  }
+
+  private Supervisor(PoolConfig config, Function<ControlLoop, Spawner> spawners, WorkerLimits limits,
+      ScheduledExecutorService executor, Ticker ticker, Events events, Counters counters, String idPrefix) {
+    this.idPrefix = idPrefix;
     this.config = config;
     this.pool = config.name();
     this.limits = limits;
@@ -428,7 +439,7 @@ public final class Supervisor implements Worker.Reports, DispatchHost {
 
   /** Starts a worker; returns it, or null when it could not be started (a replacement is scheduled then). */
   private Worker launch(boolean replacement) {
-    String id = "w" + (++sequence);
+    String id = idPrefix + (++sequence);
     Worker worker = new Worker(id, replacement, RecyclePolicy.of(config), this, ticker);
     WorkerProcess process;
     try {
