@@ -31,6 +31,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiFunction;
@@ -168,6 +169,69 @@ class ChaosSuiteTest {
           + " %d replacements%n", name, succeeded, CALLS, seconds * 1000, killEvery.toMillis(), kills.get(),
           pool.stats().callsRetried(), pool.stats().workersReplaced());
       return new Stats(succeeded, pool.stats().callsRetried());
+    }
+  }
+
+  @Test
+  void reloadsUnderRandomKillsLoseNoCall() throws Exception {
+    // Four callers on two workers, a worker SIGKILLed every 150 ms, and the pool reloaded again and
+    // again meanwhile: a kill may hit a new generation before its gate (the reload rolls back, the old
+    // one serves on) or after; an idempotent call may be retried, and none may fail.
+    PoolConfig.Builder builder = ChaosPools.builder("reload-kills").size(2).acquireTimeout(Duration.ofSeconds(20))
+        .crashLoop(1000, Duration.ofMinutes(1)).maxCrashRate(1000);
+    int reloads = ChaosPools.scaled(10, 40);
+    try (Snakepit pool = ChaosPools.start(builder)) {
+      SplittableRandom random = new SplittableRandom(7);
+      List<Throwable> failures = Collections.synchronizedList(new ArrayList<>());
+      AtomicInteger calls = new AtomicInteger();
+      AtomicInteger kills = new AtomicInteger();
+      int reloaded = 0;
+      int rolledBack = 0;
+      AtomicBoolean stop = new AtomicBoolean();
+      ScheduledExecutorService killer = Executors.newSingleThreadScheduledExecutor();
+      List<Thread> callers = new ArrayList<>();
+      try {
+        for (int t = 0; t < 4; t++) {
+          callers.add(Thread.ofPlatform().start(() -> {
+            while (!stop.get()) {
+              try {
+                pool.execute(Call.of("sleep").withArg("seconds", 0.01).withRetries(3));
+                calls.incrementAndGet();
+              } catch (RuntimeException e) {
+                failures.add(e);
+              }
+            }
+          }));
+        }
+        killer.scheduleAtFixedRate(() -> Faults.killRandomWorker(pool, random).ifPresent(pid -> kills.incrementAndGet()),
+            150, 150, TimeUnit.MILLISECONDS);
+        for (int i = 0; i < reloads; i++) {
+          int before = calls.get();
+          await().atMost(Duration.ofSeconds(30)).until(() -> calls.get() >= before + 40 || !failures.isEmpty());
+          try {
+            pool.reload(builder.build()).previousStopped().get(60, TimeUnit.SECONDS);
+            reloaded++;
+          } catch (SnakepitException e) {
+            assertThat(e.getMessage()).contains("rolled back");
+            rolledBack++;
+          }
+          NoLeaks.sawWorkers(pool.workerPids());
+        }
+      } finally {
+        killer.shutdownNow();
+        killer.awaitTermination(10, TimeUnit.SECONDS);
+        stop.set(true);
+        for (Thread caller : callers) {
+          caller.join(60_000);
+        }
+      }
+      assertThat(failures).isEmpty();
+      assertThat(reloaded).isPositive();
+      // A rolled-back generation's number is taken again by the next attempt.
+      assertThat(pool.generation()).isEqualTo(1 + reloaded);
+      await().atMost(Duration.ofSeconds(30)).until(() -> pool.stats().idle() == 2 && pool.health().ready());
+      System.out.printf("chaos-figure: reload under kills: %d calls, none failed, %d reloads (%d rolled back), %d kills,"
+          + " %d retries%n", calls.get(), reloaded + rolledBack, rolledBack, kills.get(), pool.stats().callsRetried());
     }
   }
 
