@@ -49,6 +49,9 @@ final class PoolShutdown {
       closing.set(true);
       supervisor.abandon();
       runDirectory.close();
+      // The JVM runs its shutdown hooks at once: an application's hook may be in close() now, waiting
+      // for a close that will never run. The exit hook kills the workers right after this.
+      closed.countDown();
     };
     RunRegistry.get().atExit(atExit);
   }

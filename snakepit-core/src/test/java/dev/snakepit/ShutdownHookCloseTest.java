@@ -1,0 +1,51 @@
+package dev.snakepit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.snakepit.testing.NoLeaks;
+import dev.snakepit.testing.PoolTest;
+import dev.snakepit.testing.Processes;
+import dev.snakepit.testing.TestPools;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A JVM that closes its pool from a shutdown hook of its own (Spring's context, a container's) exits
+ * when it is terminated: the pool's own exit hook, which the JVM runs at the same time, must not leave
+ * the application's close waiting for ever.
+ */
+@PoolTest
+class ShutdownHookCloseTest {
+  @Test
+  void aPoolClosedFromTheApplicationsShutdownHookLetsTheJvmExit() throws Exception {
+    Process jvm = new ProcessBuilder(ProcessHandle.current().info().command().orElseThrow(), "-cp",
+        System.getProperty("java.class.path"), "-Dsnakepit.test.python=" + TestPools.python(),
+        "-Dsnakepit.test.repo=" + System.getProperty("snakepit.test.repo", ""), HookCloseTarget.class.getName(), NoLeaks.OWNER)
+        .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    try {
+      BufferedReader out = new BufferedReader(new InputStreamReader(jvm.getInputStream(), StandardCharsets.UTF_8));
+      String line = out.readLine();
+      while (line != null && !line.startsWith("ready ")) {
+        line = out.readLine(); // the child's log lines
+      }
+      assertThat(line).as("the child JVM's ready line").isNotNull();
+      List<Long> workers = Arrays.stream(line.substring("ready ".length()).split(" ")).map(Long::parseLong).toList();
+      NoLeaks.sawWorkers(workers);
+
+      jvm.destroy(); // SIGTERM: both shutdown hooks run
+
+      assertThat(jvm.waitFor(20, TimeUnit.SECONDS)).as("the JVM exited after SIGTERM").isTrue();
+      await().atMost(Duration.ofSeconds(2)).until(() -> workers.stream().noneMatch(Processes::isRunning));
+    } finally {
+      jvm.destroyForcibly();
+      jvm.waitFor(30, TimeUnit.SECONDS);
+    }
+  }
+}
