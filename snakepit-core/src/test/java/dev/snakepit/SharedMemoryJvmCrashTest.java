@@ -3,13 +3,10 @@ package dev.snakepit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.snakepit.testing.ChildJvm;
 import dev.snakepit.testing.NoLeaks;
 import dev.snakepit.testing.PoolTest;
 import dev.snakepit.testing.Processes;
-import dev.snakepit.testing.TestPools;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -35,24 +32,12 @@ class SharedMemoryJvmCrashTest {
 
   @Test
   void aJvmKilledWhileFilesAndMappingsExistLeavesNoDirectoryAndNoWorker() throws Exception {
-    Process jvm = new ProcessBuilder(ProcessHandle.current().info().command().orElseThrow(), "-cp",
-        System.getProperty("java.class.path"), "-Dsnakepit.test.python=" + TestPools.python(),
-        "-Dsnakepit.test.repo=" + System.getProperty("snakepit.test.repo", ""), SharedMemoryCrashTarget.class.getName(),
-        base.toString(), NoLeaks.OWNER)
-        .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    Process jvm = ChildJvm.start(SharedMemoryCrashTarget.class, base.toString(), NoLeaks.OWNER);
     try {
-      BufferedReader out = new BufferedReader(new InputStreamReader(jvm.getInputStream(), StandardCharsets.UTF_8));
-      String line = out.readLine();
-      while (line != null && !line.startsWith("ready ")) {
-        line = out.readLine(); // the child's log lines
-      }
-      assertThat(line).as("the child JVM's ready line").isNotNull();
-      String[] ready = line.split(" ");
-      Path directory = Path.of(ready[1]);
+      List<String> ready = ChildJvm.awaitReady(jvm);
+      Path directory = Path.of(ready.getFirst());
       List<Long> processes = new ArrayList<>();
-      for (int i = 2; i < ready.length; i++) {
-        processes.add(Long.parseLong(ready[i]));
-      }
+      ready.stream().skip(1).forEach(pid -> processes.add(Long.parseLong(pid)));
       NoLeaks.sawWorkers(List.copyOf(processes));
       jvm.toHandle().children().forEach(keeper -> processes.add(keeper.pid()));
       assertThat(processes).as("two workers and their keepers").hasSize(4);

@@ -3,15 +3,11 @@ package dev.snakepit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.snakepit.testing.ChildJvm;
 import dev.snakepit.testing.NoLeaks;
 import dev.snakepit.testing.PoolTest;
 import dev.snakepit.testing.Processes;
-import dev.snakepit.testing.TestPools;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -25,18 +21,9 @@ import org.junit.jupiter.api.Test;
 class ShutdownHookCloseTest {
   @Test
   void aPoolClosedFromTheApplicationsShutdownHookLetsTheJvmExit() throws Exception {
-    Process jvm = new ProcessBuilder(ProcessHandle.current().info().command().orElseThrow(), "-cp",
-        System.getProperty("java.class.path"), "-Dsnakepit.test.python=" + TestPools.python(),
-        "-Dsnakepit.test.repo=" + System.getProperty("snakepit.test.repo", ""), HookCloseTarget.class.getName(), NoLeaks.OWNER)
-        .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    Process jvm = ChildJvm.start(HookCloseTarget.class, NoLeaks.OWNER);
     try {
-      BufferedReader out = new BufferedReader(new InputStreamReader(jvm.getInputStream(), StandardCharsets.UTF_8));
-      String line = out.readLine();
-      while (line != null && !line.startsWith("ready ")) {
-        line = out.readLine(); // the child's log lines
-      }
-      assertThat(line).as("the child JVM's ready line").isNotNull();
-      List<Long> workers = Arrays.stream(line.substring("ready ".length()).split(" ")).map(Long::parseLong).toList();
+      List<Long> workers = ChildJvm.awaitReady(jvm).stream().map(Long::parseLong).toList();
       NoLeaks.sawWorkers(workers);
 
       jvm.destroy(); // SIGTERM: both shutdown hooks run

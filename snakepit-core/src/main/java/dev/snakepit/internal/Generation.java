@@ -103,7 +103,8 @@ public final class Generation {
       return false;
     }
     var stats = core.stats();
-    return stats.state() == PoolStats.State.CLOSED || stats.sessions() == 0 && stats.busy() == 0 && stats.queued() == 0 && stats.streams() == 0;
+    return stats.state() == PoolStats.State.CLOSED
+        || stats.sessions() == 0 && stats.busy() == 0 && stats.queued() == 0 && stats.streams() == 0;
   }
 
   /** Waits until {@link #drained()} holds or the deadline (in {@code ticker}'s terms) passes; returns whether it holds. */

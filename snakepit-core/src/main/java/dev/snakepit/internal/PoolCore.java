@@ -117,7 +117,8 @@ public final class PoolCore {
     PoolCore core = new PoolCore(config, python, runtime, runDirectory, limits, Ticker.SYSTEM, generation, listeners);
     core.awaitStart();
     LOG.info("pool '{}' started {} workers of {}{} on Python {} in {} ms", config.name(), config.size(),
-        config.adapter(), generation == 1 ? "" : " (generation " + generation + ")", python.version(), Duration.ofNanos(core.ticker.nanoTime() - core.startedNanos).toMillis());
+        config.adapter(), generation == 1 ? "" : " (generation " + generation + ")", python.version(),
+        Duration.ofNanos(core.ticker.nanoTime() - core.startedNanos).toMillis());
     return core;
   }
 

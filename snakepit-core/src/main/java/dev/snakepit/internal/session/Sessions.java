@@ -212,13 +212,7 @@ public final class Sessions {
   /** The pool's workers stop for good, the pool serving on elsewhere ({@code why}): every open session is lost. */
   public void loseAll(String why) {
     for (OpenSession session : open.values()) {
-      WorkerSlot slot = session.slot();
-      if (session.finish(OpenSession.Status.LOST, why) != null) {
-        open.remove(session.id);
-        placement.left(slot, null);
-        LOG.info("pool '{}': session {} is lost: {}", pool, session.id, why);
-        events.sessionLost(session.id, slot == null ? null : slot.id(), session.openedNanos, why);
-      }
+      loseSession(session, session.slot(), why);
     }
   }
 
@@ -321,12 +315,16 @@ public final class Sessions {
     }
   }
 
+  /**
+   * Ends {@code session} as lost ({@code why}), if it is open; {@code slot}, its worker, may be null
+   * for a hint session without one.
+   */
   void loseSession(OpenSession session, WorkerSlot slot, String why) {
     if (session.finish(OpenSession.Status.LOST, why) != null) {
       open.remove(session.id);
       placement.left(slot, null);
       LOG.info("pool '{}': session {} is lost: {}", pool, session.id, why);
-      events.sessionLost(session.id, slot.id(), session.openedNanos, why);
+      events.sessionLost(session.id, slot == null ? null : slot.id(), session.openedNanos, why);
     }
   }
 
