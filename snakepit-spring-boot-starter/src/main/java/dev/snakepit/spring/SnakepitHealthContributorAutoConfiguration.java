@@ -15,8 +15,8 @@ import org.springframework.context.annotation.Bean;
 /**
  * The health contributor {@code snakepit}, with one child per {@link Snakepit} bean (those of
  * {@code snakepit.pools} and any the application makes), named by the pool's name. Turned off by
- * {@code management.health.snakepit.enabled=false}. It is not in the readiness group unless the
- * application puts it there: {@code management.endpoint.health.group.readiness.include=readinessState,snakepit}.
+ * {@code management.health.snakepit.enabled=false}. It joins the readiness group unless the application
+ * defines that group itself (see {@link ReadinessGroupDefaults}).
  */
 @AutoConfiguration(after = SnakepitAutoConfiguration.class)
 @ConditionalOnClass(HealthContributor.class)
