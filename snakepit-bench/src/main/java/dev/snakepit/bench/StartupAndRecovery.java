@@ -1,6 +1,8 @@
 package dev.snakepit.bench;
 
 import dev.snakepit.Call;
+import dev.snakepit.PoolConfig;
+import dev.snakepit.Reload;
 import dev.snakepit.Snakepit;
 import dev.snakepit.chaos.Faults;
 import dev.snakepit.chaos.JvmCrashHarness;
@@ -15,7 +17,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * Start-up (pools of 1, 4 and 16 workers ready, against one bare interpreter start and against
  * interpreters doing only a worker's imports, one and 16 at once) and recovery (a
- * worker SIGKILLed, to its replacement serving; the JVM SIGKILLed, to its last worker gone).
+ * worker SIGKILLed, to its replacement serving; a pool reloaded, to its new generation serving and its old
+ * one stopped; the JVM SIGKILLed, to its last worker gone).
  */
 final class StartupAndRecovery {
   static final int[] POOL_SIZES = {1, 4, 16};
@@ -67,6 +70,22 @@ final class StartupAndRecovery {
         Faults.kill(pool.workerPids().get(0));
         pool.execute(ping);
       }));
+    }
+    try (Snakepit pool = Snakepit.start(python.pool("reload", 4).build())) {
+      PoolConfig next = python.pool("reload", 4).build();
+      // Timed to the return of reload(), when the new generation serves; then to the old one's stop.
+      double[] stopped = new double[runs + 1];
+      int[] run = {0};
+      figures.add(figure("pool of 4 reloaded, to the new generation serving (`Snakepit.reload`)", runs, true, (Action) () -> {
+        long start = System.nanoTime();
+        Reload reload = pool.reload(next);
+        double millis = (System.nanoTime() - start) / 1e6;
+        reload.previousStopped().get(60, TimeUnit.SECONDS);
+        stopped[run[0]++] = (System.nanoTime() - start) / 1e6;
+        return millis;
+      }));
+      double[] timed = Arrays.copyOfRange(stopped, 1, runs + 1);
+      figures.add(new Figure("pool of 4 reloaded, to the old generation stopped", median(timed), timed));
     }
     figures.add(figure("JVM SIGKILLed, to its last worker gone (pool of 4)", runs, false, () -> {
       JvmCrashHarness.Report report = JvmCrashHarness.forAdapter("snakepit.examples.demo:DemoAdapter").python(python.python())
