@@ -3,6 +3,7 @@ package dev.snakepit.spring;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.BindHandler;
 import org.springframework.boot.context.properties.bind.Bindable;
 import org.springframework.boot.context.properties.bind.Binder;
@@ -17,6 +18,8 @@ import org.springframework.core.env.Environment;
  *
  * @param pools the settings of each pool, by its name
  */
+// The annotation is for the configuration processor's metadata; the starter binds these itself, strictly.
+@ConfigurationProperties(SnakepitProperties.PREFIX)
 public record SnakepitProperties(Map<String, PoolProperties> pools) {
   /** The prefix of every property this starter reads. */
   public static final String PREFIX = "snakepit";
