@@ -155,6 +155,28 @@ class ReloadTest {
   }
 
   @Test
+  void aReloadWhileAnEarlierGenerationStillDrainsLeavesEachToEndOnItsOwn() throws Exception {
+    try (Snakepit pool = start("reload-twice")) {
+      Session session = pool.openSession();
+      session.execute("remember", Map.of("item", "a"));
+      Reload second = reload(pool, release(TWO, "reload-twice"), ReloadOptions.defaults());
+      Reload third = reload(pool, release(ONE, "reload-twice"), ReloadOptions.defaults());
+
+      third.previousStopped().get(WAIT.toSeconds(), TimeUnit.SECONDS);
+      assertThat(pool.generation()).isEqualTo(3);
+      assertThat(second.previousStopped()).as("generation 1 holds the session").isNotDone();
+      assertThat(pool.workers()).extracting(WorkerInfo::id).containsExactly("w1", "w2", "g3-w1", "g3-w2");
+      assertThat(session.execute("remember", Map.of("item", "b"))).isEqualTo(List.of(1L, 2L));
+      assertThat(pool.stats().workersStarted()).isEqualTo(6);
+
+      session.close();
+      second.previousStopped().get(WAIT.toSeconds(), TimeUnit.SECONDS);
+      assertThat(pool.workers()).extracting(WorkerInfo::id).containsExactly("g3-w1", "g3-w2");
+      assertThat(pool.execute("nap", Map.of("seconds", 0))).isEqualTo(1L);
+    }
+  }
+
+  @Test
   void aSessionStillOpenAfterTheDrainTimeoutEndsWithItsGeneration() throws Exception {
     try (Snakepit pool = start("reload-drain-timeout")) {
       Session session = pool.openSession();

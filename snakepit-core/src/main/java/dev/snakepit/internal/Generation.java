@@ -2,7 +2,6 @@ package dev.snakepit.internal;
 
 import dev.snakepit.PoolStats;
 import dev.snakepit.spi.CallEvent;
-import dev.snakepit.spi.HeartbeatEvent;
 import dev.snakepit.spi.PoolListener;
 import dev.snakepit.spi.SessionEvent;
 import java.util.concurrent.Semaphore;
@@ -18,6 +17,8 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class Generation {
   /** Added to the count of callers inside when the generation is retired: the count is negative from then on. */
   private static final long RETIRED = Long.MIN_VALUE;
+  /** How often a drain looks again without being woken. */
+  private static final long RECHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
   private final PoolCore core;
   private final int number;
@@ -45,10 +46,6 @@ public final class Generation {
       changes.release();
     }
 
-    @Override
-    public void heartbeat(HeartbeatEvent event) {
-      changes.release();
-    }
   };
 
   Generation(PoolCore core, int number) {
@@ -114,8 +111,9 @@ public final class Generation {
       if (left <= 0) {
         return false;
       }
-      // Woken by the events that end calls and sessions, and at least at every heartbeat.
-      if (changes.tryAcquire(left, TimeUnit.NANOSECONDS)) {
+      // Woken by the events that end calls and sessions; and every RECHECK_NANOS all the same, since a
+      // session's worker lets go of it only after its close has been answered, later than its event.
+      if (changes.tryAcquire(Math.min(left, RECHECK_NANOS), TimeUnit.NANOSECONDS)) {
         changes.drainPermits();
       }
     }
