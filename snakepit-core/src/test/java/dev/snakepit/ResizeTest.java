@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.awaitility.Awaitility.await;
 
+import dev.snakepit.testing.NoLeaks;
 import dev.snakepit.testing.PoolTest;
 import dev.snakepit.testing.Processes;
 import dev.snakepit.testing.RecordingListener;
@@ -53,6 +54,35 @@ class ResizeTest {
             assertThat(stop.worker().exit().cause()).isEqualTo(WorkerExit.Cause.STOPPED_BY_POOL);
             assertThat(stop.worker().exit().poolReason()).isEqualTo(WorkerExit.PoolReason.RESIZE);
           });
+    }
+  }
+
+  @Test
+  void aWorkerStoppingAfterItsCallIsKilledWhenThatCallOverrunsItsCancel() throws Exception {
+    // Both workers run a call that swallows its cancel; the shrink leaves one of them to stop once its
+    // call ends, which it never would: it must be killed after the cancel grace like the other.
+    try (Snakepit pool = TestPools.start(TestPools.testAdapter("shrink-overrun").size(2)
+        .callTimeout(Duration.ofSeconds(1)).cancelGrace(Duration.ofSeconds(1)))) {
+      List<CompletableFuture<Object>> calls = List.of(
+          pool.executeAsync(Call.of("ignore_cancel").withArg("seconds", 30)),
+          pool.executeAsync(Call.of("ignore_cancel").withArg("seconds", 30)));
+      await().atMost(Duration.ofSeconds(10)).until(() -> pool.stats().busy() == 2);
+
+      pool.resize(1);
+
+      for (CompletableFuture<Object> call : calls) {
+        SnakepitException timedOut = catchThrowableOfType(SnakepitException.class, () -> {
+          try {
+            call.get(20, TimeUnit.SECONDS);
+          } catch (java.util.concurrent.ExecutionException e) {
+            throw e.getCause();
+          }
+        });
+        assertThat(timedOut.kind()).isEqualTo(ErrorKind.TIMEOUT);
+        assertThat(timedOut.getMessage()).contains("did not stop within the cancel grace");
+      }
+      await().atMost(Duration.ofSeconds(20)).until(() -> pool.stats().workers() == 1 && pool.stats().idle() == 1);
+      NoLeaks.sawWorkers(pool.workerPids());
     }
   }
 

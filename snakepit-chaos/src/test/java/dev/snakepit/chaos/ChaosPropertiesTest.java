@@ -13,6 +13,7 @@ import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
+import net.jqwik.api.ShrinkingMode;
 import net.jqwik.api.Tag;
 import net.jqwik.api.lifecycle.AfterContainer;
 
@@ -32,7 +33,10 @@ class ChaosPropertiesTest {
   private static int sessionSteps;
   private static int streams;
 
-  @Property
+  // No shrinking: each shrink step starts a pool, and the steps jqwik has not finished when its
+  // shrinking time is up go on in the background, among the tests that follow. A failing sequence is
+  // printed whole, with its seed.
+  @Property(shrinking = ShrinkingMode.OFF)
   void thePoolComesThroughAnySequenceOfFaults(@ForAll("chaos") List<ChaosOp> ops, @ForAll long seed) {
     Set<Long> seen;
     try (DataPlaneProxy proxy = new DataPlaneProxy();

@@ -324,7 +324,7 @@ public final class Supervisor implements Worker.Reports, DispatchHost {
   public void dumpStacksAhead(WorkerSlot slot) {
     loop.post(() -> {
       Worker worker = workers.get(slot.id());
-      if (worker != null && worker.state() == WorkerState.READY) {
+      if (worker != null && (worker.state() == WorkerState.READY || worker.state() == WorkerState.STOPPING)) {
         endings.dumpStacks(worker);
       }
     });

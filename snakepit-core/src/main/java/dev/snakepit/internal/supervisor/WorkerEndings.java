@@ -117,7 +117,10 @@ final class WorkerEndings {
 
   /** Kills a worker that broke the protocol, hung or overran its cancel; it writes its stacks first. */
   void killBroken(Worker worker, String reason, ErrorKind kind, WorkerExit.PoolReason poolReason) {
-    if (worker.state() != WorkerState.STARTING && worker.state() != WorkerState.READY) {
+    // A worker stopping on purpose (a resize, a recycle) waits for its calls to end before it is asked
+    // to exit: if one of them overran its cancel, it would wait for ever. Only a worker killed already
+    // (broken, with its failure recorded) or dead is left alone.
+    if (worker.state() == WorkerState.DEAD || worker.state() == WorkerState.STOPPING && worker.failure != null) {
       return;
     }
     if (worker.failure == null) {
@@ -129,7 +132,9 @@ final class WorkerEndings {
     if (worker.slot != null) {
       dispatcher.retire(worker.slot);
     }
-    worker.moveTo(WorkerState.STOPPING);
+    if (worker.state() != WorkerState.STOPPING) {
+      worker.moveTo(WorkerState.STOPPING);
+    }
     // First the worker writes every thread's Python stack to stderr (faulthandler, which works
     // even when the GIL is held), so that the error and the log show where it hung; unless it
     // wrote them already, ahead of a kill that was foreseen, or it is stopped and cannot.
