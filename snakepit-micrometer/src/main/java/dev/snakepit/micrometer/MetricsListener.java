@@ -38,8 +38,11 @@ final class MetricsListener implements PoolListener {
   private final Map<String, Counter> crashes = new ConcurrentHashMap<>();
   private final Map<String, Gauge> memory = new ConcurrentHashMap<>();
   private final Timer heartbeat;
-  /** The adapter's tool names, read once they are known; names outside it are tagged {@code unknown}. */
-  private volatile Set<String> tools = Set.of();
+  /** The adapter's tool names, of every generation up to the one they were read at; others are tagged {@code unknown}. */
+  private volatile KnownTools tools = new KnownTools(0, Set.of());
+
+  /** Tool names as the pool's generation {@code generation} (0: none read yet) and those before it had them. */
+  private record KnownTools(int generation, Set<String> names) {}
 
   private record TimerKey(String name, String tool, String outcome, String kind) {}
 
@@ -131,18 +134,19 @@ final class MetricsListener implements PoolListener {
 
   /**
    * {@code tool} if the adapter has it, or had it before a reload: a caller's typo must not become a
-   * new time series. The tools are read again when a name is not among them, for a reload may have
-   * brought new ones.
+   * new time series. The tools are read again only when a name is not among them and a reload has
+   * brought a new generation since they were read; the session hooks' names are never among them.
    */
   private String knownTool(String tool) {
-    Set<String> known = tools;
-    if (!known.contains(tool)) {
-      Set<String> now = new HashSet<>(known);
-      pool.tools().forEach(t -> now.add(t.name()));
-      known = Set.copyOf(now);
+    KnownTools known = tools;
+    if (!known.names().contains(tool) && known.generation() != pool.generation()) {
+      int generation = pool.generation();
+      Set<String> names = new HashSet<>(known.names());
+      pool.tools().forEach(t -> names.add(t.name()));
+      known = new KnownTools(generation, Set.copyOf(names));
       tools = known;
     }
-    return known.contains(tool) ? tool : UNKNOWN;
+    return known.names().contains(tool) ? tool : UNKNOWN;
   }
 
   private static String kind(SnakepitException error) {
