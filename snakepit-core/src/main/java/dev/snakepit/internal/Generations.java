@@ -31,8 +31,10 @@ public final class Generations {
   private final String pool;
   private final Ticker ticker = Ticker.SYSTEM;
   private final long startedNanos = ticker.nanoTime();
+  /** Written under this, with {@link #draining}; read without it by callers entering. */
   private volatile Generation current;
-  private final List<Generation> draining = new CopyOnWriteArrayList<>();
+  /** Guarded by this. */
+  private final List<Generation> draining = new ArrayList<>();
   /** The listeners added at run time, which every new generation gets too. */
   private final List<PoolListener> listeners = new CopyOnWriteArrayList<>();
   private final ReentrantLock reloading = new ReentrantLock();
@@ -40,6 +42,9 @@ public final class Generations {
   private PoolStats stopped;
   /** Guarded by this. */
   private boolean closed;
+
+  /** The generations at one moment: the serving one, those draining, the counters of those stopped (or null). */
+  private record View(Generation serving, List<Generation> draining, PoolStats stopped) {}
 
   private Generations(PoolCore first) {
     this.pool = first.config().name();
@@ -84,48 +89,53 @@ public final class Generations {
   }
 
   public boolean removeListener(PoolListener listener) {
-    draining.forEach(g -> g.core().events().remove(listener));
+    view().draining().forEach(g -> g.core().events().remove(listener));
     listeners.remove(listener);
     return current().events().remove(listener);
   }
 
   /** The pool's counts: the serving generation's, with the calls and workers of those draining, and every counter since start. */
   public PoolStats stats() {
-    PoolStats total = current().stats();
-    if (current.number() == 1) {
-      return total;
+    Generation serving = current;
+    if (serving.number() == 1) {
+      return serving.core().stats(); // never reloaded: nothing to add
     }
-    for (Generation old : draining) {
+    // One view, so that a generation moving from serving to draining to stopped is counted once.
+    View view = view();
+    PoolStats total = view.serving().core().stats();
+    for (Generation old : view.draining()) {
       total = PoolStatsSum.plus(total, old.core().stats(), true);
     }
-    PoolStats done;
-    synchronized (this) {
-      done = stopped;
-    }
-    if (done != null) {
-      total = PoolStatsSum.plus(total, done, false);
+    if (view.stopped() != null) {
+      total = PoolStatsSum.plus(total, view.stopped(), false);
     }
     return PoolStatsSum.withUptime(total, Duration.ofNanos(ticker.nanoTime() - startedNanos));
   }
 
   /** Every worker of the pool, the draining generations' first, theirs reported as {@code DRAINING}. */
   public List<WorkerInfo> workers() {
+    View view = view();
     List<WorkerInfo> all = new ArrayList<>();
-    for (Generation old : draining) {
+    for (Generation old : view.draining()) {
       for (WorkerInfo w : old.core().workers()) {
         all.add(w.state() == WorkerInfo.State.READY ? new WorkerInfo(w.id(), w.pid(), WorkerInfo.State.DRAINING, w.uptime(),
             w.residentBytes(), w.callsAnswered(), w.heartbeatRoundTrip()) : w);
       }
     }
-    all.addAll(current().workers());
+    all.addAll(view.serving().core().workers());
     return all;
   }
 
   public List<Long> workerPids() {
+    View view = view();
     List<Long> all = new ArrayList<>();
-    draining.forEach(g -> all.addAll(g.core().workerPids()));
-    all.addAll(current().workerPids());
+    view.draining().forEach(g -> all.addAll(g.core().workerPids()));
+    all.addAll(view.serving().core().workerPids());
     return all;
+  }
+
+  private synchronized View view() {
+    return new View(current, List.copyOf(draining), stopped);
   }
 
   /**
