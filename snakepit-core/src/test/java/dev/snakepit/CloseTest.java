@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.awaitility.Awaitility.await;
 
+import dev.snakepit.testing.BlockedCommonPool;
 import dev.snakepit.testing.PoolTest;
 import dev.snakepit.testing.Processes;
 import dev.snakepit.testing.TestPools;
@@ -121,6 +122,46 @@ class CloseTest {
   }
 
   @Test
+  void closeOnAThreadThatACommonPoolTaskJoinsLetsTheRunningCallFinishAndEndsEveryWorkerWithinTheGrace() throws Exception {
+    Duration grace = Duration.ofSeconds(5);
+    Snakepit pool = TestPools.start(TestPools.demo("close-joined").shutdownGrace(grace));
+    List<Long> pids = pool.workerPids();
+    CompletableFuture<Object> running = pool.executeAsync("sleep", Map.of("seconds", 1.0));
+    await().atMost(Duration.ofSeconds(10)).until(() -> pool.stats().busy() == 1);
+    long started = System.nanoTime();
+
+    // A task of the common pool that closes the pool on a thread of its own and joins it, holding its
+    // common-pool thread meanwhile: on two cores, the only one.
+    CompletableFuture<Void> closing = CompletableFuture.runAsync(() -> join(Thread.ofPlatform().start(pool::close)));
+
+    assertThat(running.get(10, TimeUnit.SECONDS)).isEqualTo(1.0);
+    closing.get(30, TimeUnit.SECONDS);
+    assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(grace);
+    assertThat(pool.workerPids()).isEmpty();
+    assertThat(pids).noneMatch(Processes::isRunning);
+    assertThat(pool.stats().state()).isEqualTo(PoolStats.State.CLOSED);
+  }
+
+  @Test
+  void closeEndsEveryWorkerWithinTheGraceWhileEveryThreadOfTheCommonPoolIsBlocked() {
+    Duration grace = Duration.ofSeconds(5);
+    Snakepit pool = TestPools.start(TestPools.testAdapter("close-common-pool").size(2).shutdownGrace(grace));
+    List<Long> pids = pool.workerPids();
+
+    BlockedCommonPool blocked = BlockedCommonPool.block();
+    try {
+      long started = System.nanoTime();
+      pool.close();
+
+      assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(grace);
+      assertThat(pool.workerPids()).isEmpty();
+      assertThat(pids).noneMatch(Processes::isRunning);
+    } finally {
+      blocked.close();
+    }
+  }
+
+  @Test
   void callsAfterCloseFailWithPoolClosed() {
     Snakepit pool = TestPools.start(TestPools.testAdapter("close-after"));
     pool.close();
@@ -169,6 +210,14 @@ class CloseTest {
     assertThat(Processes.all()).noneMatch(pid -> Processes.isRunning(pid)
         && Processes.hasEnvironment(pid, "SNAKEPIT_POOL", "close-replacing"));
     assertThat(pool.stats().state()).isEqualTo(PoolStats.State.CLOSED);
+  }
+
+  private static void join(Thread thread) {
+    try {
+      thread.join(Duration.ofSeconds(30));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   private static SnakepitException failure(CompletableFuture<Object> call) {

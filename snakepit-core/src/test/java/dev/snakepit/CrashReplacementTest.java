@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.awaitility.Awaitility.await;
 
+import dev.snakepit.testing.BlockedCommonPool;
 import dev.snakepit.testing.PoolTest;
 import dev.snakepit.testing.Processes;
 import dev.snakepit.testing.RecordingListener;
@@ -82,6 +83,26 @@ class CrashReplacementTest {
         "died while running tool 'crash'", "killed by SIGKILL");
     assertThat(Processes.isRunning(exit.pid())).isFalse();
     await().atMost(Duration.ofSeconds(15)).until(() -> pool.stats().workersReplaced() == replaced + 1);
+  }
+
+  @Test
+  void aWorkerKilledDuringACallWhileEveryThreadOfTheCommonPoolIsBlockedFailsItAndIsReplaced() {
+    long replaced = pool.stats().workersReplaced();
+
+    BlockedCommonPool blocked = BlockedCommonPool.block();
+    try {
+      long started = System.nanoTime();
+      SnakepitException e = catchThrowableOfType(SnakepitException.class,
+          () -> pool.execute(Call.of("crash").withTimeout(Duration.ofSeconds(20))));
+
+      assertThat(e.kind()).isEqualTo(ErrorKind.WORKER_CRASHED);
+      assertThat(e.workerExit().orElseThrow().signal()).isEqualTo("SIGKILL");
+      assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(5));
+      await().atMost(Duration.ofSeconds(15)).until(() -> pool.stats().workersReplaced() == replaced + 1
+          && pool.stats().idle() == SIZE);
+    } finally {
+      blocked.close();
+    }
   }
 
   @Test

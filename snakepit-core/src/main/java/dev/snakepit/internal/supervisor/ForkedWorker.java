@@ -17,8 +17,17 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * A worker process the pool forked: its keeper (python/snakepit/keeper.py), which forks the worker,
- * owns the worker's whole process tree and exits with the worker's status, and the three threads
- * that read the worker's data plane, control plane and stderr.
+ * owns the worker's whole process tree and exits with the worker's status; the three threads that
+ * read the worker's data plane, control plane and stderr; and the thread that waits for the keeper's
+ * exit.
+ *
+ * <p>The exit is waited for on a thread of the worker's own, never through {@code Process.onExit()}:
+ * the JDK completes that future on the common {@code ForkJoinPool}, whose threads belong to the
+ * application. One task of the application's blocked in a wait the common pool does not make up for
+ * (a thread's {@code join()}, a lock, blocking I/O) is enough on two cores, where the common pool has
+ * one thread: the pool would then not learn that a worker died until that task ended, neither bury
+ * nor replace it, leave the call it ran waiting past its timeout, and make {@code close()} wait out
+ * the shutdown grace and its kill, and return with the worker still in its table.
  */
 final class ForkedWorker implements WorkerProcess {
   /** The signal on which a worker writes its threads' Python stacks to stderr (snakepit/guard.py). */
@@ -28,8 +37,8 @@ final class ForkedWorker implements WorkerProcess {
   private final StderrPump stderr;
   private final ControlChannel control;
   private final WorkerConnection data;
-  /** The keeper's exit value, once it has exited. */
-  private final CompletableFuture<Integer> exited;
+  /** The keeper's exit value, once it has exited; completed by the worker's exit thread. */
+  private final CompletableFuture<Integer> exited = new CompletableFuture<>();
   private final List<Thread> threads = new CopyOnWriteArrayList<>();
   private final String id;
   private final SharedMemory sharedMemory;
@@ -40,7 +49,6 @@ final class ForkedWorker implements WorkerProcess {
     this.keeper = keeper;
     this.id = id;
     this.sharedMemory = sharedMemory;
-    this.exited = keeper.onExit().thenApply(Process::exitValue);
     WorkerLogs logs = new WorkerLogs(pool, id);
     this.stderr = new StderrPump(keeper.getErrorStream(), logs);
     this.control = new ControlChannel(keeper.getInputStream(), keeper.getOutputStream(), maxFrameBytes, logs, wiring.reports());
@@ -48,12 +56,31 @@ final class ForkedWorker implements WorkerProcess {
         control, wiring.knownPid(), wiring.dispatcher(), wiring.reports());
   }
 
-  /** Starts the threads that read the worker's three channels. */
+  /** Starts the threads that read the worker's three channels, and the one that waits for its exit. */
   void start(String pool, String id) {
     String prefix = "snakepit-" + pool + "-" + id + "-";
     threads.add(Thread.ofPlatform().daemon().name(prefix + "data").start(data));
     threads.add(Thread.ofPlatform().daemon().name(prefix + "control").start(control));
     threads.add(Thread.ofPlatform().daemon().name(prefix + "stderr").start(stderr));
+    threads.add(Thread.ofPlatform().daemon().name(prefix + "exit").start(this::awaitExit));
+  }
+
+  /**
+   * Completes {@link #exited} when the keeper exits; the JDK's process reaper, which collects the exit
+   * status, wakes this thread directly. Whatever waits on the future runs here, on no shared executor.
+   */
+  private void awaitExit() {
+    boolean interrupted = false;
+    while (!exited.isDone()) {
+      try {
+        exited.complete(keeper.waitFor());
+      } catch (InterruptedException e) {
+        interrupted = true; // nobody should; the exit must be reported all the same
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   @Override

@@ -20,7 +20,10 @@ interface WorkerProcess {
   /** The keeper's oldest child running the keeper's command, which is the worker; 0 while there is none. */
   long forkedChild();
 
-  /** Completes with the keeper's exit value once it has exited (the keeper exits with the worker's status). */
+  /**
+   * Completes with the keeper's exit value once it has exited (the keeper exits with the worker's
+   * status), on a thread of the pool's own: what depends on it never waits for a shared executor.
+   */
   CompletableFuture<Integer> exited();
 
   /** Completes once the worker's stderr and control plane have been read to their end. */
@@ -53,6 +56,6 @@ interface WorkerProcess {
   /** The resident memory of the keeper's whole tree, in bytes. */
   long residentBytes();
 
-  /** The threads reading the worker's channels, to join at close. */
+  /** The threads reading the worker's channels and waiting for its exit, to join at close. */
   List<Thread> threads();
 }
