@@ -4,6 +4,10 @@ import static org.awaitility.Awaitility.await;
 
 import dev.snakepit.Snakepit;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -96,11 +100,40 @@ public final class NoLeaks implements BeforeAllCallback, AfterAllCallback {
       pool.execute("ping", Map.of());
       pool.executeAsync("ping", Map.of()).join();
     }
+    parkAVirtualThreadOnASocket();
     // The JDK opens each jar when the first class in it loads, and keeps it open: load one class of
     // every test library now, so that no class's baseline misses a jar its tests open.
     List<Class<?>> libraries = List.of(Assertions.class, Awaitility.class, ParameterizedTest.class,
         ch.qos.logback.classic.Logger.class);
     warmedUp = libraries.stream().allMatch(c -> c.getName() != null);
+  }
+
+  /**
+   * A virtual thread that blocks on a socket parks on the JDK's pollers, which start on first use and
+   * live for the JVM's life (a platform thread and epoll descriptors): start them now, as an HTTP
+   * server's request threads would, so that no class's baseline misses them.
+   */
+  private static void parkAVirtualThreadOnASocket() {
+    InetAddress loopback = InetAddress.getLoopbackAddress();
+    try (ServerSocket server = new ServerSocket(0, 1, loopback);
+        Socket client = new Socket(loopback, server.getLocalPort());
+        Socket accepted = server.accept()) {
+      Thread reader = Thread.ofVirtual().start(() -> {
+        try {
+          accepted.getInputStream().read();
+        } catch (IOException e) {
+          // The byte below, or the close: either ends the read.
+        }
+      });
+      await().pollInSameThread().atMost(SETTLE).pollInterval(Duration.ofMillis(5))
+          .until(() -> reader.getState() == Thread.State.WAITING || !reader.isAlive());
+      client.getOutputStream().write(1);
+      reader.join(SETTLE.toMillis());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   /** What existed at one moment. */
