@@ -69,6 +69,9 @@ public final class Main implements Callable<Integer> {
   private static List<Object> commands(Terminal terminal) {
     return List.of(
         new DemoCommand(terminal),
+        new ServeCommand(terminal),
+        new CallCommand(terminal),
+        new ToolsCommand(terminal),
         new RoundTripCommand(terminal),
         new CrashTestCommand(terminal),
         new CrashTargetCommand(terminal),
@@ -77,6 +80,8 @@ public final class Main implements Callable<Integer> {
             "run the chaos suite at full scale, or with --ci its bounded subset (extra arguments go to Maven)"),
         LauncherCommand.spec("bench",
             "run the benchmarks against the floor and gRPC; writes docs/benchmarks/latest.md and the plots"),
+        new DoctorCommand(terminal),
+        new CompletionCommand(terminal),
         new HelpCommand(),
         new VersionCommand(terminal));
   }

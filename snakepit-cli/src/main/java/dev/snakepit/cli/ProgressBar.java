@@ -17,6 +17,8 @@ final class ProgressBar {
   private final boolean inPlace;
   private final long total;
   private final long startNanos;
+  /** What is counted, or null for calls, whose rate the line shows; other counts show the time so far. */
+  private final String unit;
   /** Length of the bar line last drawn, 0 when none is on screen. */
   private int drawn;
   /** The last tenth reported in line mode. */
@@ -25,6 +27,12 @@ final class ProgressBar {
   private boolean paused;
 
   ProgressBar(PrintStream out, boolean inPlace, long total) {
+    this(out, inPlace, total, null);
+  }
+
+  /** A bar of {@code total} {@code unit} (such as "workers ready"), whose line shows the time so far. */
+  ProgressBar(PrintStream out, boolean inPlace, long total, String unit) {
+    this.unit = unit;
     this.out = out;
     this.inPlace = inPlace;
     this.total = Math.max(total, 1);
@@ -84,8 +92,9 @@ final class ProgressBar {
   String line(long done, long elapsedNanos) {
     int filled = (int) (done * WIDTH / total);
     String bar = "#".repeat(filled) + ".".repeat(WIDTH - filled);
-    return String.format(Locale.ROOT, "[%s] %3d%%  %d/%d  %s", bar, done * 100 / total, done, total,
-        Latencies.rate(done, elapsedNanos));
+    String after = unit == null ? Latencies.rate(done, elapsedNanos)
+        : String.format(Locale.ROOT, "%s, %.1f s", unit, elapsedNanos / 1e9);
+    return String.format(Locale.ROOT, "[%s] %3d%%  %d/%d  %s", bar, done * 100 / total, done, total, after);
   }
 
   private void clear() {

@@ -44,7 +44,7 @@ class MainTest {
     assertThat(run("dmeo")).isEqualTo(2);
 
     assertThat(captured.err()).isEqualTo("""
-        snakepit: unknown command 'dmeo'; valid commands: demo, roundtrip, crash-test, test, chaos, bench, help, version
+        snakepit: unknown command 'dmeo'; valid commands: demo, serve, call, tools, roundtrip, crash-test, test, chaos, bench, doctor, completion, help, version
         Run 'snakepit help' for usage.
         """);
   }
