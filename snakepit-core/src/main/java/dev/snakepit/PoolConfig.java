@@ -100,6 +100,9 @@ public final class PoolConfig {
   private final boolean sharedMemory;
   private final int sharedMemoryThreshold;
   private final Path sharedMemoryDirectory;
+  private final Path requirements;
+  private final Path pyproject;
+  private final Path wheelDirectory;
   private final PoolListener listener;
   private final DataPlaneInterceptor dataPlaneInterceptor;
   private final CallTracer tracer;
@@ -142,6 +145,9 @@ public final class PoolConfig {
     this.maxHostCallDepth = b.maxHostCallDepth;
     this.pipelineDepth = b.pipelineDepth;
     this.sharedMemoryDirectory = b.sharedMemoryDirectory;
+    this.requirements = b.requirements;
+    this.pyproject = b.pyproject;
+    this.wheelDirectory = b.wheelDirectory;
     this.sharedMemory = b.sharedMemory && b.sharedMemoryDirectory != null;
     this.sharedMemoryThreshold = b.sharedMemoryThreshold;
     this.listener = b.listener;
@@ -190,6 +196,26 @@ public final class PoolConfig {
   /** Environment variables added to the workers' environment (which otherwise is the JVM's). */
   public Map<String, String> environment() {
     return environment;
+  }
+
+  /** The requirements file the workers' virtual environment is made from, or null (see {@link Builder#requirements}). */
+  public Path requirements() {
+    return requirements;
+  }
+
+  /** The project whose virtual environment the workers run in, or null (see {@link Builder#pyproject}). */
+  public Path pyproject() {
+    return pyproject;
+  }
+
+  /** The directory pip installs from instead of an index, or null (see {@link Builder#wheelDirectory}). */
+  public Path wheelDirectory() {
+    return wheelDirectory;
+  }
+
+  /** Whether the pool makes (or reuses) a virtual environment for its workers. */
+  public boolean managesEnvironment() {
+    return requirements != null || pyproject != null;
   }
 
   /** How long a call may run on a worker unless the call sets its own timeout. */
@@ -436,6 +462,9 @@ public final class PoolConfig {
     private boolean sharedMemory;
     private int sharedMemoryThreshold = DEFAULT_SHARED_MEMORY_THRESHOLD;
     private Path sharedMemoryDirectory = Files.isDirectory(DEFAULT_SHARED_MEMORY_DIRECTORY) ? DEFAULT_SHARED_MEMORY_DIRECTORY : null;
+    private Path requirements;
+    private Path pyproject;
+    private Path wheelDirectory;
     private PoolListener listener = PoolListener.NONE;
     private DataPlaneInterceptor dataPlaneInterceptor = DataPlaneInterceptor.NONE;
     private CallTracer tracer = CallTracer.NONE;
@@ -874,6 +903,58 @@ public final class PoolConfig {
       return this;
     }
 
+    /**
+     * Runs the workers in a virtual environment with the packages of this requirements file (pip's
+     * format), which the pool makes with {@link #pythonExecutable} the first time and then reuses, in
+     * this JVM and others: environments are cached under {@code $SNAKEPIT_CACHE_DIR/environments} (else
+     * {@code ~/.cache/snakepit}), keyed by the file's content (and the files it names with {@code -r}
+     * or {@code -c}), the interpreter and its version. pip runs with the machine's own configuration
+     * and index; its output goes to the log and to {@link PoolListener#environment}; if it fails, the
+     * pool does not start, and the error carries pip's own words. Not with {@link #pyproject}.
+     */
+    public Builder requirements(Path file) {
+      if (file == null || !Files.isRegularFile(file) || !Files.isReadable(file)) {
+        throw invalid("requirements", file, "it must be a readable file, in pip's requirements format");
+      }
+      if (pyproject != null) {
+        throw invalid("requirements", file, "it cannot be given with pyproject (" + pyproject + "): choose one");
+      }
+      this.requirements = file.toAbsolutePath().normalize();
+      return this;
+    }
+
+    /**
+     * Runs the workers in a virtual environment in which the project of this {@code pyproject.toml} is
+     * installed in editable mode ({@code pip install -e}), with its dependencies: the project's code
+     * is imported from its directory, so edits need no new environment, while a change of the file
+     * itself (its dependencies, say) makes a new one. Cached and reported as for {@link #requirements},
+     * which it cannot be given with; pip may need the project's build backend from the index, or from
+     * {@link #wheelDirectory}.
+     */
+    public Builder pyproject(Path file) {
+      if (file == null || !Files.isRegularFile(file) || !file.getFileName().toString().endsWith(".toml")) {
+        throw invalid("pyproject", file, "it must be an existing pyproject.toml file");
+      }
+      if (requirements != null) {
+        throw invalid("pyproject", file, "it cannot be given with requirements (" + requirements + "): choose one");
+      }
+      this.pyproject = file.toAbsolutePath().normalize();
+      return this;
+    }
+
+    /**
+     * Has pip install from the wheels (and source archives) in this directory alone, never an index:
+     * for machines without a network. Needs {@link #requirements} or {@link #pyproject}; its listing
+     * is part of the environment's key, so adding a wheel makes a new environment.
+     */
+    public Builder wheelDirectory(Path directory) {
+      if (directory == null || !Files.isDirectory(directory)) {
+        throw invalid("wheelDirectory", directory, "it must be an existing directory of wheels");
+      }
+      this.wheelDirectory = directory.toAbsolutePath().normalize();
+      return this;
+    }
+
     /** The listener receiving the pool's events. */
     public Builder listener(PoolListener value) {
       if (value == null) {
@@ -911,9 +992,13 @@ public final class PoolConfig {
     /**
      * Builds the configuration.
      *
-     * @throws IllegalArgumentException if the heartbeat timeout is not longer than the interval
+     * @throws IllegalArgumentException if the heartbeat timeout is not longer than the interval, or a
+     *     wheel directory is given without requirements or a pyproject
      */
     public PoolConfig build() {
+      if (wheelDirectory != null && requirements == null && pyproject == null) {
+        throw invalid("wheelDirectory", wheelDirectory, "it needs requirements or pyproject, whose packages it holds");
+      }
       if (heartbeatTimeout.compareTo(heartbeatInterval) <= 0) {
         throw invalid("heartbeatTimeout", heartbeatTimeout, "it must be longer than heartbeatInterval (" + heartbeatInterval + ")");
       }

@@ -1,5 +1,6 @@
 package dev.snakepit.cli;
 
+import dev.snakepit.spi.EnvironmentEvent;
 import dev.snakepit.spi.PoolListener;
 import dev.snakepit.spi.WorkerEvent;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -24,6 +25,19 @@ final class StartProgress implements PoolListener {
   synchronized void expect(int workers) {
     bar = new ProgressBar(terminal.err(), terminal.interactive(), workers, "workers ready");
     bar.update(ready.get());
+  }
+
+  /** The steps of making a pool's environment, and pip's lines, each on a line of its own above the bar. */
+  @Override
+  public synchronized void environment(EnvironmentEvent event) {
+    String line = event.step() == EnvironmentEvent.Step.OUTPUT ? "  " + event.line()
+        : "environment of pool '" + event.pool() + "': " + event.step().name().toLowerCase(java.util.Locale.ROOT) + " "
+            + event.line() + (event.step() == EnvironmentEvent.Step.CREATING ? " in " + event.directory() : "");
+    if (bar != null && !finished) {
+      bar.note(line);
+    } else {
+      terminal.err().println(line);
+    }
   }
 
   @Override

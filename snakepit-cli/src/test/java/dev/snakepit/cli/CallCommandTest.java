@@ -81,6 +81,31 @@ class CallCommandTest {
   }
 
   @Test
+  void aPoolThatMakesItsEnvironmentShowsEachStep() throws Exception {
+    Path requirements = Files.writeString(dir.resolve("requirements.txt"), "# nothing to install\n");
+    Path wheels = Files.createDirectories(dir.resolve("wheels"));
+    Path config = Files.writeString(dir.resolve("snakepit.yml"), """
+        snakepit.pools.env:
+          adapter: snakepit.examples.demo:DemoAdapter
+          requirements: %s
+          wheel-directory: %s
+        """.formatted(requirements, wheels));
+    assertThat(run("call", "add", "--arg", "a=1", "--config", config.toString())).as(captured.err()).isZero();
+    assertThat(captured.out().strip()).isEqualTo("3");
+    String err = captured.err();
+    assertThat(err).contains("environment of pool 'env': creating with Python").contains("environment of pool 'env': ready");
+    java.util.regex.Matcher made = java.util.regex.Pattern.compile("creating with Python .* in (\\S+)").matcher(err);
+    assertThat(made.find()).isTrue();
+    Path environment = Path.of(made.group(1));
+    try (java.util.stream.Stream<Path> all = Files.walk(environment)) {
+      for (Path path : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(path);
+      }
+    }
+    Files.deleteIfExists(environment.resolveSibling(environment.getFileName() + ".lock"));
+  }
+
+  @Test
   void badInputIsRefusedWithTheRule() throws Exception {
     assertThat(run("call", "add", "--arg", "novalue")).isEqualTo(Main.USAGE);
     assertThat(captured.err()).contains("--arg 'novalue' is invalid: it must be NAME=VALUE");

@@ -15,6 +15,7 @@ import dev.snakepit.internal.process.PythonInterpreter;
 import dev.snakepit.internal.process.PythonRuntime;
 import dev.snakepit.internal.process.RunDirectory;
 import dev.snakepit.internal.process.RunRegistry;
+import dev.snakepit.internal.process.VirtualEnvironments;
 import dev.snakepit.internal.process.WorkerLimits;
 import dev.snakepit.internal.protocol.FrameKind;
 import dev.snakepit.internal.protocol.Hello;
@@ -22,6 +23,7 @@ import dev.snakepit.internal.protocol.Messages;
 import dev.snakepit.internal.protocol.SharedMemory;
 import dev.snakepit.internal.session.Sessions;
 import dev.snakepit.internal.supervisor.Supervisor;
+import dev.snakepit.spi.EnvironmentEvent;
 import dev.snakepit.spi.PoolListener;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -102,8 +104,12 @@ public final class PoolCore {
       runtime = PythonRuntime.directory();
       RunRegistry.get().sweepOnce();
       python = PythonInterpreter.resolve(config.pythonExecutable(), runtime, config.startTimeout());
+      if (config.managesEnvironment()) {
+        Path environment = VirtualEnvironments.prepare(config, python, event -> environmentEvent(config, listeners, event));
+        python = PythonInterpreter.resolve(environment.toString(), runtime, config.startTimeout());
+      }
       runDirectory = RunDirectory.create(config.name(), config.sharedMemory() ? config.sharedMemoryDirectory() : null);
-    } catch (PythonInterpreter.Unusable | RuntimeException e) {
+    } catch (PythonInterpreter.Unusable | VirtualEnvironments.Failure | RuntimeException e) {
       throw cannotStart(config, e);
     }
     try {
@@ -270,6 +276,19 @@ public final class PoolCore {
   public void retire(String why) {
     sessions.loseAll(why);
     close();
+  }
+
+  /** Tells the pool's listeners of a step of making its environment; one that throws is logged and skipped. */
+  private static void environmentEvent(PoolConfig config, List<PoolListener> listeners, EnvironmentEvent event) {
+    List<PoolListener> all = new ArrayList<>(listeners);
+    all.addFirst(config.listener());
+    for (PoolListener listener : all) {
+      try {
+        listener.environment(event);
+      } catch (RuntimeException e) {
+        LOG.warn("PoolListener {} of pool '{}' threw; the event is dropped", listener.getClass().getName(), config.name(), e);
+      }
+    }
   }
 
   private static SnakepitException cannotStart(PoolConfig config, Exception cause) {

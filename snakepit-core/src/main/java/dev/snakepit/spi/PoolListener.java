@@ -68,4 +68,10 @@ public interface PoolListener {
 
   /** A session's state was lost with its worker (it died, or was stopped or recycled). */
   default void sessionLost(SessionEvent event) {}
+
+  /**
+   * A step of making the pool's virtual environment, before its workers start (only for a pool with
+   * {@code requirements} or {@code pyproject}); called on the thread starting the pool.
+   */
+  default void environment(EnvironmentEvent event) {}
 }

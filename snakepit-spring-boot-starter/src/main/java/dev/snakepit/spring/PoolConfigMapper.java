@@ -81,6 +81,9 @@ final class PoolConfigMapper {
     }
     Map<String, String> environment = p.environment() == null ? Map.of() : p.environment();
     environment.forEach((name, value) -> set("environment." + name, value, v -> builder.environment(name, v)));
+    set("requirements", p.requirements(), v -> builder.requirements(Path.of(v)));
+    set("pyproject", p.pyproject(), v -> builder.pyproject(Path.of(v)));
+    set("wheel-directory", p.wheelDirectory(), v -> builder.wheelDirectory(Path.of(v)));
     set("call-timeout", p.callTimeout(), builder::callTimeout);
     set("acquire-timeout", p.acquireTimeout(), builder::acquireTimeout);
     set("max-queue", p.maxQueue(), builder::maxQueue);

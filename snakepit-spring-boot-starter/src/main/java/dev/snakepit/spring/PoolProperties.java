@@ -22,6 +22,9 @@ import org.springframework.util.unit.DataSize;
  * @param name the pool's name; by default the key under {@code snakepit.pools}
  * @param pythonPath directories added to the workers' {@code sys.path}, in order
  * @param environment variables set for the workers
+ * @param requirements a requirements file: the workers run in a virtual environment the pool makes from it
+ * @param pyproject a {@code pyproject.toml}: the workers run in a virtual environment with its project installed
+ * @param wheelDirectory where pip installs from instead of an index, for {@code requirements} or {@code pyproject}
  * @param crashLoop {@code crash-loop.crashes} and {@code crash-loop.window}; a half left out keeps its default
  * @param recycleAboveErrorRate {@code recycle-above-error-rate.rate} and {@code .window}; likewise
  */
@@ -33,6 +36,9 @@ public record PoolProperties(
     String workingDirectory,
     List<String> pythonPath,
     Map<String, String> environment,
+    String requirements,
+    String pyproject,
+    String wheelDirectory,
     Duration callTimeout,
     Duration acquireTimeout,
     Integer maxQueue,

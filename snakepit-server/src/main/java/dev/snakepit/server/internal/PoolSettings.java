@@ -170,6 +170,9 @@ public final class PoolSettings {
     s.put("size", (b, v) -> b.size(Values.integer(v)));
     s.put("python-executable", PoolConfig.Builder::pythonExecutable);
     s.put("working-directory", (b, v) -> b.workingDirectory(Path.of(v)));
+    s.put("requirements", (b, v) -> b.requirements(Path.of(v)));
+    s.put("pyproject", (b, v) -> b.pyproject(Path.of(v)));
+    s.put("wheel-directory", (b, v) -> b.wheelDirectory(Path.of(v)));
     s.put("call-timeout", (b, v) -> b.callTimeout(Values.duration(v)));
     s.put("acquire-timeout", (b, v) -> b.acquireTimeout(Values.duration(v)));
     s.put("max-queue", (b, v) -> b.maxQueue(Values.integer(v)));
