@@ -69,6 +69,14 @@ def tool(function: Optional[Callable] = None, *, name: Optional[str] = None,
 class Adapter:
     """Optional base class of adapters; any class constructible without arguments works as well."""
 
+    @classmethod
+    def preload(cls) -> None:
+        """Runs once per process, before the adapter is constructed: loads what every worker would
+        load alike (a model, a table), kept on the class for ``setup()`` and the tools to read. Each
+        worker runs it as it starts; it must not start threads or open connections, which a worker
+        forked from a process that ran it would not inherit in a usable state (docs/adr/0007). Failure
+        stops the start (FATAL stage ``preload``)."""
+
     def setup(self) -> None:
         """Runs once after construction, before the worker reports ready. Failure stops the start."""
 

@@ -16,7 +16,7 @@ Each step below is a function named for it, called once, in the order of ``main`
 8. open_control_channel, start_heartbeat, listen_to_the_jvm: FATAL can go out from here on, and
    beats start before the adapter is imported, so a slow import is no silence;
 9. handle_signals, forward_logs;
-10. load (import, construct, setup), connect, handshake: the stages of FATAL's ``stage`` field. The
+10. load (import, preload, construct, setup), connect, handshake: the stages of FATAL's ``stage`` field. The
     adapter is ready before the worker connects, so a worker that says HELLO can serve;
 11. serve, until SHUTDOWN.
 
@@ -223,11 +223,17 @@ def forward_logs(channel: ControlChannel) -> None:
 
 
 def load(spec: str) -> ToolRunner:
-    """Imports, constructs and sets up the adapter."""
+    """Imports the adapter, runs its ``preload()``, constructs it and runs its ``setup()``."""
     try:
         cls = load_class(spec)
     except BaseException as err:
         raise StartFailed("import", errors.summary(err), err) from None
+    preload = getattr(cls, "preload", None)
+    if callable(preload):
+        try:
+            preload()
+        except BaseException as err:
+            raise StartFailed("preload", errors.summary(err), err) from None
     try:
         runner = ToolRunner(cls())
     except BaseException as err:

@@ -86,6 +86,21 @@ def test_setup_failure_sends_logs_then_fatal_despite_a_running_thread(jvm_factor
     assert body["exception"]["cause"]["type"] == "KeyError"
 
 
+def test_preload_failure_is_fatal_at_stage_preload(jvm_factory):
+    jvm = jvm_factory("testadapters.broken:FailingPreload")
+    body = fatal_of(jvm)
+    assert body["stage"] == "preload"
+    assert "the model does not fit" in body["message"]
+
+
+def test_preload_runs_once_before_construction_and_setup():
+    from testadapters.broken import Preloading
+    Preloading.order.clear()
+    runner = startup.load("testadapters.broken:Preloading")
+    assert Preloading.order == ["preload", "construct", "setup"]
+    assert runner.instance.size() == 1000
+
+
 def test_unreachable_socket_is_a_connect_failure(jvm_factory):
     jvm = jvm_factory(env={"SNAKEPIT_SOCKET": "/nonexistent/dir/w.sock"})
     body = fatal_of(jvm)

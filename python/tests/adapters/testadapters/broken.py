@@ -10,6 +10,37 @@ class FailingConstruct:
         raise RuntimeError("cannot construct")
 
 
+class FailingPreload(Adapter):
+    @classmethod
+    def preload(cls):
+        raise MemoryError("the model does not fit")
+
+    @tool
+    def ping(self):
+        pass
+
+
+class Preloading(Adapter):
+    """Counts its preloads and constructions in class state, as a model loaded in preload() would be kept."""
+
+    order = []
+
+    @classmethod
+    def preload(cls):
+        cls.order.append("preload")
+        cls.table = list(range(1000))
+
+    def __init__(self):
+        type(self).order.append("construct")
+
+    def setup(self):
+        type(self).order.append("setup")
+
+    @tool
+    def size(self):
+        return len(self.table)
+
+
 class FailingSetupInProcess(Adapter):
     """Fails in setup() as FailingSetup does, but starts no thread: for tests that load it in pytest's own process."""
 

@@ -15,3 +15,16 @@ class FailingSetup(Adapter):
     @tool
     def ping(self) -> None:
         pass
+
+
+class FailingPreload(Adapter):
+    """Fails in preload(), which runs before the adapter is constructed."""
+
+    @classmethod
+    def preload(cls) -> None:
+        record_spawn()
+        raise MemoryError("the model does not fit")
+
+    @tool
+    def ping(self) -> None:
+        pass

@@ -94,6 +94,21 @@ class PoolStartTest {
   }
 
   @Test
+  void anAdapterWhosePreloadRaisesFailsTheStartNamingPreload() throws IOException {
+    Path spawnLog = temp.resolve("spawned");
+    RecordingListener events = new RecordingListener();
+
+    SnakepitException e = catchThrowableOfType(SnakepitException.class, () -> TestPools.start(
+        TestPools.builder("pooltests.failing_setup:FailingPreload", "preload-error").size(2).listener(events)
+            .environment("POOLTESTS_SPAWN_LOG", spawnLog.toString())));
+
+    assertThat(e.kind()).isEqualTo(ErrorKind.PYTHON_EXCEPTION);
+    assertThat(e.getMessage()).contains("preload()", "MemoryError: the model does not fit");
+    assertThat(e.pythonError().orElseThrow().type()).isEqualTo("MemoryError");
+    assertNoRestartLoop(events, spawnLog, 2);
+  }
+
+  @Test
   void aWorkerDyingBeforeItIsReadyFailsTheStartWithItsExitCodeAndStderr() throws IOException {
     Path spawnLog = temp.resolve("spawned");
 

@@ -172,6 +172,8 @@ public final class Bench implements Callable<Integer> {
       if (sections.contains("startup")) {
         section("start-up and recovery");
         report.add("## Start-up and recovery\n\n" + StartupAndRecovery.table(StartupAndRecovery.run(python, quick ? 2 : 5)));
+        section("memory: workers of an adapter that preloads " + PreloadMemory.PRELOAD_MIB + " MiB");
+        report.add("## Memory of preloaded data\n\n" + PreloadMemory.table(PreloadMemory.run(python)));
       }
     }
     report.add(String.format(Locale.ROOT, "The run took %.0f s.%n", (System.nanoTime() - started) / 1e9));

@@ -18,7 +18,8 @@ import java.util.stream.Stream;
  */
 final class BenchPython implements AutoCloseable {
   static final String ADAPTER = "benchtools.adapter:BenchAdapter";
-  private static final List<String> FILES = List.of("benchtools/__init__.py", "benchtools/adapter.py");
+  private static final List<String> FILES = List.of("benchtools/__init__.py", "benchtools/adapter.py",
+      "benchtools/preloaded.py");
 
   private final Path directory;
   private final String python;
@@ -40,7 +41,12 @@ final class BenchPython implements AutoCloseable {
 
   /** A pool of the benchmark adapter with {@code size} workers. */
   PoolConfig.Builder pool(String name, int size) {
-    return PoolConfig.builder(ADAPTER).name(name).size(size).pythonExecutable(python).addPythonPath(directory);
+    return pool(name, size, ADAPTER);
+  }
+
+  /** A pool of {@code adapter}, one of the benchmark's adapters, with {@code size} workers. */
+  PoolConfig.Builder pool(String name, int size, String adapter) {
+    return PoolConfig.builder(adapter).name(name).size(size).pythonExecutable(python).addPythonPath(directory);
   }
 
   String python() {

@@ -71,6 +71,7 @@ final class Failures {
   private static String stage(String stage) {
     return switch (stage) {
       case "import" -> "the import";
+      case "preload" -> "preload()";
       case "construct" -> "the construction";
       case "setup" -> "setup()";
       case "connect" -> "connecting to the pool";
