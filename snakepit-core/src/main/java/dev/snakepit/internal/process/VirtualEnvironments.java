@@ -15,7 +15,6 @@ import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -140,7 +139,7 @@ public final class VirtualEnvironments {
     run(pip, workingDirectory, environment, output, "pip could not install " + source + " into " + directory, directory);
     Path marker = directory.resolve(MARKER);
     Path partial = directory.resolve(MARKER + ".partial");
-    Files.writeString(partial, "made " + Instant.now() + "\nfor " + source + "\nwith Python " + base.version() + " at "
+    Files.writeString(partial, "made for " + source + "\nwith Python " + base.version() + " at "
         + base.executable() + (config.wheelDirectory() == null ? "" : "\nfrom the wheels in " + config.wheelDirectory()) + "\n");
     Files.move(partial, marker, StandardCopyOption.ATOMIC_MOVE);
     report.accept(new EnvironmentEvent(config.name(), directory, Step.READY, "for " + source));
