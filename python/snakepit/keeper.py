@@ -46,7 +46,7 @@ def split(lifeline: int, jvm_pid: Optional[int]) -> int:
     Call while the process has one thread: fork copies only the calling thread. Off Linux (no
     subreaper), the keeper still kills the worker's tree as far as it can see it.
     """
-    _set_child_subreaper()
+    set_child_subreaper()
     wake_read, wake_write = os.pipe()
     worker = []  # type: List[int]
     # The keeper's handlers are in place before anything can signal it, and the worker puts the
@@ -273,7 +273,7 @@ def _signals_to_ignore() -> List[int]:
     return ignored
 
 
-def _set_child_subreaper() -> bool:
+def set_child_subreaper() -> bool:
     lib = libc()
     return lib is not None and lib.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
 

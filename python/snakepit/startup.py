@@ -41,6 +41,9 @@ from .signals import SignalPolicy
 from .worker import Worker
 
 HANDSHAKE_TIMEOUT = 30.0
+# The adapter class whose preload() the template ran before forking this process (template.py); a
+# worker forked from it does not run preload() again.
+PRELOADED = None  # type: Optional[type]
 # The data socket's send buffer, asked of the kernel (docs/protocol.md, section 1).
 SEND_BUFFER = 4 * 1024 * 1024
 # Bounds the wait for queued LOG frames before the process exits.
@@ -106,7 +109,7 @@ def take_control_plane() -> Tuple[int, int]:
     return take_standard_streams()
 
 
-_USAGE = "usage: python -m snakepit --adapter package.module:Class\n"
+_USAGE = "usage: python -m snakepit --adapter package.module:Class [--template]\n"
 
 
 def read_command_line(argv: List[str]) -> str:
@@ -229,7 +232,7 @@ def load(spec: str) -> ToolRunner:
     except BaseException as err:
         raise StartFailed("import", errors.summary(err), err) from None
     preload = getattr(cls, "preload", None)
-    if callable(preload):
+    if callable(preload) and cls is not PRELOADED:
         try:
             preload()
         except BaseException as err:

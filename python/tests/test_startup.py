@@ -166,7 +166,7 @@ def test_help_prints_the_usage_and_exits_0(capsys):
     with pytest.raises(SystemExit) as exit:
         startup.read_command_line(["--help"])
     assert exit.value.code == 0
-    assert capsys.readouterr().out.startswith("usage: python -m snakepit --adapter package.module:Class\n")
+    assert capsys.readouterr().out.startswith("usage: python -m snakepit --adapter package.module:Class [--template]\n")
 
 
 def clear_settings(monkeypatch):
