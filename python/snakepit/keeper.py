@@ -130,7 +130,7 @@ def _keep(worker: List[int], lifeline: int, jvm_pid: Optional[int], wake_read: i
             if fd == lifeline and mask & (select.POLLHUP | select.POLLERR | select.POLLNVAL):
                 jvm_gone = True
             elif fd == wake_read:
-                _drain(wake_read)
+                drain(wake_read)
     killed = kill_descendants(os.getpid())
     _remove_shared_memory(jvm_gone, jvm_pid, wake_read)
     if jvm_gone:
@@ -167,7 +167,7 @@ def _parent_left(jvm_pid: Optional[int], wake_read: int) -> bool:
             return False
         # Woken by the signal; the short slices cover a re-parenting whose signal went elsewhere.
         if poller.poll(min(left, 0.02) * 1000):
-            _drain(wake_read)
+            drain(wake_read)
     return True
 
 
@@ -255,7 +255,7 @@ def _exit_value(wait_status: Optional[int]) -> int:
     return 128 - code if code < 0 else code
 
 
-def _drain(fd: int) -> None:
+def drain(fd: int) -> None:
     try:
         while os.read(fd, 512):
             pass

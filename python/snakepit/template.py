@@ -85,7 +85,7 @@ def _serve(spec: str, control_in: int, control_out: int, writer: PipeFrameWriter
         _report_reaped(writer)
         for fd, mask in poller.poll():
             if fd == wake_read:
-                _drain(wake_read)
+                keeper.drain(wake_read)
                 continue
             frame = None
             if mask & select.POLLIN:
@@ -190,14 +190,6 @@ def _fatal(writer: PipeFrameWriter, stage: str, message: str, cause: Optional[Ba
     write_stderr("snakepit: the template failed to start (%s): %s\n" % (stage, message))
     flush_std_streams()
     os._exit(EXIT_START_FAILED)
-
-
-def _drain(fd: int) -> None:
-    try:
-        while os.read(fd, 512):
-            pass
-    except BlockingIOError:
-        pass
 
 
 def _jvm_pid() -> Optional[int]:
