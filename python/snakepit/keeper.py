@@ -256,6 +256,7 @@ def _exit_value(wait_status: Optional[int]) -> int:
 
 
 def drain(fd: int) -> None:
+    """Empties a non-blocking wake-up pipe, so that the next poll waits for a new wake-up."""
     try:
         while os.read(fd, 512):
             pass
