@@ -77,7 +77,7 @@ def _serve(spec: str, control_in: int, control_out: int, writer: PipeFrameWriter
     os.set_blocking(wake_write, False)
     signal.set_wakeup_fd(wake_write, warn_on_full_buffer=False)
     signal.signal(signal.SIGCHLD, lambda signum, frame: None)
-    reader = FrameReader(open(control_in, "rb", buffering=0, closefd=False))
+    reader = FrameReader(_ExactReads(control_in))
     poller = select.poll()
     poller.register(control_in, select.POLLIN)
     poller.register(wake_read, select.POLLIN)
@@ -99,6 +99,26 @@ def _serve(spec: str, control_in: int, control_out: int, writer: PipeFrameWriter
             if frame.kind == protocol.FORK:
                 body = values.decode(frame.body, frame.attachments, frame.flags)
                 _fork(spec, body, writer, (control_in, control_out, wake_read, wake_write))
+
+
+class _ExactReads:
+    """The template's stdin as FrameReader wants it, ``read(n)`` returning n bytes unless the stream
+    ends, but reading no further than asked: a buffered reader could hold a whole FORK frame in its
+    buffer while poll() reports the pipe empty."""
+
+    def __init__(self, fd: int) -> None:
+        self._fd = fd
+
+    def read(self, n: int) -> bytes:
+        parts = []
+        left = n
+        while left > 0:
+            chunk = os.read(self._fd, left)
+            if not chunk:
+                break
+            parts.append(chunk)
+            left -= len(chunk)
+        return b"".join(parts)
 
 
 def _fork(spec: str, body: Dict[str, Any], writer: PipeFrameWriter, own: tuple) -> None:

@@ -225,6 +225,23 @@ def test_workers_forked_from_the_template_serve_and_share_what_preload_loaded(te
         assert memory.get("Shared_Clean", 0) + memory.get("Shared_Dirty", 0) > 48 << 20, memory
 
 
+def test_forks_asked_for_in_one_write_are_each_served(template_factory):
+    jvm = template_factory()
+    jvm.next(protocol.TEMPLATE_READY)
+    first, second = Forked(jvm, "w1"), Forked(jvm, "w2")
+    frames = b""
+    for forked, worker_id in ((first, "w1"), (second, "w2")):
+        body, attachments, flags = values.encode({"worker_id": worker_id, "environment": forked.environment})
+        frames += protocol.encode_header(protocol.FORK, flags, 0, len(body), [len(a) for a in attachments]) + body
+    jvm.proc.stdin.write(frames)  # two frames, one write: the template must not wait for a third
+    jvm.proc.stdin.flush()
+    for forked in (first, second):
+        forked.keeper_pid = jvm.next(protocol.FORKED)["pid"]
+        forked.accept_planes()
+        jvm.forked.append(forked)
+        assert forked.call("where")["runs"] == 1
+
+
 def test_a_worker_that_ends_is_reported_reaped_with_its_status(template_factory):
     jvm = template_factory()
     jvm.next(protocol.TEMPLATE_READY)
