@@ -22,9 +22,9 @@ import gc
 import os
 import select
 import signal
-import sys
+import socket
 import threading
-from typing import Any, Dict, List, NoReturn, Optional
+from typing import Any, Dict, NoReturn, Optional
 
 from . import errors, guard, keeper, messages, protocol, startup, values
 from .adapter import load_class
@@ -166,7 +166,6 @@ def _become_worker(spec: str, environment: Dict[str, str], own: tuple) -> NoRetu
 
 def _connect(path: Optional[str], token: str) -> int:
     """A connected Unix socket to ``path``, the token sent first; its descriptor."""
-    import socket
     if not path:
         raise RuntimeError("SNAKEPIT_CONTROL_SOCKET and SNAKEPIT_STDERR_SOCKET must be set by the JVM")
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
