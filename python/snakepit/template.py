@@ -40,7 +40,7 @@ SINGLE_THREADED = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 def main(spec: str) -> int:
     """Runs the template for the adapter ``spec``; returns only when the JVM is gone."""
     control_in, control_out = take_standard_streams()
-    guard.arm_parent_death_signal(_jvm_pid(), signal.SIGKILL)
+    guard.arm_parent_death_signal(startup._int_or_none(os.environ.get("SNAKEPIT_JVM_PID")), signal.SIGKILL)
     keeper.set_child_subreaper()
     writer = PipeFrameWriter(control_out)
     for name in SINGLE_THREADED:
@@ -209,11 +209,3 @@ def _fatal(writer: PipeFrameWriter, stage: str, message: str, cause: Optional[Ba
     write_stderr("snakepit: the template failed to start (%s): %s\n" % (stage, message))
     flush_std_streams()
     os._exit(EXIT_START_FAILED)
-
-
-def _jvm_pid() -> Optional[int]:
-    text = os.environ.get("SNAKEPIT_JVM_PID")
-    try:
-        return int(text) if text else None
-    except ValueError:
-        return None

@@ -1,15 +1,12 @@
 package dev.snakepit.cli;
 
 import dev.snakepit.Call;
-import dev.snakepit.CallResult;
 import dev.snakepit.PoolConfig;
 import dev.snakepit.Snakepit;
 import dev.snakepit.SnakepitException;
-import dev.snakepit.server.internal.JsonValues;
 import dev.snakepit.server.internal.PoolViews;
 import dev.snakepit.server.internal.ToolCalls;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -43,12 +40,7 @@ final class LocalTarget implements ToolTarget {
       call = call.withTimeout(timeout);
     }
     try {
-      CallResult result = pool.executeDetailed(call);
-      Map<String, Object> body = new LinkedHashMap<>();
-      body.put("value", JsonValues.toJson(result.value()));
-      body.put("worker", result.workerId());
-      body.put("pid", result.workerPid());
-      return new Answer(true, body);
+      return new Answer(true, ToolCalls.answer(pool.executeDetailed(call)));
     } catch (SnakepitException e) {
       return new Answer(false, Map.of("error", ToolCalls.error(e)));
     }

@@ -108,9 +108,8 @@ public record ServerConfig(String address, int port, String token, Duration shut
     Map<String, String> server = new LinkedHashMap<>();
     keys.forEach((key, value) -> {
       if (key.startsWith(SERVER)) {
-        String name = key.substring(SERVER.length()).replace('_', '-');
-        String canonical = SERVER_KEYS.stream().filter(k -> k.replace("-", "").equalsIgnoreCase(name.replace("-", "")))
-            .findFirst().orElseThrow(() -> new ConfigException(key, "no server setting has this name; they are "
+        String canonical = Values.relaxed(key.substring(SERVER.length()), SERVER_KEYS)
+            .orElseThrow(() -> new ConfigException(key, "no server setting has this name; they are "
                 + String.join(", ", SERVER_KEYS)));
         server.put(canonical, value);
       } else if (key.startsWith("snakepit.") && !key.startsWith(PoolSettings.POOLS)) {

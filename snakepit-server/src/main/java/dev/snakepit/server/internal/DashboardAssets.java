@@ -18,12 +18,9 @@ final class DashboardAssets {
   private final Map<String, byte[]> files;
 
   DashboardAssets() {
-    files = Map.of(
-        "index.html", read("index.html"),
-        "login.html", read("login.html"),
-        "dashboard.js", read("dashboard.js"),
-        "dashboard.css", read("dashboard.css"),
-        "favicon.svg", read("favicon.svg"));
+    Map<String, byte[]> read = new java.util.HashMap<>();
+    TYPES.keySet().forEach(name -> read.put(name, read(name)));
+    files = Map.copyOf(read);
   }
 
   boolean has(String name) {

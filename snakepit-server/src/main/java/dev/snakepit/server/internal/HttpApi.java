@@ -77,8 +77,9 @@ public final class HttpApi implements HttpHandler {
       assets.serve(exchange, "favicon.svg");
       return;
     }
-    if (path.equals("/") && tokens.required() && Exchanges.query(exchange).containsKey("token")) {
-      logIn(exchange, Exchanges.query(exchange).get("token"));
+    String login = path.equals("/") && tokens.required() ? Exchanges.query(exchange).get("token") : null;
+    if (login != null) {
+      logIn(exchange, login);
       return;
     }
     if (!tokens.passes(exchange)) {

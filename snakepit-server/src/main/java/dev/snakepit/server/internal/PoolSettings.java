@@ -35,8 +35,14 @@ public final class PoolSettings {
 
   private PoolSettings() {}
 
+  private static final List<String> KEYS = allKeys();
+
   /** The canonical name of every key a pool has, for documentation and the check against the starter. */
   public static List<String> keys() {
+    return KEYS;
+  }
+
+  private static List<String> allKeys() {
     List<String> all = new java.util.ArrayList<>(List.of("adapter", "name"));
     all.addAll(SETTINGS.keySet());
     all.add("python-path");
@@ -152,13 +158,7 @@ public final class PoolSettings {
 
   /** The canonical form of a setting's name, whichever spelling the file uses. */
   static String canonical(String name) {
-    String lower = name.replace('_', '-');
-    for (String known : keys()) {
-      if (known.replace("-", "").equalsIgnoreCase(lower.replace("-", ""))) {
-        return known;
-      }
-    }
-    return kebab(name);
+    return Values.relaxed(name, KEYS).orElseGet(() -> kebab(name));
   }
 
   private static String kebab(String field) {

@@ -53,6 +53,11 @@ public final class ToolCalls {
       Exchanges.json(exchange, status(e.kind()), Map.of("error", error(e)));
       return;
     }
+    Exchanges.json(exchange, 200, answer(result));
+  }
+
+  /** A call's value and where and how long it ran, as {@code 200} answers it. */
+  public static Map<String, Object> answer(CallResult result) {
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("value", JsonValues.toJson(result.value()));
     out.put("worker", result.workerId());
@@ -60,7 +65,7 @@ public final class ToolCalls {
     out.put("queuedMs", millis(result.queued()));
     out.put("ranMs", millis(result.ran()));
     out.put("attempts", result.attempts());
-    Exchanges.json(exchange, 200, out);
+    return out;
   }
 
   @SuppressWarnings("unchecked")

@@ -109,6 +109,16 @@ public final class Values {
     };
   }
 
+  /**
+   * The one of {@code known} (kebab-case names) that {@code name} spells, as Spring's relaxed binding
+   * matches them: {@code callTimeout}, {@code call_timeout} and {@code CALL-TIMEOUT} are all
+   * {@code call-timeout}; empty when none is.
+   */
+  public static java.util.Optional<String> relaxed(String name, java.util.Collection<String> known) {
+    String wanted = name.replace("-", "").replace("_", "");
+    return known.stream().filter(k -> k.replace("-", "").equalsIgnoreCase(wanted)).findFirst();
+  }
+
   /** An enum constant, matched as Spring does: case and '-' against '_' do not matter. */
   public static <E extends Enum<E>> E constant(String text, Class<E> type) {
     String wanted = text.strip().replace('-', '_');
