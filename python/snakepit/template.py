@@ -24,7 +24,7 @@ import select
 import signal
 import socket
 import threading
-from typing import Any, Dict, NoReturn, Optional
+from typing import Any, Dict, List, NoReturn, Optional
 
 from . import errors, guard, keeper, messages, protocol, startup, values
 from .adapter import load_class
@@ -35,6 +35,10 @@ from .protocol import FrameReader, PipeFrameWriter
 # Thread pools of numeric libraries, started at import or first use, would not survive the fork; one
 # thread each unless the pool's environment says otherwise (docs/adr/0007).
 SINGLE_THREADED = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+# Threads that libraries start and that survive a fork: jemalloc's background thread (pyarrow's allocator,
+# imported by pandas and scikit-learn) is stopped by jemalloc's own fork handlers and started again in the
+# child when it is needed.
+FORK_SAFE_THREADS = ("jemalloc_bg_thd",)
 
 
 def main(spec: str) -> int:
@@ -47,11 +51,12 @@ def main(spec: str) -> int:
         os.environ.setdefault(name, "1")
     cls = _preloaded(spec, writer)
     gc.freeze()
-    threads = _threads()
-    if threads > 1:
-        _fatal(writer, "preload", "the template has %d threads after preload(): %s; a forked worker keeps only the"
-                                  " one that forks, so start threads in setup(), which runs in each worker"
-                                  % (threads, ", ".join(t.name for t in threading.enumerate())), None)
+    others = _other_threads()
+    if others:
+        _fatal(writer, "preload", "the template has %d thread(s) besides its main one after preload(): %s; a forked"
+                                  " worker keeps only the thread that forks, so start threads in setup(), which runs"
+                                  " in each worker (a library's own threads, such as OpenBLAS's, can often be turned"
+                                  " off by its environment variables)" % (len(others), ", ".join(others)), None)
     startup.PRELOADED = cls
     _send(writer, protocol.TEMPLATE_READY, {"pid": os.getpid(), "adapter": spec})
     return _serve(spec, control_in, control_out, writer)
@@ -124,8 +129,9 @@ class _ExactReads:
 def _fork(spec: str, body: Dict[str, Any], writer: PipeFrameWriter, own: tuple) -> None:
     worker_id = str(body.get("worker_id"))
     environment = body.get("environment") or {}
-    if _threads() > 1:
-        _send(writer, protocol.FORKED, {"worker_id": worker_id, "error": "the template has %d threads" % _threads()})
+    others = _other_threads()
+    if others:
+        _send(writer, protocol.FORKED, {"worker_id": worker_id, "error": "the template has threads: %s" % ", ".join(others)})
         return
     try:
         pid = os.fork()
@@ -188,12 +194,27 @@ def _report_reaped(writer: PipeFrameWriter) -> None:
         _send(writer, protocol.REAPED, {"pid": pid, "status": code})
 
 
-def _threads() -> int:
-    """This process's threads, those of C libraries too (from /proc), else Python's."""
+def _other_threads() -> List[str]:
+    """The names of this process's threads, C libraries' too (from /proc), but for the calling one and
+    those known to survive a fork (FORK_SAFE_THREADS); else of Python's threads."""
+    me = threading.get_native_id()
+    python_names = {t.native_id: t.name for t in threading.enumerate()}
     try:
-        return len(os.listdir("/proc/self/task"))
+        tasks = [int(task) for task in os.listdir("/proc/self/task")]
     except OSError:
-        return threading.active_count()
+        return [name for tid, name in python_names.items() if tid != me]
+    names = []
+    for tid in sorted(tasks):
+        if tid == me:
+            continue
+        try:
+            with open("/proc/self/task/%d/comm" % tid) as f:
+                command = f.read().strip()
+        except OSError:
+            continue  # ended since
+        if command not in FORK_SAFE_THREADS:
+            names.append(python_names.get(tid, "%s (a thread started outside Python)" % command))
+    return names
 
 
 def _send(writer: PipeFrameWriter, kind: int, body: Dict[str, Any]) -> None:

@@ -205,9 +205,7 @@ class PoolTestAdapter(DemoAdapter):
     def corrupt_data_plane(self, length: int, kind: int) -> str:
         """Writes a frame header with the given length field and kind onto the data socket, then
         returns normally: the JVM reads the bad frame before the RESULT that follows."""
-        fds = _descriptors(lambda link, flags: link.startswith("socket:"))
-        if len(fds) != 1:
-            raise RuntimeError("expected one socket, found %s" % fds)
+        fds = _data_socket()
         os.write(fds[0], _frame_header(length, kind))
         return "written"
 
@@ -240,9 +238,7 @@ class PoolTestAdapter(DemoAdapter):
     def stop_reading(self) -> str:
         """Shuts the data socket for reading, then returns: the JVM's next write to this worker fails
         with a broken pipe, as it does when a worker dies between two calls."""
-        fds = _descriptors(lambda link, flags: link.startswith("socket:"))
-        if len(fds) != 1:
-            raise RuntimeError("expected one socket, found %s" % fds)
+        fds = _data_socket()
         with socket.socket(fileno=os.dup(fds[0])) as sock:
             sock.shutdown(socket.SHUT_RD)
         return "stopped"
@@ -255,9 +251,7 @@ class PoolTestAdapter(DemoAdapter):
     @tool
     def data_socket_send_buffer(self) -> List[int]:
         """The data socket's SO_SNDBUF as the kernel reports it, and net.core.wmem_max."""
-        fds = _descriptors(lambda link, flags: link.startswith("socket:"))
-        if len(fds) != 1:
-            raise RuntimeError("expected one socket, found %s" % fds)
+        fds = _data_socket()
         with socket.socket(fileno=os.dup(fds[0])) as sock:
             size = sock.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF)
         with open("/proc/sys/net/core/wmem_max") as f:
@@ -268,9 +262,7 @@ class PoolTestAdapter(DemoAdapter):
         """Sleeps, then returns how many bytes wait unread on the data socket: a call written ahead of
         its turn (pipelining) is there while this one runs."""
         time.sleep(seconds)
-        fds = _descriptors(lambda link, flags: link.startswith("socket:"))
-        if len(fds) != 1:
-            raise RuntimeError("expected one socket, found %s" % fds)
+        fds = _data_socket()
         pending = array.array("i", [0])
         fcntl.ioctl(fds[0], termios.FIONREAD, pending)
         return pending[0]
@@ -284,11 +276,13 @@ class PoolTestAdapter(DemoAdapter):
     @tool
     def corrupt_control_plane(self, length: int, kind: int, then_sleep: float) -> str:
         """Writes a frame header onto the control plane (the JVM's end of our stdout), then sleeps."""
-        stderr = os.readlink("/proc/self/fd/2")
-        fds = _descriptors(lambda link, flags: link.startswith("pipe:") and link != stderr
-                           and flags & os.O_ACCMODE == os.O_WRONLY)
+        fds = _planes("-control.sock")[:1]  # forked from a template, the control plane is a socket (read and written)
+        if not fds:
+            stderr = os.readlink("/proc/self/fd/2")
+            fds = _descriptors(lambda link, flags: link.startswith("pipe:") and link != stderr
+                               and flags & os.O_ACCMODE == os.O_WRONLY)
         if len(fds) != 1:
-            raise RuntimeError("expected one write-only pipe besides stderr, found %s" % fds)
+            raise RuntimeError("expected one control plane besides stderr, found %s" % fds)
         os.write(fds[0], _frame_header(length, kind))
         time.sleep(then_sleep)
         return "written"
@@ -393,6 +387,30 @@ def _spin_until(deadline: float) -> None:
 def _frame_header(length: int, kind: int) -> bytes:
     """Length field, kind, flags, reserved, request id, body length 0, no attachments (24 bytes)."""
     return struct.pack(">IBBHQII", length, kind, 0, 0, 0, 0, 0)
+
+
+def _data_socket() -> List[int]:
+    """The data socket's descriptor, in a list: the one socket that is not a plane of a worker forked
+    from a template (whose control plane and stderr are sockets too, named after their plane)."""
+    planes = _planes("-control.sock") + _planes("-stderr.sock")
+    fds = [fd for fd in _descriptors(lambda link, flags: link.startswith("socket:")) if fd not in planes]
+    if len(fds) != 1:
+        raise RuntimeError("expected one socket, found %s" % fds)
+    return fds
+
+
+def _planes(suffix: str) -> List[int]:
+    """The descriptors of sockets connected to a listener of the JVM whose path ends with ``suffix``."""
+    found = []
+    for fd in _descriptors(lambda link, flags: link.startswith("socket:")):
+        try:
+            with socket.socket(fileno=os.dup(fd)) as sock:
+                peer = sock.getpeername()
+        except OSError:
+            continue
+        if isinstance(peer, str) and peer.endswith(suffix):
+            found.append(fd)
+    return found
 
 
 def _descriptors(accept) -> List[int]:

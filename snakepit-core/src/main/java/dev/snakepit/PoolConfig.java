@@ -103,6 +103,7 @@ public final class PoolConfig {
   private final Path requirements;
   private final Path pyproject;
   private final Path wheelDirectory;
+  private final boolean preload;
   private final PoolListener listener;
   private final DataPlaneInterceptor dataPlaneInterceptor;
   private final CallTracer tracer;
@@ -148,6 +149,7 @@ public final class PoolConfig {
     this.requirements = b.requirements;
     this.pyproject = b.pyproject;
     this.wheelDirectory = b.wheelDirectory;
+    this.preload = b.preload;
     this.sharedMemory = b.sharedMemory && b.sharedMemoryDirectory != null;
     this.sharedMemoryThreshold = b.sharedMemoryThreshold;
     this.listener = b.listener;
@@ -211,6 +213,11 @@ public final class PoolConfig {
   /** The directory pip installs from instead of an index, or null (see {@link Builder#wheelDirectory}). */
   public Path wheelDirectory() {
     return wheelDirectory;
+  }
+
+  /** Whether workers are forked from a template that ran the adapter's {@code preload()} (see {@link Builder#preload}). */
+  public boolean preload() {
+    return preload;
   }
 
   /** Whether the pool makes (or reuses) a virtual environment for its workers. */
@@ -465,6 +472,7 @@ public final class PoolConfig {
     private Path requirements;
     private Path pyproject;
     private Path wheelDirectory;
+    private boolean preload;
     private PoolListener listener = PoolListener.NONE;
     private DataPlaneInterceptor dataPlaneInterceptor = DataPlaneInterceptor.NONE;
     private CallTracer tracer = CallTracer.NONE;
@@ -952,6 +960,21 @@ public final class PoolConfig {
         throw invalid("wheelDirectory", directory, "it must be an existing directory of wheels");
       }
       this.wheelDirectory = directory.toAbsolutePath().normalize();
+      return this;
+    }
+
+    /**
+     * Forks the workers from a template (false by default): one process per generation of the pool
+     * imports the adapter and runs its {@code preload()} class method once, and every worker,
+     * replacements too, is forked from it. What {@code preload()} loads is shared copy-on-write by all
+     * workers, and a worker starts in the time of a fork instead of an interpreter's start and
+     * imports (docs/benchmarks.md, start-up). Linux only. {@code preload()} must start no thread (the
+     * pool's start fails, naming them): start threads, open connections and move data to a GPU in
+     * {@code setup()}, which runs in each worker (docs/adr/0007 lists what is not fork-safe). Without
+     * it, each worker runs {@code preload()} itself as it starts.
+     */
+    public Builder preload(boolean value) {
+      this.preload = value;
       return this;
     }
 

@@ -15,10 +15,11 @@ import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Start-up (pools of 1, 4 and 16 workers ready, against one bare interpreter start and against
- * interpreters doing only a worker's imports, one and 16 at once) and recovery (a
- * worker SIGKILLed, to its replacement serving; a pool reloaded, to its new generation serving and its old
- * one stopped; the JVM SIGKILLed, to its last worker gone).
+ * Start-up (pools of 1, 4 and 16 workers ready, with and without preloading, against one bare
+ * interpreter start and against interpreters doing only a worker's imports, one and 16 at once) and
+ * recovery (a worker SIGKILLed, to its replacement serving, with and without preloading; a pool
+ * reloaded, to its new generation serving and its old one stopped; the JVM SIGKILLed, to its last
+ * worker gone, with and without preloading).
  */
 final class StartupAndRecovery {
   static final int[] POOL_SIZES = {1, 4, 16};
@@ -36,19 +37,22 @@ final class StartupAndRecovery {
         throw new IllegalStateException("python -c pass failed");
       }
     }));
-    for (int size : POOL_SIZES) {
-      // The first pool of a JVM also loads classes and unpacks the runtime: one untimed run first.
-      // Timed to the return of start(), when every worker is ready; closing the pool is not counted.
-      figures.add(figure("pool of " + size + " ready (`Snakepit.start`)", runs, true, (Action) () -> {
-        long start = System.nanoTime();
-        try (Snakepit pool = Snakepit.start(python.pool("startup-" + size, size).build())) {
-          double millis = (System.nanoTime() - start) / 1e6;
-          if (pool.stats().idle() != size) {
-            throw new IllegalStateException("the pool started with " + pool.stats().describe());
-          }
-          return millis;
-        }
-      }));
+    for (boolean preload : new boolean[] {false, true}) {
+      for (int size : POOL_SIZES) {
+        // The first pool of a JVM also loads classes and unpacks the runtime: one untimed run first.
+        // Timed to the return of start(), when every worker is ready; closing the pool is not counted.
+        figures.add(figure("pool of " + size + " ready" + (preload ? ", preloaded (`preload(true)`)" : " (`Snakepit.start`)"),
+            runs, true, (Action) () -> {
+              long start = System.nanoTime();
+              try (Snakepit pool = Snakepit.start(python.pool("startup-" + size, size).preload(preload).build())) {
+                double millis = (System.nanoTime() - start) / 1e6;
+                if (pool.stats().idle() != size) {
+                  throw new IllegalStateException("the pool started with " + pool.stats().describe());
+                }
+                return millis;
+              }
+            }));
+      }
     }
     // What a pool start cannot go below on this machine: interpreters doing a worker's imports and
     // nothing else, one alone and as many at once as the largest pool has workers. Measured after the
@@ -62,14 +66,17 @@ final class StartupAndRecovery {
       }
       awaitAll(all);
     }));
-    try (Snakepit pool = Snakepit.start(python.pool("recovery", 1).build())) {
-      // Sent at once after the kill: it may reach the dying worker before the pool knows, and is then
-      // sent again (it is idempotent); otherwise it waits for the replacement, as a caller's would.
-      Call ping = Call.of("ping").withRetries(2);
-      figures.add(figure("worker SIGKILLed, to a call served by its replacement", runs, true, () -> {
-        Faults.kill(pool.workerPids().get(0));
-        pool.execute(ping);
-      }));
+    for (boolean preload : new boolean[] {false, true}) {
+      try (Snakepit pool = Snakepit.start(python.pool("recovery", 1).preload(preload).build())) {
+        // Sent at once after the kill: it may reach the dying worker before the pool knows, and is then
+        // sent again (it is idempotent); otherwise it waits for the replacement, as a caller's would.
+        Call ping = Call.of("ping").withRetries(2);
+        figures.add(figure("worker SIGKILLed, to a call served by its replacement" + (preload ? ", preloaded" : ""), runs, true,
+            () -> {
+              Faults.kill(pool.workerPids().get(0));
+              pool.execute(ping);
+            }));
+      }
     }
     try (Snakepit pool = Snakepit.start(python.pool("reload", 4).build())) {
       PoolConfig next = python.pool("reload", 4).build();
@@ -87,14 +94,16 @@ final class StartupAndRecovery {
       double[] timed = Arrays.copyOfRange(stopped, 1, runs + 1);
       figures.add(new Figure("pool of 4 reloaded, to the old generation stopped", median(timed), timed));
     }
-    figures.add(figure("JVM SIGKILLed, to its last worker gone (pool of 4)", runs, false, () -> {
-      JvmCrashHarness.Report report = JvmCrashHarness.forAdapter("snakepit.examples.demo:DemoAdapter").python(python.python())
-          .size(4).killAndWatch(Duration.ofSeconds(10));
-      if (!report.survivors().isEmpty()) {
-        throw new IllegalStateException("processes survived the JVM: " + report.survivors());
-      }
-      return report.gone().toNanos() / 1e6;
-    }));
+    for (boolean preload : new boolean[] {false, true}) {
+      figures.add(figure("JVM SIGKILLed, to its last worker gone (pool of 4" + (preload ? ", preloaded)" : ")"), runs, false, () -> {
+        JvmCrashHarness.Report report = JvmCrashHarness.forAdapter("snakepit.examples.demo:DemoAdapter").python(python.python())
+            .size(4).preload(preload).killAndWatch(Duration.ofSeconds(10));
+        if (!report.survivors().isEmpty()) {
+          throw new IllegalStateException("processes survived the JVM: " + report.survivors());
+        }
+        return report.gone().toNanos() / 1e6;
+      }));
+    }
     return figures;
   }
 

@@ -66,6 +66,25 @@ class ReportTablesTest {
             """);
   }
 
+  @Test
+  void memoryFiguresCompareEveryPoolWithOneWorkerWithoutPreloading() {
+    long mib = 1 << 20;
+    String table = PreloadMemory.table(List.of(new PreloadMemory.Measured(1, false, 220 * mib, 200 * mib),
+        new PreloadMemory.Measured(8, false, 1720 * mib, 200 * mib), new PreloadMemory.Measured(1, true, 230 * mib, 200 * mib),
+        new PreloadMemory.Measured(8, true, 286 * mib, 200 * mib)));
+
+    assertThat(table).startsWith("""
+        | pool | preloading | preload() loads | PSS of the pool's processes | per worker |
+        |---|---|---|---|---|
+        | 1 worker | off | 200 MiB each | 220 MiB | 220 MiB |
+        | 8 workers | off | 200 MiB each | 1720 MiB | 215 MiB |
+        | 1 worker | on (template included) | 200 MiB each | 230 MiB | 230 MiB |
+        | 8 workers | on (template included) | 200 MiB each | 286 MiB | 36 MiB |
+        """)
+        .contains("8 workers without preloading hold 7.82 times the PSS of one worker without preloading")
+        .contains("8 workers forked from a template hold 1.30 times the PSS of one worker without preloading");
+  }
+
   /** A side whose every call took {@code nanos}, over 100 calls. */
   private static SideBySide.Result side(String name, long nanos) {
     long[] samples = new long[100];

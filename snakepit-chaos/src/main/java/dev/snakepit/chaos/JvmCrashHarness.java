@@ -15,6 +15,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -43,6 +44,7 @@ public final class JvmCrashHarness {
   private int size = 4;
   private String python = System.getProperty("snakepit.test.python", "python3");
   private String warmUpTool;
+  private boolean preload;
 
   private JvmCrashHarness(String adapter) {
     this.adapter = Objects.requireNonNull(adapter, "adapter");
@@ -81,6 +83,15 @@ public final class JvmCrashHarness {
   }
 
   /**
+   * Whether the pool forks its workers from a template that ran the adapter's {@code preload()}
+   * ({@code PoolConfig.preload}; default false). The template is watched with the workers.
+   */
+  public JvmCrashHarness preload(boolean value) {
+    preload = value;
+    return this;
+  }
+
+  /**
    * A tool without arguments called once per worker before the kill, such as one that starts child
    * processes (the chaos adapter's {@code spawn_grandchildren}), so that those are watched too.
    */
@@ -115,10 +126,13 @@ public final class JvmCrashHarness {
         watched.add(worker);
         watched.addAll(ProcessTree.groupMembers(worker)); // its children that stayed in its group
         // Its keeper, and all the keeper holds: children that left the worker's group, adopted orphans.
-        ProcessHandle.of(worker).flatMap(ProcessHandle::parent).ifPresent(keeper -> {
-          watched.add(keeper.pid());
-          keeper.descendants().forEach(d -> watched.add(d.pid()));
+        Optional<ProcessHandle> keeper = ProcessHandle.of(worker).flatMap(ProcessHandle::parent);
+        keeper.ifPresent(k -> {
+          watched.add(k.pid());
+          k.descendants().forEach(d -> watched.add(d.pid()));
         });
+        // The template the keeper was forked from, when the pool preloads: the keeper's parent, not the JVM.
+        keeper.flatMap(ProcessHandle::parent).filter(p -> p.pid() != jvm.pid()).ifPresent(t -> watched.add(t.pid()));
       }
       long killed = System.nanoTime();
       jvm.destroyForcibly();
@@ -187,6 +201,9 @@ public final class JvmCrashHarness {
     environment.forEach((k, v) -> command.addAll(List.of("--env", k + "=" + v)));
     if (warmUpTool != null) {
       command.addAll(List.of("--call", warmUpTool));
+    }
+    if (preload) {
+      command.addAll(List.of("--preload", "true"));
     }
     return command;
   }

@@ -28,4 +28,21 @@ class JvmCrashHarnessTest {
     assertThat(report.gone()).isLessThan(Duration.ofSeconds(5));
     assertThat(ProcessHandle.of(report.jvmPid()).map(ProcessHandle::isAlive).orElse(false)).isFalse();
   }
+
+  @Test
+  void aKilledJvmLeavesNoTemplateNorForkedWorkerNorGrandchild() throws Exception {
+    JvmCrashHarness.Report report = JvmCrashHarness.forAdapter(ChaosAdapter.ADAPTER)
+        .pythonPath(ChaosAdapter.pythonPath())
+        .python(TestPools.python())
+        .environment(NoLeaks.OWNER_VARIABLE, NoLeaks.OWNER)
+        .size(3)
+        .preload(true)
+        .warmUp("spawn_grandchildren")
+        .killAndWatch(Duration.ofSeconds(5));
+
+    // The template, and three workers forked from it, each with its keeper and two grandchildren.
+    assertThat(report.watched()).hasSizeGreaterThanOrEqualTo(13);
+    assertThat(report.survivors()).isEmpty();
+    assertThat(report.gone()).isLessThan(Duration.ofSeconds(5));
+  }
 }

@@ -11,7 +11,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import picocli.CommandLine.Command;
@@ -41,6 +43,9 @@ final class CrashTargetCommand implements Callable<Integer> {
   @Range(min = 1, max = 64)
   int workers;
 
+  @Option(names = "--preload", description = "fork the workers from a template")
+  boolean preload;
+
   @Mixin
   PythonOption python;
 
@@ -54,18 +59,22 @@ final class CrashTargetCommand implements Callable<Integer> {
   public Integer call() {
     // Never closed, on purpose: what happens to its processes is what the crash test checks.
     Snakepit pool = Snakepit.start(PoolConfig.builder(DemoSettings.ADAPTER).name("crash-target").size(workers)
-        .pythonExecutable(python.command()).build());
+        .pythonExecutable(python.command()).preload(preload).build());
     List<Long> workerPids = pool.workerPids();
     List<Long> grandchildren = new ArrayList<>();
     for (String detach : DETACHED) {
       grandchildren.addAll(spawnOnEveryWorker(pool, workerPids, detach));
     }
-    // Each worker's parent is its keeper, the process the pool started, which owns the worker's tree.
+    // Each worker's parent is its keeper, which owns the worker's tree: the process the pool started,
+    // or with preloading one its template forked.
+    Set<Long> templates = new TreeSet<>();
     for (long worker : workerPids) {
       terminal.out().println("worker " + worker);
-      ProcessHandle.of(worker).flatMap(ProcessHandle::parent)
-          .ifPresent(keeper -> terminal.out().println("keeper " + keeper.pid()));
+      Optional<ProcessHandle> keeper = ProcessHandle.of(worker).flatMap(ProcessHandle::parent);
+      keeper.ifPresent(k -> terminal.out().println("keeper " + k.pid()));
+      keeper.flatMap(ProcessHandle::parent).filter(t -> t.pid() != ProcessHandle.current().pid()).ifPresent(t -> templates.add(t.pid()));
     }
+    templates.forEach(pid -> terminal.out().println("template " + pid));
     grandchildren.forEach(pid -> terminal.out().println("grandchild " + pid));
     terminal.out().println("ready");
     terminal.out().flush();

@@ -79,6 +79,9 @@ final class CrashTestCommand implements Callable<Integer> {
   @Range(min = 1, max = 60_000)
   int limitMillis;
 
+  @Option(names = "--preload", description = "fork the workers from a template (PoolConfig.preload), which is watched too")
+  boolean preload;
+
   @Mixin
   PythonOption python;
 
@@ -100,9 +103,9 @@ final class CrashTestCommand implements Callable<Integer> {
       return Main.FAILED;
     }
     long limit = TimeUnit.MILLISECONDS.toNanos(limitMillis);
-    terminal.out().printf("snakepit crash-test: %d run(s) per mode, a pool of %d workers each with three grandchildren"
+    terminal.out().printf("snakepit crash-test: %d run(s) per mode, a pool of %d workers%s each with three grandchildren"
         + " (one in its group, one in a session of its own, one double-forked daemon);"
-        + " every process must be gone within %d ms%n", runs, workers, limitMillis);
+        + " every process must be gone within %d ms%n", runs, workers, preload ? " forked from a template," : "", limitMillis);
     List<Run> all = new ArrayList<>();
     try {
       for (Mode mode : modes) {
@@ -215,7 +218,7 @@ final class CrashTestCommand implements Callable<Integer> {
     }
   }
 
-  /** Reads "worker PID", "keeper PID" and "grandchild PID" lines up to "ready". */
+  /** Reads "worker PID", "keeper PID", "template PID" and "grandchild PID" lines up to "ready". */
   private static void readReport(BufferedReader out, List<Long> workers, Set<Long> watched) {
     try {
       for (String line; (line = out.readLine()) != null; ) {
@@ -226,7 +229,7 @@ final class CrashTestCommand implements Callable<Integer> {
         if (parts.length == 2 && parts[0].equals("worker")) {
           workers.add(Long.parseLong(parts[1]));
           watched.add(Long.parseLong(parts[1]));
-        } else if (parts.length == 2 && (parts[0].equals("grandchild") || parts[0].equals("keeper"))) {
+        } else if (parts.length == 2 && List.of("grandchild", "keeper", "template").contains(parts[0])) {
           watched.add(Long.parseLong(parts[1]));
         }
       }
@@ -237,7 +240,7 @@ final class CrashTestCommand implements Callable<Integer> {
   }
 
   /** This same program, in a fresh JVM, running {@link CrashTargetCommand}. */
-  private static List<String> targetCommand(int workers, PythonCommand python) {
+  private List<String> targetCommand(int workers, PythonCommand python) {
     List<String> command = new ArrayList<>();
     command.add(ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
     String modulePath = System.getProperty("jdk.module.path");
@@ -247,6 +250,9 @@ final class CrashTestCommand implements Callable<Integer> {
       command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
     }
     command.addAll(List.of(CrashTargetCommand.NAME, "--workers", Integer.toString(workers), "--python", python.executable()));
+    if (preload) {
+      command.add("--preload");
+    }
     return command;
   }
 

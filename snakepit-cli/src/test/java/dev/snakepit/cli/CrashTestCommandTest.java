@@ -39,6 +39,20 @@ class CrashTestCommandTest {
   }
 
   @Test
+  void noTemplateNorForkedWorkerOutlivesAJvmEndedAnyWay() {
+    int status = new Main().run(List.of("crash-test", "--runs", "1", "--workers", "2", "--preload", "--python",
+        TestPython.command()), captured.terminal);
+
+    assertThat(status).as(captured.out() + captured.err()).isZero();
+    assertThat(captured.out()).contains("a pool of 2 workers forked from a template,", "crash-test passed: no process outlived its JVM");
+    // The template, two workers, their two keepers and six grandchildren in each run.
+    assertThat(captured.out().lines().filter(line -> line.matches("\\s+\\w+ run +1: +\\d+ processes gone in \\d+ ms")))
+        .hasSize(3)
+        .allSatisfy(line -> assertThat(Integer.parseInt(line.replaceAll(".*run +1: +(\\d+) processes.*", "$1")))
+            .isGreaterThanOrEqualTo(11));
+  }
+
+  @Test
   void anUnknownModeIsAUsageError() {
     int status = new Main().run(List.of("crash-test", "--mode", "nuke"), captured.terminal);
 

@@ -111,6 +111,7 @@ final class PoolShutdown {
     // Without the loop's help too, should it be the thing that is broken.
     supervisor.killDirectly();
     try {
+      supervisor.closeSpawner();
       supervisor.stopLoop(Duration.ofSeconds(5));
       supervisor.joinThreads(Duration.ofSeconds(5));
     } catch (InterruptedException e) {

@@ -17,7 +17,8 @@ public final class ChildJvm {
   public static Process start(Class<?> main, String... args) throws IOException {
     List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElseThrow(), "-cp",
         System.getProperty("java.class.path"), "-Dsnakepit.test.python=" + TestPools.python(),
-        "-Dsnakepit.test.repo=" + System.getProperty("snakepit.test.repo", ""), main.getName()));
+        "-Dsnakepit.test.repo=" + System.getProperty("snakepit.test.repo", ""),
+        "-Dsnakepit.test.preload=" + TestPools.preloading(), main.getName()));
     command.addAll(List.of(args));
     return new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
   }

@@ -20,7 +20,8 @@ public final class TestPools {
   /**
    * A builder for {@code adapter} with the test presets: one worker; call timeout 10 s, acquire
    * timeout 5 s, start timeout 20 s (generous: two cores may be starting several interpreters),
-   * shutdown grace 3 s, cancel grace 2 s.
+   * shutdown grace 3 s, cancel grace 2 s. Workers are forked from a template when the system property
+   * {@code snakepit.test.preload} is true, as in the build's {@code preloaded} test run.
    */
   public static PoolConfig.Builder builder(String adapter, String poolName) {
     return PoolConfig.builder(adapter)
@@ -33,7 +34,13 @@ public final class TestPools {
         .acquireTimeout(Duration.ofSeconds(5))
         .startTimeout(Duration.ofSeconds(20))
         .shutdownGrace(Duration.ofSeconds(3))
-        .cancelGrace(Duration.ofSeconds(2));
+        .cancelGrace(Duration.ofSeconds(2))
+        .preload(preloading());
+  }
+
+  /** Whether the tests run with preloading on ({@code snakepit.test.preload}): every worker forked from a template. */
+  public static boolean preloading() {
+    return Boolean.getBoolean("snakepit.test.preload");
   }
 
   /** The presets with the demo adapter. */

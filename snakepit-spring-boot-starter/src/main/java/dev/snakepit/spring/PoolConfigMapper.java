@@ -84,6 +84,7 @@ final class PoolConfigMapper {
     set("requirements", p.requirements(), v -> builder.requirements(Path.of(v)));
     set("pyproject", p.pyproject(), v -> builder.pyproject(Path.of(v)));
     set("wheel-directory", p.wheelDirectory(), v -> builder.wheelDirectory(Path.of(v)));
+    set("preload", p.preload(), builder::preload);
     set("call-timeout", p.callTimeout(), builder::callTimeout);
     set("acquire-timeout", p.acquireTimeout(), builder::acquireTimeout);
     set("max-queue", p.maxQueue(), builder::maxQueue);

@@ -25,6 +25,7 @@ import org.springframework.util.unit.DataSize;
  * @param requirements a requirements file: the workers run in a virtual environment the pool makes from it
  * @param pyproject a {@code pyproject.toml}: the workers run in a virtual environment with its project installed
  * @param wheelDirectory where pip installs from instead of an index, for {@code requirements} or {@code pyproject}
+ * @param preload whether workers are forked from a template that ran the adapter's {@code preload()}
  * @param crashLoop {@code crash-loop.crashes} and {@code crash-loop.window}; a half left out keeps its default
  * @param recycleAboveErrorRate {@code recycle-above-error-rate.rate} and {@code .window}; likewise
  */
@@ -39,6 +40,7 @@ public record PoolProperties(
     String requirements,
     String pyproject,
     String wheelDirectory,
+    Boolean preload,
     Duration callTimeout,
     Duration acquireTimeout,
     Integer maxQueue,

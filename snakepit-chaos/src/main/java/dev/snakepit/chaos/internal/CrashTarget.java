@@ -14,7 +14,7 @@ import java.util.concurrent.CountDownLatch;
  * calls, prints {@code worker PID} lines and {@code ready}, then waits forever. Never closes its pool:
  * what happens to the workers when this JVM is killed is what the harness checks.
  *
- * <p>Arguments: {@code adapter size python [--path DIR]... [--env NAME=VALUE]... [--call TOOL]}.
+ * <p>Arguments: {@code adapter size python [--path DIR]... [--env NAME=VALUE]... [--call TOOL] [--preload true]}.
  */
 public final class CrashTarget {
   private CrashTarget() {}
@@ -31,6 +31,7 @@ public final class CrashTarget {
           config.environment(args[i + 1].substring(0, eq), args[i + 1].substring(eq + 1));
         }
         case "--call" -> warmUp = args[i + 1];
+        case "--preload" -> config.preload(Boolean.parseBoolean(args[i + 1]));
         default -> throw new IllegalArgumentException("unknown argument " + args[i]);
       }
     }

@@ -25,9 +25,12 @@ public final class ProcessTree {
 
   /**
    * Sends signal {@code name} (such as {@code USR2}) to {@code pid} with kill(1), without waiting for
-   * it; returns false when kill cannot be run. For signals the JDK cannot send itself.
+   * it; returns false when kill cannot be run, or for a pid below 2. For signals the JDK cannot send itself.
    */
   public static boolean signal(long pid, String name) {
+    if (pid <= 1) {
+      return false; // kill(1) would take 0 for this JVM's own process group, -1 for every process
+    }
     try {
       new ProcessBuilder("kill", "-" + name, Long.toString(pid))
           .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD).start();

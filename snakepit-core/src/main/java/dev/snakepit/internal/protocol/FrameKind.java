@@ -23,7 +23,12 @@ public enum FrameKind {
   CANCEL(18, Plane.CONTROL),
   HEARTBEAT(19, Plane.CONTROL),
   HEARTBEAT_ACK(20, Plane.CONTROL),
-  RETIRE(21, Plane.CONTROL);
+  RETIRE(21, Plane.CONTROL),
+  /** The template's kinds (docs/protocol.md, section 4.16): on its control plane only, never a worker's. */
+  TEMPLATE_READY(22, Plane.CONTROL),
+  FORK(23, Plane.CONTROL),
+  FORKED(24, Plane.CONTROL),
+  REAPED(25, Plane.CONTROL);
 
   /** Which of a worker's two channels carries a kind (docs/protocol.md, section 1). */
   public enum Plane {

@@ -129,6 +129,14 @@ public final class Messages {
     return fixed(Map.of("reason", reason));
   }
 
+  /**
+   * FORK (section 4.16): the template forks worker {@code workerId}, which takes {@code environment}
+   * (its own variables) before it starts.
+   */
+  public static EncodedBody fork(String workerId, Map<String, String> environment) {
+    return fixed(Map.of("worker_id", workerId, "environment", Map.copyOf(environment)));
+  }
+
   /** The value of a RESULT body (section 4.2). */
   public static Object resultValue(Map<?, ?> body) {
     return body.get("value");
@@ -139,8 +147,11 @@ public final class Messages {
     return text(body.get("reason"));
   }
 
-  /** The worker's pid in a FATAL body (section 4.5), or 0 when it gave none. */
-  public static long fatalPid(Map<?, ?> body) {
+  /**
+   * The pid a FATAL body (section 4.5, the worker's), or a FORKED or REAPED body (section 4.16, a
+   * keeper's) names, or 0 when it gives none.
+   */
+  public static long pid(Map<?, ?> body) {
     return body.get("pid") instanceof Long pid && pid > 0 ? pid : 0;
   }
 

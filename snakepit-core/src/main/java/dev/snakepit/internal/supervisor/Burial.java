@@ -113,7 +113,9 @@ final class Burial {
 
   /** A stop event for a worker the pool meant to end; a crash event, counted and logged, for any other. */
   private void report(Worker worker, WorkerExit exit, boolean intended) {
-    String reason = worker.failure != null ? worker.failure : intended ? worker.stopReason : "died: " + exit.describe();
+    String endedBy = worker.process().endedBy();
+    String reason = worker.failure != null ? worker.failure : intended ? worker.stopReason
+        : "died: " + (endedBy != null ? endedBy + " (" + exit.describe() + ")" : exit.describe());
     WorkerEvent event = new WorkerEvent(pool, worker.id, worker.pid(), worker.uptime(), reason, exit);
     if (intended) {
       events.workerStop(event);

@@ -91,8 +91,13 @@ final class ForkedWorker implements WorkerProcess {
   /** The keeper forks the worker first, and adopts orphans only later: its oldest child with its command line. */
   @Override
   public long forkedChild() {
+    return oldestChild(keeper.toHandle());
+  }
+
+  /** The oldest child of {@code keeper} that runs the keeper's command: the worker it forked; 0 for none. */
+  static long oldestChild(ProcessHandle keeper) {
     Optional<String> command = keeper.info().commandLine();
-    return keeper.toHandle().children()
+    return keeper.children()
         .filter(h -> command.isEmpty() || h.info().commandLine().equals(command))
         .min(Comparator.comparing(h -> h.info().startInstant().orElse(Instant.MAX)))
         .map(ProcessHandle::pid).orElse(0L);
@@ -115,6 +120,11 @@ final class ForkedWorker implements WorkerProcess {
 
   @Override
   public boolean dumpStacks(long pid) {
+    return askForStacks(pid);
+  }
+
+  /** Signals worker {@code pid} to write its threads' Python stacks to stderr, unless it is stopped. */
+  static boolean askForStacks(long pid) {
     return !ProcStat.isStopped(pid) && ProcessTree.signal(pid, STACK_DUMP_SIGNAL);
   }
 

@@ -17,6 +17,9 @@ interface Spawner {
    */
   WorkerProcess spawn(String id, Wiring wiring) throws IOException;
 
+  /** Ends what the spawner keeps besides its workers (a preloading pool's template); after every worker is dead. */
+  default void close() throws InterruptedException {}
+
   /**
    * What a new worker is connected to: the policy that says when it is due for recycling, the
    * dispatcher its replies go to, where its own pid is learnt, and what its channels report.

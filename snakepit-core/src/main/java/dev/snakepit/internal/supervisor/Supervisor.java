@@ -164,6 +164,11 @@ public final class Supervisor implements Worker.Reports, DispatchHost {
     return limits.describe();
   }
 
+  /** Ends what the pool keeps to start workers (a preloading pool's template); after every worker is dead. */
+  public void closeSpawner() throws InterruptedException {
+    spawner.close();
+  }
+
   /** Removes the pool's resource-limit groups; after every worker is dead. */
   public void releaseLimits() {
     limits.close();

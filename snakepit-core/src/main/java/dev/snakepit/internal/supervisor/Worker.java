@@ -118,7 +118,7 @@ final class Worker {
 
       @Override
       public void fatal(Map<String, Object> body) {
-        long said = Messages.fatalPid(body);
+        long said = Messages.pid(body);
         if (said > 0) {
           pid = said;
         }

@@ -1,6 +1,7 @@
 package dev.snakepit.internal.supervisor;
 
 import dev.snakepit.PoolConfig;
+import dev.snakepit.internal.control.AcceptedPlane;
 import dev.snakepit.internal.dispatch.WorkerConnection;
 import dev.snakepit.internal.protocol.Messages;
 import dev.snakepit.internal.protocol.SharedMemory;
@@ -16,11 +17,14 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * Spawns worker processes. Always called on the pool's control loop, one long-lived platform thread:
@@ -34,6 +38,11 @@ final class WorkerLauncher implements Spawner {
   /** The pool's shared-memory directory and threshold (docs/protocol.md, section 3.5); unset when it has none. */
   private static final String SHM_DIR = "SNAKEPIT_SHM_DIR";
   private static final String SHM_THRESHOLD = "SNAKEPIT_SHM_THRESHOLD";
+  /** The pid a keeper's parent-death check expects: the JVM's, or the template's for a forked worker. */
+  private static final String PARENT_PID = "SNAKEPIT_JVM_PID";
+  /** Where a worker forked from the template connects its control plane and its stderr (docs/protocol.md, 4.16). */
+  private static final String CONTROL_SOCKET = "SNAKEPIT_CONTROL_SOCKET";
+  private static final String STDERR_SOCKET = "SNAKEPIT_STDERR_SOCKET";
 
   private final PoolConfig config;
   private final PythonInterpreter python;
@@ -42,6 +51,10 @@ final class WorkerLauncher implements Spawner {
   private final SharedMemory shared;
   private final WorkerLimits limits;
   private final ControlLoop loop;
+  /** With preloading, the template workers are forked from now; loop only. */
+  private Template template;
+  /** Every template started, for their threads at close. */
+  private final List<Template> templates = new CopyOnWriteArrayList<>();
 
   WorkerLauncher(PoolConfig config, PythonInterpreter python, Path runtime, RunDirectory runDirectory, SharedMemory shared,
       WorkerLimits limits, ControlLoop loop) {
@@ -54,7 +67,10 @@ final class WorkerLauncher implements Spawner {
     this.runDirectory = runDirectory;
   }
 
-  /** Listens on the worker's socket, starts its keeper and the threads that read it. */
+  /**
+   * Listens on the worker's socket, then starts its keeper, or with preloading asks the template to
+   * fork it (starting the template first if there is none), and starts the threads that read it.
+   */
   @Override
   public WorkerProcess spawn(String id, Wiring wiring) throws IOException {
     // The parent-death signal is tied to the thread that forks: only the long-lived control loop may.
@@ -71,10 +87,16 @@ final class WorkerLauncher implements Spawner {
       if (connectTo == null) {
         throw new IllegalStateException("the data-plane interceptor of pool '" + config.name() + "' returned no socket for worker " + id);
       }
-      Process process = processBuilder(id, connectTo, token).start();
+      WorkerConnection.Endpoint endpoint = new WorkerConnection.Endpoint(server, socket, token);
+      Map<String, String> own = workerVariables(id, connectTo, token);
+      if (config.preload()) {
+        return forkFromTemplate(id, endpoint, own, wiring);
+      }
+      ProcessBuilder builder = builder(List.of());
+      builder.environment().putAll(own);
+      Process process = builder.start();
       RunRegistry.get().add(process.pid());
-      ForkedWorker worker = new ForkedWorker(config.name(), id, process,
-          new WorkerConnection.Endpoint(server, socket, token), config.maxFrameBytes(), shared, wiring);
+      ForkedWorker worker = new ForkedWorker(config.name(), id, process, endpoint, config.maxFrameBytes(), shared, wiring);
       worker.start(config.name(), id);
       return worker;
     } catch (IOException | RuntimeException e) {
@@ -84,9 +106,69 @@ final class WorkerLauncher implements Spawner {
     }
   }
 
-  private ProcessBuilder processBuilder(String id, Path socket, String token) throws IOException {
-    ProcessBuilder builder = new ProcessBuilder(List.of(
-        python.executable(), "-m", "snakepit", "--adapter", config.adapter()));
+  /**
+   * Has the template fork worker {@code id}, whose control plane and stderr are sockets listened on
+   * here; starts a template if the generation has none, or if the last one is gone.
+   */
+  private WorkerProcess forkFromTemplate(String id, WorkerConnection.Endpoint endpoint, Map<String, String> own, Wiring wiring)
+      throws IOException {
+    Template current = template;
+    if (current == null || current.gone()) {
+      current = Template.start(config.name(), builder(List.of("--template")), config.maxFrameBytes());
+      template = current;
+      templates.add(current);
+    }
+    AcceptedPlane control = AcceptedPlane.listen("control", runDirectory.socket(id + "-control"), endpoint.token());
+    AcceptedPlane stderr;
+    try {
+      stderr = AcceptedPlane.listen("stderr", runDirectory.socket(id + "-stderr"), endpoint.token());
+    } catch (IOException | RuntimeException e) {
+      control.close();
+      throw e;
+    }
+    TemplateWorker worker = new TemplateWorker(config.name(), id, current, control, stderr, endpoint, config.maxFrameBytes(),
+        shared, wiring);
+    worker.start(config.name());
+    Map<String, String> environment = new LinkedHashMap<>(own);
+    environment.put(CONTROL_SOCKET, control.path().toString());
+    environment.put(STDERR_SOCKET, stderr.path().toString());
+    environment.put(PARENT_PID, Long.toString(current.pid())); // the keeper's parent is the template
+    current.fork(worker, environment);
+    return worker;
+  }
+
+  /** Ends the template, if the pool preloads; its workers are dead by now. */
+  @Override
+  public void close() throws InterruptedException {
+    Template current = template;
+    if (current != null) {
+      current.close();
+    }
+    for (Template t : templates) {
+      for (Thread thread : t.threads()) {
+        thread.join(Duration.ofSeconds(5));
+      }
+    }
+  }
+
+  /** What only worker {@code id} has in its environment: its data plane's socket and token, its limits. */
+  private Map<String, String> workerVariables(String id, Path socket, String token) throws IOException {
+    Map<String, String> env = new LinkedHashMap<>();
+    env.put("SNAKEPIT_SOCKET", socket.toString());
+    env.put("SNAKEPIT_TOKEN", token);
+    env.put("SNAKEPIT_WORKER_ID", id);
+    env.putAll(limits.prepare(id));
+    return env;
+  }
+
+  /**
+   * A process running {@code python -m snakepit --adapter <adapter>} and {@code options}, with what every
+   * worker of the pool has in its environment.
+   */
+  private ProcessBuilder builder(List<String> options) {
+    List<String> command = new ArrayList<>(List.of(python.executable(), "-m", "snakepit", "--adapter", config.adapter()));
+    command.addAll(options);
+    ProcessBuilder builder = new ProcessBuilder(command);
     builder.directory(config.workingDirectory().toFile());
     Map<String, String> env = builder.environment();
     env.putAll(config.environment());
@@ -100,17 +182,13 @@ final class WorkerLauncher implements Spawner {
     }
     env.put("PYTHONPATH", String.join(File.pathSeparator, path));
     env.put("PYTHONIOENCODING", "utf-8:backslashreplace");
-    env.put("SNAKEPIT_SOCKET", socket.toString());
-    env.put("SNAKEPIT_TOKEN", token);
-    env.put("SNAKEPIT_WORKER_ID", id);
     env.put("SNAKEPIT_POOL", config.name());
     env.put("SNAKEPIT_MAX_FRAME_BYTES", Integer.toString(config.maxFrameBytes()));
     env.put("SNAKEPIT_PROTOCOL", Long.toString(Messages.PROTOCOL));
     env.put("SNAKEPIT_LOG_LEVEL", config.pythonLogLevel());
     env.put("SNAKEPIT_ARRAYS", config.pythonArrays().name().toLowerCase(Locale.ROOT));
-    env.put("SNAKEPIT_JVM_PID", Long.toString(ProcessHandle.current().pid()));
+    env.put(PARENT_PID, Long.toString(ProcessHandle.current().pid()));
     env.put(RunRegistry.INSTANCE_VARIABLE, RunRegistry.get().token());
-    env.putAll(limits.prepare(id));
     env.put(PoolConfig.HEARTBEAT_INTERVAL_VARIABLE, Long.toString(config.heartbeatInterval().toMillis()));
     env.put(PoolConfig.HEARTBEAT_TIMEOUT_VARIABLE, Long.toString(config.heartbeatTimeout().toMillis()));
     if (shared.on()) {

@@ -29,6 +29,14 @@ interface WorkerProcess {
   /** Completes once the worker's stderr and control plane have been read to their end. */
   CompletableFuture<Void> outputEnded();
 
+  /**
+   * What ended the worker when neither it nor the pool did (the template it was forked from exited),
+   * in a few words; null otherwise.
+   */
+  default String endedBy() {
+    return null;
+  }
+
   /** The last lines the worker wrote to stderr. */
   String stderrTail();
 

@@ -173,6 +173,7 @@ public final class PoolSettings {
     s.put("requirements", (b, v) -> b.requirements(Path.of(v)));
     s.put("pyproject", (b, v) -> b.pyproject(Path.of(v)));
     s.put("wheel-directory", (b, v) -> b.wheelDirectory(Path.of(v)));
+    s.put("preload", (b, v) -> b.preload(Values.bool(v)));
     s.put("call-timeout", (b, v) -> b.callTimeout(Values.duration(v)));
     s.put("acquire-timeout", (b, v) -> b.acquireTimeout(Values.duration(v)));
     s.put("max-queue", (b, v) -> b.maxQueue(Values.integer(v)));
