@@ -974,8 +974,16 @@ public final class PoolConfig {
      * it, each worker runs {@code preload()} itself as it starts.
      */
     public Builder preload(boolean value) {
+      if (value && !forksFromTemplates(System.getProperty("os.name", ""))) {
+        throw invalid("preload", true, "forking workers from a template needs Linux; this is " + System.getProperty("os.name"));
+      }
       this.preload = value;
       return this;
+    }
+
+    /** Whether preloading works on the operating system named {@code osName} (its /proc and prctl). */
+    static boolean forksFromTemplates(String osName) {
+      return osName.startsWith("Linux");
     }
 
     /** The listener receiving the pool's events. */

@@ -101,6 +101,20 @@ class PoolConfigTest {
   }
 
   @Test
+  void preloadingIsOffByDefaultAndNeedsLinux() {
+    assertThat(PoolConfig.builder(ADAPTER).build().preload()).isFalse();
+    assertThat(PoolConfig.Builder.forksFromTemplates("Linux")).isTrue();
+    assertThat(PoolConfig.Builder.forksFromTemplates("Mac OS X")).isFalse();
+    assertThat(PoolConfig.Builder.forksFromTemplates("Windows 11")).isFalse();
+    if (PoolConfig.Builder.forksFromTemplates(System.getProperty("os.name"))) {
+      assertThat(PoolConfig.builder(ADAPTER).preload(true).build().preload()).isTrue();
+    } else {
+      assertThatThrownBy(() -> PoolConfig.builder(ADAPTER).preload(true))
+          .hasMessageStartingWith("PoolConfig.preload = true is invalid: forking workers from a template needs Linux");
+    }
+  }
+
+  @Test
   void environmentMapsAreCheckedLikeSingleVariables() {
     PoolConfig config = PoolConfig.builder(ADAPTER).environment(Map.of("A", "1", "B", "2")).build();
     assertThat(config.environment()).containsEntry("A", "1").containsEntry("B", "2");

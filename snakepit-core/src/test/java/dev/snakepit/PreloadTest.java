@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.awaitility.Awaitility.await;
 
+import dev.snakepit.internal.process.ProcessTree;
+import dev.snakepit.internal.process.RunRegistry;
 import dev.snakepit.testing.PoolTest;
 import dev.snakepit.testing.RecordingListener;
 import dev.snakepit.testing.TestPools;
@@ -55,6 +57,20 @@ class PreloadTest {
       assertThat(templateOf(said.get(1))).isEqualTo(template);
       assertThat(pool.execute("data_sum", Map.of())).isEqualTo(16L << 20);
       assertThat(pool.execute("add", Map.of("a", 1))).isEqualTo(3L);
+    }
+  }
+
+  @Test
+  void theTemplateAndEveryForkedProcessCarryTheMarkTheNextJvmsSweepLooksFor() {
+    try (Snakepit pool = start("preload-marked", 2, new RecordingListener())) {
+      List<Long> workers = pool.workerPids();
+      long template = templateOf(workers.getFirst());
+      String mark = RunRegistry.INSTANCE_VARIABLE + "=" + RunRegistry.get().token();
+
+      List<Long> marked = ProcessTree.withEnvironmentEntry(mark);
+
+      assertThat(marked).contains(template).containsAll(workers);
+      assertThat(workers).allSatisfy(w -> assertThat(marked).contains(parent(w)));
     }
   }
 
