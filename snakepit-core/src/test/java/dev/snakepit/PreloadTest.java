@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import dev.snakepit.internal.process.ProcessTree;
 import dev.snakepit.internal.process.RunRegistry;
 import dev.snakepit.testing.PoolTest;
+import dev.snakepit.testing.Processes;
 import dev.snakepit.testing.RecordingListener;
 import dev.snakepit.testing.TestPools;
 import java.time.Duration;
@@ -113,6 +114,24 @@ class PreloadTest {
       assertThat(events.ofType("workerCrash")).anySatisfy(crash ->
           assertThat(crash.worker().reason()).contains("died: its template (pid " + template + ") ended, killed by SIGKILL"));
       assertThat(pool.execute("add", Map.of("a", 3))).isEqualTo(5L);
+    }
+  }
+
+  @Test
+  void aStoppedTemplateIsKilledAndItsWorkersAreReplacedFromANewOne() {
+    RecordingListener events = new RecordingListener();
+    try (Snakepit pool = start("preload-template-stopped", 2, events)) {
+      List<Long> before = pool.workerPids();
+      long template = templateOf(before.getFirst());
+
+      Processes.signal(template, "STOP");
+
+      await().atMost(WAIT).until(() -> !Processes.isRunning(template));
+      await().atMost(WAIT).until(() -> pool.stats().idle() == 2 && pool.workerPids().stream().noneMatch(before::contains));
+      assertThat(pool.workerPids()).allSatisfy(w -> assertThat(templateOf(w)).isNotEqualTo(template).isPositive());
+      assertThat(events.ofType("workerCrash")).hasSize(2).allSatisfy(crash ->
+          assertThat(crash.worker().reason()).contains("its template (pid " + template + ") ended, killed by SIGKILL"));
+      assertThat(pool.execute("add", Map.of("a", 4))).isEqualTo(6L);
     }
   }
 

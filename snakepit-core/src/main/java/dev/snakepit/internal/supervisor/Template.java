@@ -11,6 +11,7 @@ import dev.snakepit.internal.protocol.Messages;
 import dev.snakepit.internal.protocol.ValueDecoder;
 import dev.snakepit.internal.protocol.ValueDecodingException;
 import dev.snakepit.internal.process.ExitStatus;
+import dev.snakepit.internal.process.ProcStat;
 import dev.snakepit.internal.process.ProcessTree;
 import dev.snakepit.internal.process.RunRegistry;
 import java.io.IOException;
@@ -132,6 +133,35 @@ final class Template {
   synchronized boolean withdraw(TemplateWorker worker) {
     // Its waiting request stays, and is skipped when sent: its worker is no longer in byId.
     return !ready && !gone && byId.remove(worker.id()) != null;
+  }
+
+  /**
+   * Kills the template if it has not answered the FORK of {@code worker}, which the pool has since
+   * killed: a template that does not answer within that long is stopped or wedged, and can neither fork
+   * nor report its workers' ends. Its death ends its workers, and the next one needed starts a new
+   * template.
+   */
+  void killIfUnanswered(TemplateWorker worker, Duration waited) {
+    synchronized (this) {
+      if (!ready || byId.get(worker.id()) != worker || byKeeper.containsValue(worker)) {
+        return;
+      }
+    }
+    LOG.warn("pool '{}': the template (pid {}) has not answered the FORK of worker {} within {} ms; killing it", pool,
+        process.pid(), worker.id(), waited.toMillis());
+    ProcessTree.kill(process.toHandle(), process.pid());
+  }
+
+  /**
+   * Kills the template if it is stopped (SIGSTOP, a debugger): it would neither fork nor reap, and the
+   * ends of its workers would go unreported. Runs on the control loop at each heartbeat interval.
+   */
+  void killIfStopped() {
+    if (!gone() && ProcStat.isStopped(process.pid())) {
+      LOG.warn("pool '{}': the template (pid {}) is stopped, so it can neither fork nor report its workers' ends;"
+          + " killing it", pool, process.pid());
+      ProcessTree.kill(process.toHandle(), process.pid());
+    }
   }
 
   private void send(TemplateWorker worker, Map<String, String> environment) {

@@ -9,6 +9,7 @@ import dev.snakepit.internal.process.ProcStat;
 import dev.snakepit.internal.process.ProcessTree;
 import dev.snakepit.internal.process.RunRegistry;
 import dev.snakepit.internal.protocol.SharedMemory;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -24,11 +25,14 @@ import java.util.concurrent.CopyOnWriteArrayList;
 final class TemplateWorker implements WorkerProcess {
   /** The exit value of a worker that the pool killed, or that died with its template: SIGKILL's. */
   private static final int KILLED = 128 + 9;
+  /** How long the template may take to answer a FORK before a kill of its worker finds it wedged. */
+  static final Duration FORK_ANSWER_LIMIT = Duration.ofSeconds(5);
   /** The runtime's exit status for a worker that could not start (python/snakepit/exits.py). */
   private static final int START_FAILED = 3;
 
   private final String id;
   private final Template template;
+  private final ControlLoop loop;
   private final AcceptedPlane controlPlane;
   private final AcceptedPlane stderrPlane;
   private final StderrPump stderr;
@@ -45,10 +49,12 @@ final class TemplateWorker implements WorkerProcess {
   /** What the template said about the worker's end, if it ended without its own word; null otherwise. */
   private volatile String ending;
 
-  TemplateWorker(String pool, String id, Template template, AcceptedPlane controlPlane, AcceptedPlane stderrPlane,
-      WorkerConnection.Endpoint endpoint, int maxFrameBytes, SharedMemory sharedMemory, Spawner.Wiring wiring) {
+  TemplateWorker(String pool, String id, Template template, ControlLoop loop, AcceptedPlane controlPlane,
+      AcceptedPlane stderrPlane, WorkerConnection.Endpoint endpoint, int maxFrameBytes, SharedMemory sharedMemory,
+      Spawner.Wiring wiring) {
     this.id = id;
     this.template = template;
+    this.loop = loop;
     this.controlPlane = controlPlane;
     this.stderrPlane = stderrPlane;
     this.sharedMemory = sharedMemory;
@@ -169,7 +175,8 @@ final class TemplateWorker implements WorkerProcess {
   /**
    * Kills the keeper and the worker's group. Before the template said the keeper's pid: a FORK still
    * waiting for the template is withdrawn, and the worker ends at once; one sent is killed when the
-   * template reports it.
+   * template reports it, and a template that has not reported it within {@link #FORK_ANSWER_LIMIT} is
+   * killed, which ends the worker.
    */
   @Override
   public void killTree(long pid) {
@@ -178,6 +185,8 @@ final class TemplateWorker implements WorkerProcess {
     if (k == 0) {
       if (template.withdraw(this)) {
         end("stopped before the template forked it", KILLED);
+      } else {
+        loop.schedule(() -> template.killIfUnanswered(this, FORK_ANSWER_LIMIT), FORK_ANSWER_LIMIT);
       }
       return;
     }

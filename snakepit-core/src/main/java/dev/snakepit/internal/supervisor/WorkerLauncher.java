@@ -115,6 +115,16 @@ final class WorkerLauncher implements Spawner {
     Template current = template;
     if (current == null || current.gone()) {
       current = Template.start(config.name(), builder(List.of("--template")), config.maxFrameBytes());
+      if (templates.isEmpty()) {
+        // A stopped template would neither fork nor report its workers' ends: it is looked at as often
+        // as the workers' heartbeats are.
+        loop.every(config.heartbeatInterval(), () -> {
+          Template t = template;
+          if (t != null) {
+            t.killIfStopped();
+          }
+        });
+      }
       template = current;
       templates.add(current);
     }
@@ -126,8 +136,8 @@ final class WorkerLauncher implements Spawner {
       control.close();
       throw e;
     }
-    TemplateWorker worker = new TemplateWorker(config.name(), id, current, control, stderr, endpoint, config.maxFrameBytes(),
-        shared, wiring);
+    TemplateWorker worker = new TemplateWorker(config.name(), id, current, loop, control, stderr, endpoint,
+        config.maxFrameBytes(), shared, wiring);
     worker.start(config.name());
     Map<String, String> environment = new LinkedHashMap<>(own);
     environment.put(CONTROL_SOCKET, control.path().toString());
