@@ -115,7 +115,7 @@ final class Burial {
   private void report(Worker worker, WorkerExit exit, boolean intended) {
     String endedBy = worker.process().endedBy();
     String reason = worker.failure != null ? worker.failure : intended ? worker.stopReason
-        : "died: " + (endedBy != null ? endedBy + " (" + exit.describe() + ")" : exit.describe());
+        : "died: " + (endedBy != null ? endedBy : exit.describe());
     WorkerEvent event = new WorkerEvent(pool, worker.id, worker.pid(), worker.uptime(), reason, exit);
     if (intended) {
       events.workerStop(event);

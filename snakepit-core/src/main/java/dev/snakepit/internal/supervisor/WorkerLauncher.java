@@ -51,8 +51,8 @@ final class WorkerLauncher implements Spawner {
   private final SharedMemory shared;
   private final WorkerLimits limits;
   private final ControlLoop loop;
-  /** With preloading, the template workers are forked from now; loop only. */
-  private Template template;
+  /** With preloading, the template workers are forked from now; written on the loop only, read at close. */
+  private volatile Template template;
   /** Every template started, for their threads at close. */
   private final List<Template> templates = new CopyOnWriteArrayList<>();
 
