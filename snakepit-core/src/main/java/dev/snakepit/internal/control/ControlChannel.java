@@ -126,8 +126,9 @@ public final class ControlChannel implements Runnable {
     }
   }
 
+  /** A decoded frame body as a map; an empty map for a body that is not one. */
   @SuppressWarnings("unchecked")
-  static Map<String, Object> asMap(Object value) {
+  public static Map<String, Object> asMap(Object value) {
     return value instanceof Map<?, ?> map ? (Map<String, Object>) map : Map.of();
   }
 }

@@ -41,6 +41,27 @@ public final class ProcessTree {
   }
 
   /**
+   * Waits for {@code process} to exit and returns its exit value. An interrupt does not end the wait
+   * (nobody should interrupt it; the exit must be known all the same) and is restored afterwards.
+   */
+  public static int awaitExit(Process process) {
+    boolean interrupted = false;
+    try {
+      while (true) {
+        try {
+          return process.waitFor();
+        } catch (InterruptedException e) {
+          interrupted = true;
+        }
+      }
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  /**
    * Kills the tree under {@code keeper} (SIGKILL): its live descendants until none is left, then the
    * keeper, then the process groups of the keeper and of {@code workerPid}.
    */

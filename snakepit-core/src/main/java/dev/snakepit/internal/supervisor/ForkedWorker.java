@@ -70,17 +70,7 @@ final class ForkedWorker implements WorkerProcess {
    * status, wakes this thread directly. Whatever waits on the future runs here, on no shared executor.
    */
   private void awaitExit() {
-    boolean interrupted = false;
-    while (!exited.isDone()) {
-      try {
-        exited.complete(keeper.waitFor());
-      } catch (InterruptedException e) {
-        interrupted = true; // nobody should; the exit must be reported all the same
-      }
-    }
-    if (interrupted) {
-      Thread.currentThread().interrupt();
-    }
+    exited.complete(ProcessTree.awaitExit(keeper));
   }
 
   @Override

@@ -1,5 +1,6 @@
 package dev.snakepit.internal.supervisor;
 
+import dev.snakepit.internal.control.ControlChannel;
 import dev.snakepit.internal.control.StderrPump;
 import dev.snakepit.internal.control.WorkerLogs;
 import dev.snakepit.internal.protocol.Frame;
@@ -149,7 +150,7 @@ final class Template {
     }
     LOG.warn("pool '{}': the template (pid {}) has not answered the FORK of worker {} within {} ms; killing it", pool,
         process.pid(), worker.id(), waited.toMillis());
-    ProcessTree.kill(process.toHandle(), process.pid());
+    killTree();
   }
 
   /**
@@ -160,7 +161,7 @@ final class Template {
     if (!gone() && ProcStat.isStopped(process.pid())) {
       LOG.warn("pool '{}': the template (pid {}) is stopped, so it can neither fork nor report its workers' ends;"
           + " killing it", pool, process.pid());
-      ProcessTree.kill(process.toHandle(), process.pid());
+      killTree();
     }
   }
 
@@ -186,7 +187,7 @@ final class Template {
       }
     } catch (IOException e) {
       LOG.warn("pool '{}': the template (pid {}) broke the protocol: {}; killing it", pool, process.pid(), e.getMessage());
-      ProcessTree.kill(process.toHandle(), process.pid());
+      killTree();
     } finally {
       ended();
     }
@@ -195,7 +196,7 @@ final class Template {
   private void handle(Frame frame) {
     Map<String, Object> body;
     try {
-      body = asMap(DECODER.decode(frame));
+      body = ControlChannel.asMap(DECODER.decode(frame));
     } catch (ValueDecodingException e) {
       LOG.warn("pool '{}': the template sent an unreadable {} frame: {}", pool, frame.kind(), e.getMessage());
       return;
@@ -269,7 +270,7 @@ final class Template {
 
   /** The template's output has ended: it exits; every worker it has not reported reaped is ended. */
   private void ended() {
-    int status = waitForExit();
+    int status = ProcessTree.awaitExit(process);
     exited.complete(status); // before gone: a fork() that finds it gone reports this status
     List<TemplateWorker> left;
     boolean startFailed;
@@ -290,21 +291,9 @@ final class Template {
     left.forEach(w -> w.templateGone(why, status));
   }
 
-  private int waitForExit() {
-    boolean interrupted = false;
-    try {
-      while (true) {
-        try {
-          return process.waitFor();
-        } catch (InterruptedException e) {
-          interrupted = true; // nobody should; the exit must be known all the same
-        }
-      }
-    } finally {
-      if (interrupted) {
-        Thread.currentThread().interrupt();
-      }
-    }
+  /** Kills the template and what is left of its tree: its keepers, their workers, the orphans it adopted. */
+  private void killTree() {
+    ProcessTree.kill(process.toHandle(), process.pid());
   }
 
   /** The template's exit value, or -1 while it runs. */
@@ -337,13 +326,13 @@ final class Template {
     }
     try {
       if (!serving) {
-        ProcessTree.kill(process.toHandle(), process.pid());
+        killTree();
       }
       exited.get(CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
     } catch (ExecutionException | TimeoutException e) {
       LOG.warn("pool '{}': the template (pid {}) did not exit within {} ms of its lifeline's end; killing it", pool,
           process.pid(), CLOSE_WAIT.toMillis());
-      ProcessTree.kill(process.toHandle(), process.pid());
+      killTree();
     }
     for (Thread t : threads) {
       t.join(CLOSE_WAIT);
@@ -353,10 +342,5 @@ final class Template {
   /** The threads reading the template. */
   List<Thread> threads() {
     return threads;
-  }
-
-  @SuppressWarnings("unchecked")
-  private static Map<String, Object> asMap(Object value) {
-    return value instanceof Map<?, ?> map ? (Map<String, Object>) map : Map.of();
   }
 }

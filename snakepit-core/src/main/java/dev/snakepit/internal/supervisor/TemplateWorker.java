@@ -11,6 +11,7 @@ import dev.snakepit.internal.process.RunRegistry;
 import dev.snakepit.internal.protocol.SharedMemory;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -110,7 +111,7 @@ final class TemplateWorker implements WorkerProcess {
   void templateGone(String why, int status) {
     long k = keeper;
     if (k > 0) {
-      ProcessHandle.of(k).ifPresent(h -> ProcessTree.kill(h, k));
+      killKeeperTree(k, k);
     }
     end(why, k > 0 ? KILLED : status);
   }
@@ -190,8 +191,18 @@ final class TemplateWorker implements WorkerProcess {
       }
       return;
     }
-    if (!exited.isDone()) { // once reaped, the keeper's pid may be another process's
-      ProcessHandle.of(k).ifPresent(h -> ProcessTree.kill(h, pid));
+    killKeeperTree(k, pid);
+  }
+
+  /**
+   * Kills keeper {@code k}'s tree and the groups of the keeper and of the worker {@code pid}; once the
+   * keeper is reaped its pid may be another process's, so only the groups are killed then.
+   */
+  private void killKeeperTree(long k, long pid) {
+    Optional<ProcessHandle> handle = exited.isDone() ? Optional.empty() : ProcessHandle.of(k);
+    if (handle.isPresent()) {
+      ProcessTree.kill(handle.get(), pid); // the groups too
+      return;
     }
     ProcessTree.killGroup(k);
     if (pid != k) {
